@@ -1,0 +1,113 @@
+// The agent's side of the master connection: registration, re-registration and liveness.
+#include "agent/agent.hpp"
+
+#include <glog/logging.h>
+
+#include "common/codec.hpp"
+#include "common/signals.hpp"
+
+namespace agora {
+
+Agent::Agent(zmq::context_t& context, EventLoop& loop, AgentOptions options)
+    : loop_(loop),
+      options_(std::move(options)),
+      socket_(context, loop, MessageSocket::Kind::kDealer, options_.limits),
+      masterTimeout_(options_.masterTimeout) {
+  socket_.onMessage([this](const std::string&, proto::Envelope::Reader m) { onMessage(m); });
+}
+
+Status Agent::start(int childSignalFd) {
+  loop_.watchFd(childSignalFd, [this, childSignalFd] {
+    while (readSignal(childSignalFd) != 0) {}
+    reap();
+  });
+  Status connected = socket_.connect(options_.master);
+  if (!connected.ok()) return connected;
+  LOG(INFO) << "Agent on " << options_.hostname << " with " << options_.resources << "; registering with "
+            << options_.master;
+  registrationTick();
+  masterWatchdog();
+  return Status::OK();
+}
+
+void Agent::send(OutboundEnvelope& message) { socket_.send(message); }
+
+void Agent::sendRegistration() {
+  OutboundEnvelope out;
+  auto reg = out.get().initRegisterAgent();
+  AgentInfo info{agentId_, options_.hostname, options_.resources, options_.attributes, 0};
+  codec::write(info, reg.initAgent());
+  auto list = reg.initTasks(static_cast<unsigned>(tasks_.size()));
+  unsigned i = 0;
+  for (const auto& [key, task] : tasks_) {
+    list[i].setFrameworkId(task.frameworkId);
+    codec::write(task.info, list[i].initTask());
+    list[i].setState(task.state);
+    ++i;
+  }
+  send(out);
+}
+
+// Registration is retried until the master answers; the master treats a repeat from the
+// same connection as the same agent.
+void Agent::registrationTick() {
+  if (!registered_) sendRegistration();
+  registrationTimer_ = loop_.after(options_.registrationRetry, [this] { registrationTick(); });
+}
+
+void Agent::masterWatchdog() {
+  if (registered_ && loop_.clock().now() - lastHeardFromMaster_ > masterTimeout_)
+    masterLost("no ping for " + std::to_string(toSeconds(masterTimeout_)) + " s");
+  loop_.after(std::max<Duration>(masterTimeout_ / 10, std::chrono::milliseconds(10)), [this] { masterWatchdog(); });
+}
+
+void Agent::masterLost(const std::string& why) {
+  LOG(WARNING) << "Lost the master (" << why << "); re-registering with " << tasks_.size() << " tasks";
+  registered_ = false;
+  sendRegistration();
+}
+
+void Agent::onMessage(proto::Envelope::Reader message) {
+  lastHeardFromMaster_ = loop_.clock().now();
+  switch (message.which()) {
+    case proto::Envelope::AGENT_REGISTERED: onRegistered(message.getAgentRegistered()); return;
+    case proto::Envelope::PING: onPing(message.getPing()); return;
+    case proto::Envelope::RUN_TASK: onRunTask(message.getRunTask()); return;
+    case proto::Envelope::KILL_TASK: onKillTask(message.getKillTask()); return;
+    case proto::Envelope::STATUS_ACKNOWLEDGEMENT: onAcknowledgement(message.getStatusAcknowledgement()); return;
+    case proto::Envelope::REREGISTER_REQUIRED:
+      if (registered_) masterLost(message.getReregisterRequired().getMessage());
+      return;
+    case proto::Envelope::ERROR:
+      LOG(ERROR) << "Master: " << message.getError().getMessage().cStr();
+      return;
+    default:
+      LOG(WARNING) << "Ignoring unexpected message '" << envelopeKind(message) << "' from the master";
+  }
+}
+
+void Agent::onRegistered(proto::AgentRegistered::Reader message) {
+  bool first = agentId_.empty();
+  agentId_ = message.getAgentId();
+  masterId_ = message.getMasterId();
+  double interval = message.getPingIntervalSeconds();
+  uint32_t missed = message.getMaxMissedPings();
+  if (interval > 0 && missed > 0) masterTimeout_ = seconds(interval * missed);
+  if (!registered_)
+    LOG(INFO) << (first ? "Registered" : "Re-registered") << " as agent " << agentId_ << " with master " << masterId_;
+  registered_ = true;
+  resendAllPending();
+}
+
+void Agent::onPing(proto::Ping::Reader message) {
+  if (!registered_) return;  // a ping before registration completes means nothing yet
+  if (message.getMasterId() != masterId_) {
+    masterLost("a different master is pinging");
+    return;
+  }
+  OutboundEnvelope out;
+  out.get().initPong().setSequence(message.getSequence());
+  send(out);
+}
+
+}  // namespace agora

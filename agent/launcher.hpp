@@ -1,0 +1,34 @@
+#pragma once
+// The one door through which the agent starts processes. A task's process leads a new
+// session and process group (so a kill reaches everything it forked), runs in its sandbox
+// with stdout and stderr in files there, and gets exactly the environment it is given.
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/try.hpp"
+
+namespace agora {
+
+struct LaunchSpec {
+  std::vector<std::string> argv;  // argv[0] is the program; searched in PATH if it has no '/'
+  std::map<std::string, std::string> environment;
+  std::string workingDirectory;
+  std::string stdoutPath;
+  std::string stderrPath;
+};
+
+// Starts the process and returns its pid once it has exec'd. If exec fails, the child is
+// reaped and the error says why (e.g. "no such file: /bin/nosuch").
+Try<pid_t> launchProcess(const LaunchSpec& spec);
+
+// This process's own environment, for children that should inherit it.
+std::map<std::string, std::string> inheritedEnvironment();
+
+// Signals a whole process group; true if at least one process received it.
+bool signalGroup(pid_t pgid, int signal);
+
+}  // namespace agora

@@ -1,0 +1,16 @@
+#pragma once
+// The subcommands of `agora`. Each returns the process exit code.
+
+#include <string>
+#include <vector>
+
+namespace agora::cli {
+
+int devCommand();
+int runCommand(const std::vector<std::string>& command);
+int statusCommand();
+
+// The master's address: --master, else $AGORA_MASTER, else the local default.
+std::string masterAddress();
+
+}  // namespace agora::cli

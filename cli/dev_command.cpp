@@ -1,0 +1,170 @@
+// agora dev: a whole local cluster — a master and N agents on loopback — in one command,
+// stopped cleanly (every process by its pid) on Ctrl-C.
+#include <signal.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <gflags/gflags.h>
+#include <nlohmann/json.hpp>
+
+#include "agent/launcher.hpp"
+#include "cli/commands.hpp"
+#include "cli/master_client.hpp"
+#include "common/signals.hpp"
+
+DEFINE_int32(agents, 2, "agora dev: number of agents to start.");
+DEFINE_string(work_dir, "", "agora dev: directory for the cluster's state and logs (default: a new one in /tmp).");
+DEFINE_int32(port, 5050, "agora dev: the master's ZeroMQ port.");
+DEFINE_int32(http_port, 5055, "agora dev: the master's HTTP port.");
+
+namespace agora::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct Child {
+  std::string name;
+  pid_t pid = -1;
+  std::string log;
+};
+
+std::string findBinary(const std::string& name) {
+  fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
+  for (const fs::path& dir : {self, self / ".." / "master", self / ".." / "agent"})
+    if (fs::exists(dir / name)) return fs::canonical(dir / name).string();
+  return "";
+}
+
+Try<Child> spawn(const std::string& name, std::vector<std::string> argv, const std::string& logDir) {
+  LaunchSpec spec;
+  spec.argv = std::move(argv);
+  spec.environment = inheritedEnvironment();
+  spec.workingDirectory = logDir;
+  spec.stdoutPath = logDir + "/" + name + ".log";
+  spec.stderrPath = spec.stdoutPath;
+  Try<pid_t> pid = launchProcess(spec);
+  if (pid.isError()) return Error("cannot start " + name + ": " + pid.error());
+  return Child{name, *pid, spec.stdoutPath};
+}
+
+// Reaps children that ended; returns the first one that did, if any.
+std::optional<std::string> reapEnded(std::vector<Child>& children) {
+  std::optional<std::string> ended;
+  for (Child& c : children) {
+    int status;
+    if (c.pid > 0 && waitpid(c.pid, &status, WNOHANG) == c.pid) {
+      c.pid = -1;
+      if (!ended) ended = c.name + " exited; see " + c.log;
+    }
+  }
+  return ended;
+}
+
+void stopAll(std::vector<Child>& children) {
+  // Agents first, so that they stop their tasks while the master still runs.
+  for (auto it = children.rbegin(); it != children.rend(); ++it)
+    if (it->pid > 0) kill(it->pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (Child& c : children) {
+    while (c.pid > 0) {
+      if (waitpid(c.pid, nullptr, WNOHANG) == c.pid) { c.pid = -1; break; }
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(c.pid, SIGKILL);
+        waitpid(c.pid, nullptr, 0);
+        c.pid = -1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+// Polls the master until `ready` holds for its state, a child dies, or time runs out.
+Status waitFor(std::vector<Child>& children, const std::string& master, const std::string& what,
+               const std::function<bool(const nlohmann::json&)>& ready) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto ended = reapEnded(children)) return Error(*ended);
+    auto reply = callMaster(master, "GET", "/api/v1/state", "", std::chrono::milliseconds(500));
+    if (reply.ok() && reply->status == 200 && ready(nlohmann::json::parse(reply->body))) return Status::OK();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Error("timed out waiting for " + what);
+}
+
+}  // namespace
+
+int devCommand() {
+  int signals = blockSignalsToFd({SIGINT, SIGTERM, SIGHUP});
+  std::string master = findBinary("agora-master"), agent = findBinary("agora-agent");
+  if (master.empty() || agent.empty()) {
+    std::cerr << "agora dev: cannot find agora-master and agora-agent next to this binary; build them first "
+                 "(./scripts/dev does)\n";
+    return 1;
+  }
+  std::string workDir = FLAGS_work_dir;
+  if (workDir.empty()) {
+    char tmpl[] = "/tmp/agora-dev-XXXXXX";
+    if (!mkdtemp(tmpl)) { perror("agora dev: mkdtemp"); return 1; }
+    workDir = tmpl;
+  }
+  workDir = fs::absolute(workDir).string();
+  std::string logDir = workDir + "/logs";
+  fs::create_directories(logDir);
+  std::string address = "127.0.0.1:" + std::to_string(FLAGS_port);
+
+  std::vector<Child> children;
+  auto fail = [&](const std::string& why) {
+    std::cerr << "agora dev: " << why << "\n";
+    stopAll(children);
+    return 1;
+  };
+  auto m = spawn("master", {master, "--work_dir=" + workDir + "/master", "--ip=127.0.0.1",
+                            "--port=" + std::to_string(FLAGS_port), "--http_port=" + std::to_string(FLAGS_http_port)},
+                 logDir);
+  if (m.isError()) return fail(m.error());
+  children.push_back(*m);
+  Status up = waitFor(children, address, "the master", [](const nlohmann::json&) { return true; });
+  if (!up.ok()) return fail(up.error());
+  for (int i = 0; i < FLAGS_agents; ++i) {
+    // Agents share the machine: give each its own port range so their tasks never collide.
+    int base = 31000 + 1000 * i;
+    auto a = spawn("agent-" + std::to_string(i + 1),
+                   {agent, "--master=" + address, "--work_dir=" + workDir + "/agent-" + std::to_string(i + 1),
+                    "--resources=ports:[" + std::to_string(base) + "-" + std::to_string(base + 999) + "]"},
+                   logDir);
+    if (a.isError()) return fail(a.error());
+    children.push_back(*a);
+  }
+  int want = FLAGS_agents;
+  up = waitFor(children, address, std::to_string(want) + " agents to register", [want](const nlohmann::json& s) {
+    int active = 0;
+    for (const auto& a : s["agents"]) active += a["state"] == "active";
+    return active >= want;
+  });
+  if (!up.ok()) return fail(up.error());
+
+  std::cout << "Agora dev cluster is up: 1 master, " << want << " agents.\n"
+            << "  master (frameworks, agents, CLI): " << address << "\n"
+            << "  HTTP API:  http://127.0.0.1:" << FLAGS_http_port << "/api/v1/state  (and /health)\n"
+            << "  state and logs: " << workDir << "\n"
+            << "Try:  agora run -- echo hello     agora status\n"
+            << "Ctrl-C stops the cluster." << std::endl;
+
+  std::string why = "stopping";
+  for (;;) {
+    pollfd p{signals, POLLIN, 0};
+    poll(&p, 1, 200);
+    if (readSignal(signals) != 0) break;
+    if (auto ended = reapEnded(children)) { why = *ended + "; stopping the cluster"; break; }
+  }
+  std::cout << "agora dev: " << why << std::endl;
+  stopAll(children);
+  return 0;
+}
+
+}  // namespace agora::cli

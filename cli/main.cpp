@@ -1,0 +1,79 @@
+// agora: the command-line tool.
+#include <cstring>
+#include <iostream>
+
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+
+#include "cli/commands.hpp"
+
+DEFINE_string(master, "", "The master's address host:port (default: $AGORA_MASTER, else 127.0.0.1:5050).");
+DEFINE_bool(json, false, "Print machine-readable JSON instead of tables.");
+
+namespace agora::cli {
+
+std::string masterAddress() {
+  if (!FLAGS_master.empty()) return FLAGS_master;
+  if (const char* env = std::getenv("AGORA_MASTER"); env && *env) return env;
+  return "127.0.0.1:5050";
+}
+
+}  // namespace agora::cli
+
+static const char* kUsage =
+    "agora COMMAND [FLAGS] [-- COMMAND LINE]\n"
+    "\n"
+    "Commands:\n"
+    "  dev [--agents=2] [--work-dir=DIR]    start a local cluster (master and agents) until Ctrl-C\n"
+    "  run [--cpus=0.1 --mem=32] -- CMD     run CMD on the cluster; exits with its exit code\n"
+    "  status [--json]                      agents, frameworks and tasks\n"
+    "\n"
+    "Clients talk to --master, else $AGORA_MASTER, else 127.0.0.1:5050 (where `agora dev` puts it).";
+
+int main(int argc, char** argv) {
+  // Everything after "--" is the command for `agora run`; gflags must not see it.
+  std::vector<std::string> command;
+  std::vector<char*> args;
+  std::vector<std::string> storage;
+  storage.reserve(argc);
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) {
+      for (int j = i + 1; j < argc; ++j) command.push_back(argv[j]);
+      break;
+    }
+    std::string a = argv[i];
+    // Accept --work-dir as well as --work_dir.
+    if (a.rfind("--", 0) == 0) {
+      size_t end = a.find('=');
+      for (size_t k = 2; k < std::min(end, a.size()); ++k)
+        if (a[k] == '-') a[k] = '_';
+    }
+    storage.push_back(a);
+    args.push_back(storage.back().data());
+  }
+  int n = static_cast<int>(args.size());
+  char** p = args.data();
+  gflags::SetUsageMessage(kUsage);
+  gflags::ParseCommandLineFlags(&n, &p, true);
+  google::InitGoogleLogging(argv[0]);
+  FLAGS_logtostderr = true;
+  FLAGS_minloglevel = 1;  // the CLI speaks for itself; library chatter only when it matters
+  if (n < 2) {
+    std::cerr << kUsage << "\n";
+    return 2;
+  }
+  std::string sub = p[1];
+  if (n > 2) {
+    std::cerr << "agora " << sub << ": unexpected argument '" << p[2] << "' (put a command after --)\n";
+    return 2;
+  }
+  if (sub == "dev") return agora::cli::devCommand();
+  if (sub == "run") return agora::cli::runCommand(command);
+  if (sub == "status") return agora::cli::statusCommand();
+  if (sub == "help") {
+    std::cout << kUsage << "\n";
+    return 0;
+  }
+  std::cerr << "agora: unknown command '" << sub << "'\n\n" << kUsage << "\n";
+  return 2;
+}

@@ -1,0 +1,45 @@
+#pragma once
+// The one door to time. Daemons use RealClock; tests use ManualClock and advance it by
+// hand so that no test sleeps to wait for a timer.
+
+#include <atomic>
+#include <chrono>
+
+namespace agora {
+
+using Duration = std::chrono::nanoseconds;
+using TimePoint = std::chrono::time_point<std::chrono::steady_clock, Duration>;
+
+inline Duration seconds(double s) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+}
+inline Duration millis(int64_t ms) { return std::chrono::milliseconds(ms); }
+inline double toSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Monotonic time: only differences mean anything.
+  virtual TimePoint now() const = 0;
+  // Wall-clock seconds since the epoch, for timestamps shown to people.
+  virtual double wallSeconds() const = 0;
+};
+
+class RealClock final : public Clock {
+ public:
+  TimePoint now() const override { return std::chrono::steady_clock::now(); }
+  double wallSeconds() const override;
+};
+
+// Time stands still until advance() is called. Safe to read from any thread.
+class ManualClock final : public Clock {
+ public:
+  TimePoint now() const override { return TimePoint(Duration(nanos_.load())); }
+  double wallSeconds() const override { return 1.7e9 + toSeconds(Duration(nanos_.load())); }
+  void advance(Duration d) { nanos_ += d.count(); }
+
+ private:
+  std::atomic<int64_t> nanos_{1'000'000'000};
+};
+
+}  // namespace agora

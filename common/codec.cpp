@@ -1,0 +1,208 @@
+#include "common/codec.hpp"
+
+namespace agora::codec {
+
+size_t count(const Resources& r) { return r.items().size(); }
+size_t count(const Attributes& a) { return a.size(); }
+
+void write(const Resources& in, capnp::List<proto::Resource>::Builder out) {
+  unsigned i = 0;
+  for (const Resource& r : in.items()) {
+    auto b = out[i++];
+    b.setName(r.name);
+    b.setRole(r.role);
+    switch (r.type) {
+      case Resource::Type::kScalar: b.setScalar(r.milli); break;
+      case Resource::Type::kRanges: {
+        auto list = b.initRanges(static_cast<unsigned>(r.ranges.size()));
+        for (unsigned j = 0; j < r.ranges.size(); ++j) {
+          list[j].setBegin(r.ranges[j].begin);
+          list[j].setEnd(r.ranges[j].end);
+        }
+        break;
+      }
+      case Resource::Type::kSet: {
+        auto list = b.initSet(static_cast<unsigned>(r.items.size()));
+        unsigned j = 0;
+        for (const auto& s : r.items) list.set(j++, s);
+        break;
+      }
+    }
+  }
+}
+
+Try<Resources> read(capnp::List<proto::Resource>::Reader in) {
+  Resources out;
+  for (auto r : in) {
+    Resource x;
+    x.name = r.getName();
+    x.role = r.getRole();
+    if (x.role.empty()) x.role.push_back('*');  // not = "*": GCC 12 warns falsely (-Wrestrict)
+    switch (r.which()) {
+      case proto::Resource::SCALAR:
+        x.milli = r.getScalar();
+        break;
+      case proto::Resource::RANGES:
+        x.type = Resource::Type::kRanges;
+        for (auto range : r.getRanges()) x.ranges.push_back({range.getBegin(), range.getEnd()});
+        break;
+      case proto::Resource::SET:
+        x.type = Resource::Type::kSet;
+        for (auto s : r.getSet()) x.items.insert(s);
+        break;
+    }
+    Status s = out.add(x);
+    if (!s.ok()) return Error(s.error());
+  }
+  return out;
+}
+
+void write(const Attributes& in, capnp::List<proto::Attribute>::Builder out) {
+  unsigned i = 0;
+  for (const auto& [k, v] : in) {
+    out[i].setName(k);
+    out[i].setValue(v);
+    ++i;
+  }
+}
+
+Attributes read(capnp::List<proto::Attribute>::Reader in) {
+  Attributes out;
+  for (auto a : in) out[a.getName()] = a.getValue();
+  return out;
+}
+
+void write(const AgentInfo& in, proto::AgentInfo::Builder out) {
+  out.setId(in.id);
+  out.setHostname(in.hostname);
+  AGORA_CODEC_INIT(out, Resources, in.resources);
+  AGORA_CODEC_INIT(out, Attributes, in.attributes);
+  out.setHttpPort(in.httpPort);
+}
+
+Try<AgentInfo> read(proto::AgentInfo::Reader in) {
+  AgentInfo out;
+  out.id = in.getId();
+  out.hostname = in.getHostname();
+  Try<Resources> r = read(in.getResources());
+  if (r.isError()) return Error(r.error());
+  out.resources = *r;
+  out.attributes = read(in.getAttributes());
+  out.httpPort = in.getHttpPort();
+  return out;
+}
+
+void write(const FrameworkInfo& in, proto::FrameworkInfo::Builder out) {
+  out.setId(in.id);
+  out.setName(in.name);
+  out.setPrincipal(in.principal);
+  auto roles = out.initRoles(static_cast<unsigned>(in.roles.size()));
+  for (unsigned i = 0; i < in.roles.size(); ++i) roles.set(i, in.roles[i]);
+  out.setFailoverTimeoutSeconds(in.failoverTimeoutSeconds);
+  auto caps = out.initCapabilities(static_cast<unsigned>(in.capabilities.size()));
+  for (unsigned i = 0; i < in.capabilities.size(); ++i) caps.set(i, in.capabilities[i]);
+  out.setHostname(in.hostname);
+}
+
+FrameworkInfo read(proto::FrameworkInfo::Reader in) {
+  FrameworkInfo out;
+  out.id = in.getId();
+  out.name = in.getName();
+  out.principal = in.getPrincipal();
+  out.roles.clear();
+  for (auto r : in.getRoles()) out.roles.push_back(r);
+  out.failoverTimeoutSeconds = in.getFailoverTimeoutSeconds();
+  for (auto c : in.getCapabilities()) out.capabilities.push_back(c);
+  out.hostname = in.getHostname();
+  return out;
+}
+
+void write(const TaskInfo& in, proto::TaskInfo::Builder out) {
+  out.setTaskId(in.taskId);
+  out.setName(in.name);
+  out.setAgentId(in.agentId);
+  AGORA_CODEC_INIT(out, Resources, in.resources);
+  auto cmd = out.initCommand();
+  cmd.setValue(in.command.value);
+  cmd.setShell(in.command.shell);
+  auto args = cmd.initArguments(static_cast<unsigned>(in.command.arguments.size()));
+  for (unsigned i = 0; i < in.command.arguments.size(); ++i) args.set(i, in.command.arguments[i]);
+  auto env = cmd.initEnvironment(static_cast<unsigned>(in.command.environment.size()));
+  unsigned i = 0;
+  for (const auto& [k, v] : in.command.environment) {
+    env[i].setName(k);
+    env[i].setValue(v);
+    ++i;
+  }
+  out.setKillGracePeriodSeconds(in.killGracePeriodSeconds);
+}
+
+Try<TaskInfo> read(proto::TaskInfo::Reader in) {
+  TaskInfo out;
+  out.taskId = in.getTaskId();
+  out.name = in.getName();
+  out.agentId = in.getAgentId();
+  Try<Resources> r = read(in.getResources());
+  if (r.isError()) return Error("task '" + out.taskId + "': " + r.error());
+  out.resources = *r;
+  auto cmd = in.getCommand();
+  out.command.value = cmd.getValue();
+  out.command.shell = cmd.getShell();
+  for (auto a : cmd.getArguments()) out.command.arguments.push_back(a);
+  for (auto e : cmd.getEnvironment()) out.command.environment[e.getName()] = e.getValue();
+  out.killGracePeriodSeconds = in.getKillGracePeriodSeconds();
+  return out;
+}
+
+void write(const TaskStatus& in, proto::TaskStatus::Builder out) {
+  out.setTaskId(in.taskId);
+  out.setFrameworkId(in.frameworkId);
+  out.setAgentId(in.agentId);
+  out.setState(in.state);
+  out.setReason(in.reason);
+  out.setMessage(in.message);
+  out.setSource(in.fromMaster ? proto::StatusSource::MASTER : proto::StatusSource::AGENT);
+  out.setUuid(in.uuid);
+  out.setTimestamp(in.timestamp);
+  out.setHasExitCode(in.exitCode.has_value());
+  out.setExitCode(in.exitCode.value_or(0));
+}
+
+TaskStatus read(proto::TaskStatus::Reader in) {
+  TaskStatus out;
+  out.taskId = in.getTaskId();
+  out.frameworkId = in.getFrameworkId();
+  out.agentId = in.getAgentId();
+  out.state = in.getState();
+  out.reason = in.getReason();
+  out.message = in.getMessage();
+  out.fromMaster = in.getSource() == proto::StatusSource::MASTER;
+  out.uuid = in.getUuid();
+  out.timestamp = in.getTimestamp();
+  if (in.getHasExitCode()) out.exitCode = in.getExitCode();
+  return out;
+}
+
+void write(const Offer& in, proto::Offer::Builder out) {
+  out.setId(in.id);
+  out.setFrameworkId(in.frameworkId);
+  out.setAgentId(in.agentId);
+  out.setHostname(in.hostname);
+  AGORA_CODEC_INIT(out, Resources, in.resources);
+  AGORA_CODEC_INIT(out, Attributes, in.attributes);
+}
+
+Try<Offer> read(proto::Offer::Reader in) {
+  Offer out;
+  out.id = in.getId();
+  out.frameworkId = in.getFrameworkId();
+  out.agentId = in.getAgentId();
+  out.hostname = in.getHostname();
+  Try<Resources> r = read(in.getResources());
+  if (r.isError()) return Error(r.error());
+  out.resources = *r;
+  out.attributes = read(in.getAttributes());
+  return out;
+}
+
+}  // namespace agora::codec

@@ -1,0 +1,59 @@
+#include "common/envelope.hpp"
+
+#include <cstring>
+
+#include <capnp/schema.h>
+#include <kj/exception.h>
+
+namespace agora {
+
+InboundEnvelope::InboundEnvelope(kj::Array<capnp::word> words, const DecodeLimits& limits)
+    : words_(kj::mv(words)) {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = limits.maxBytes / sizeof(capnp::word);
+  options.nestingLimit = limits.nestingLimit;
+  reader_ = std::make_unique<capnp::FlatArrayMessageReader>(words_.asPtr(), options);
+  root_ = reader_->getRoot<proto::Envelope>();
+}
+
+Try<std::unique_ptr<InboundEnvelope>> decodeEnvelope(const void* data, size_t size,
+                                                      const DecodeLimits& limits) {
+  if (size > limits.maxBytes)
+    return Error("message of " + std::to_string(size) + " bytes exceeds the limit of " +
+                 std::to_string(limits.maxBytes));
+  if (size == 0 || size % sizeof(capnp::word) != 0)
+    return Error("message of " + std::to_string(size) + " bytes is not a whole number of 8-byte words");
+  // ZeroMQ buffers are often not word-aligned, and the flat-array reader needs alignment:
+  // copying always is simpler than checking and costs little at these sizes.
+  auto words = kj::heapArray<capnp::word>(size / sizeof(capnp::word));
+  std::memcpy(words.begin(), data, size);
+  try {
+    auto msg = std::make_unique<InboundEnvelope>(kj::mv(words), limits);
+    // totalSize() walks every pointer, so a malformed message fails here and not later
+    // inside a handler.
+    (void)msg->get().totalSize();
+    uint32_t version = msg->get().getVersion();
+    if (version != proto::PROTOCOL_VERSION)
+      return Error("protocol version " + std::to_string(version) + " is not supported (this peer speaks " +
+                   std::to_string(proto::PROTOCOL_VERSION) + ")");
+    if (static_cast<unsigned>(msg->get().which()) > static_cast<unsigned>(proto::Envelope::ACKNOWLEDGE))
+      return Error("unknown message kind " + std::to_string(static_cast<unsigned>(msg->get().which())));
+    return msg;
+  } catch (const kj::Exception& e) {
+    return Error(std::string("malformed message: ") + e.getDescription().cStr());
+  }
+}
+
+OutboundEnvelope::OutboundEnvelope() : root_(message_.initRoot<proto::Envelope>()) {
+  root_.setVersion(proto::PROTOCOL_VERSION);
+}
+
+std::string envelopeKind(proto::Envelope::Reader e) {
+  auto schema = capnp::Schema::from<proto::Envelope>();
+  KJ_IF_MAYBE(field, schema.getFieldByDiscriminant(static_cast<uint16_t>(e.which()))) {
+    return field->getProto().getName().cStr();
+  }
+  return "unknown(" + std::to_string(static_cast<unsigned>(e.which())) + ")";
+}
+
+}  // namespace agora

@@ -1,0 +1,56 @@
+#pragma once
+// An HTTP front door for a daemon. Requests arrive on httplib's threads; each is handed to
+// the daemon's event loop and answered from there, so handlers read domain state without
+// locks. The same ApiCall/ApiReply pair also travels over ZeroMQ (proto::ApiRequest).
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/event_loop.hpp"
+#include "common/try.hpp"
+
+namespace httplib { class Server; }
+
+namespace agora {
+
+struct ApiCall {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query string
+  std::map<std::string, std::string> query;
+  std::string body;
+};
+
+struct ApiReply {
+  int status = 200;
+  std::string body;
+  std::string contentType = "application/json";
+};
+
+// {"error": message} with the given status.
+ApiReply errorReply(int status, const std::string& message);
+
+// Splits "/a/b?x=1&y=2" into the path and its query parameters.
+ApiCall parseApiTarget(const std::string& method, const std::string& target, std::string body);
+
+class HttpServer {
+ public:
+  using Handler = std::function<ApiReply(const ApiCall&)>;
+
+  HttpServer(EventLoop& loop, Handler handler);
+  ~HttpServer();
+
+  // Port 0 picks a free port. Returns the bound port.
+  Try<int> listen(const std::string& host, int port);
+  void stop();
+
+ private:
+  EventLoop& loop_;
+  Handler handler_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace agora

@@ -1,0 +1,63 @@
+#include "common/json.hpp"
+
+namespace agora {
+
+using nlohmann::json;
+
+json toJson(const AgentInfo& a) {
+  return json{{"id", a.id},
+              {"hostname", a.hostname},
+              {"resources", a.resources.toJson()},
+              {"attributes", a.attributes},
+              {"http_port", a.httpPort}};
+}
+
+json toJson(const FrameworkInfo& f) {
+  return json{{"id", f.id},
+              {"name", f.name},
+              {"principal", f.principal},
+              {"roles", f.roles},
+              {"failover_timeout_seconds", f.failoverTimeoutSeconds},
+              {"capabilities", f.capabilities},
+              {"hostname", f.hostname}};
+}
+
+json toJson(const TaskInfo& t) {
+  return json{{"id", t.taskId},
+              {"name", t.name},
+              {"agent_id", t.agentId},
+              {"resources", t.resources.toJson()},
+              {"command", t.command.value},
+              {"kill_grace_period_seconds", t.killGracePeriodSeconds}};
+}
+
+json toJson(const TaskStatus& s) {
+  json j{{"task_id", s.taskId},
+         {"framework_id", s.frameworkId},
+         {"agent_id", s.agentId},
+         {"state", stateName(s.state)},
+         {"reason", reasonName(s.reason)},
+         {"message", s.message},
+         {"source", s.fromMaster ? "master" : "agent"},
+         {"timestamp", s.timestamp}};
+  if (s.exitCode) j["exit_code"] = *s.exitCode;
+  return j;
+}
+
+json toJson(const Offer& o) {
+  return json{{"id", o.id},
+              {"framework_id", o.frameworkId},
+              {"agent_id", o.agentId},
+              {"hostname", o.hostname},
+              {"resources", o.resources.toJson()}};
+}
+
+Try<json> parseJson(const std::string& text) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    return Error(std::string("invalid JSON: ") + e.what());
+  }
+}
+
+}  // namespace agora

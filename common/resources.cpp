@@ -1,0 +1,297 @@
+#include "common/resources.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <ostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace agora {
+
+// ---------------------------------------------------------------- ranges
+
+Ranges normalizeRanges(Ranges in) {
+  std::sort(in.begin(), in.end(), [](const Range& a, const Range& b) { return a.begin < b.begin; });
+  Ranges out;
+  for (const Range& r : in) {
+    if (!out.empty() && r.begin <= out.back().end + 1) {
+      out.back().end = std::max(out.back().end, r.end);
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+Ranges addRanges(const Ranges& a, const Ranges& b) {
+  Ranges all = a;
+  all.insert(all.end(), b.begin(), b.end());
+  return normalizeRanges(std::move(all));
+}
+
+Ranges subtractRanges(const Ranges& a, const Ranges& b) {
+  Ranges out;
+  size_t j = 0;
+  for (Range r : a) {
+    while (j < b.size() && b[j].end < r.begin) ++j;
+    size_t k = j;
+    bool alive = true;
+    while (k < b.size() && b[k].begin <= r.end) {
+      if (b[k].begin > r.begin) out.push_back({r.begin, b[k].begin - 1});
+      if (b[k].end >= r.end) { alive = false; break; }
+      r.begin = b[k].end + 1;
+      ++k;
+    }
+    if (alive) out.push_back(r);
+  }
+  return out;
+}
+
+bool rangesContain(const Ranges& a, const Ranges& b) {
+  size_t i = 0;
+  for (const Range& r : b) {
+    while (i < a.size() && a[i].end < r.begin) ++i;
+    if (i == a.size() || a[i].begin > r.begin || a[i].end < r.end) return false;
+  }
+  return true;
+}
+
+uint64_t rangesSize(const Ranges& r) {
+  uint64_t n = 0;
+  for (const Range& x : r) n += x.end - x.begin + 1;
+  return n;
+}
+
+// ---------------------------------------------------------------- Resource
+
+static int64_t toMilli(double v) { return static_cast<int64_t>(std::llround(v * 1000.0)); }
+
+Resource Resource::scalar(std::string name, double value, std::string role) {
+  Resource r;
+  r.name = std::move(name);
+  r.role = std::move(role);
+  r.milli = toMilli(value);
+  return r;
+}
+
+Resource Resource::range(std::string name, Ranges ranges, std::string role) {
+  Resource r;
+  r.name = std::move(name);
+  r.role = std::move(role);
+  r.type = Type::kRanges;
+  r.ranges = normalizeRanges(std::move(ranges));
+  return r;
+}
+
+Resource Resource::stringSet(std::string name, std::set<std::string> items, std::string role) {
+  Resource r;
+  r.name = std::move(name);
+  r.role = std::move(role);
+  r.type = Type::kSet;
+  r.items = std::move(items);
+  return r;
+}
+
+bool Resource::empty() const {
+  switch (type) {
+    case Type::kScalar: return milli <= 0;
+    case Type::kRanges: return ranges.empty();
+    case Type::kSet: return items.empty();
+  }
+  return true;
+}
+
+static std::string formatMilli(int64_t milli) {
+  std::string s = std::to_string(milli / 1000);
+  int64_t frac = milli % 1000;
+  if (frac != 0) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(frac));
+    std::string f = buf;
+    while (f.back() == '0') f.pop_back();
+    s += f;
+  }
+  return s;
+}
+
+std::string Resource::valueString() const {
+  std::ostringstream os;
+  switch (type) {
+    case Type::kScalar: return formatMilli(milli);
+    case Type::kRanges:
+      os << "[";
+      for (size_t i = 0; i < ranges.size(); ++i) {
+        if (i) os << ",";
+        os << ranges[i].begin << "-" << ranges[i].end;
+      }
+      os << "]";
+      return os.str();
+    case Type::kSet: {
+      os << "{";
+      bool first = true;
+      for (const auto& s : items) { os << (first ? "" : ",") << s; first = false; }
+      os << "}";
+      return os.str();
+    }
+  }
+  return "";
+}
+
+// ---------------------------------------------------------------- Resources
+
+Resource* Resources::find(const Resource& like) {
+  for (auto& r : items_) if (r.sameKind(like)) return &r;
+  return nullptr;
+}
+
+const Resource* Resources::find(const Resource& like) const {
+  for (const auto& r : items_) if (r.sameKind(like)) return &r;
+  return nullptr;
+}
+
+Status Resources::add(const Resource& r) {
+  if (r.name.empty()) return Error("resource has an empty name");
+  if (r.role.empty()) return Error("resource '" + r.name + "' has an empty role (use \"*\" for unreserved)");
+  if (r.type == Resource::Type::kScalar && r.milli < 0)
+    return Error("resource '" + r.name + "' is negative: " + formatMilli(r.milli));
+  for (const auto& x : r.ranges)
+    if (x.begin > x.end)
+      return Error("resource '" + r.name + "' has a range that ends before it begins: " +
+                   std::to_string(x.begin) + "-" + std::to_string(x.end));
+  if (Resource* mine = find(r)) {
+    if (r.type != mine->type) return Error("resource '" + r.name + "' appears with two different types");
+  } else {
+    for (const auto& other : items_)
+      if (other.name == r.name && other.type != r.type)
+        return Error("resource '" + r.name + "' appears with two different types");
+  }
+  Resources one;
+  if (!r.empty()) {
+    Resource normalized = r;
+    normalized.ranges = normalizeRanges(r.ranges);
+    one.items_.push_back(std::move(normalized));
+  }
+  *this += one;
+  return Status::OK();
+}
+
+Resources& Resources::operator+=(const Resources& other) {
+  for (const Resource& r : other.items_) {
+    Resource* mine = find(r);
+    if (!mine) { items_.push_back(r); continue; }
+    switch (r.type) {
+      case Resource::Type::kScalar: mine->milli += r.milli; break;
+      case Resource::Type::kRanges: mine->ranges = addRanges(mine->ranges, r.ranges); break;
+      case Resource::Type::kSet: mine->items.insert(r.items.begin(), r.items.end()); break;
+    }
+  }
+  return *this;
+}
+
+Resources& Resources::operator-=(const Resources& other) {
+  for (const Resource& r : other.items_) {
+    Resource* mine = find(r);
+    if (!mine) continue;
+    switch (r.type) {
+      case Resource::Type::kScalar: mine->milli = std::max<int64_t>(0, mine->milli - r.milli); break;
+      case Resource::Type::kRanges: mine->ranges = subtractRanges(mine->ranges, r.ranges); break;
+      case Resource::Type::kSet:
+        for (const auto& s : r.items) mine->items.erase(s);
+        break;
+    }
+  }
+  items_.erase(std::remove_if(items_.begin(), items_.end(), [](const Resource& r) { return r.empty(); }),
+               items_.end());
+  return *this;
+}
+
+bool Resources::operator==(const Resources& o) const { return contains(o) && o.contains(*this); }
+
+bool Resources::contains(const Resources& other) const {
+  for (const Resource& r : other.items_) {
+    const Resource* mine = find(r);
+    if (!mine) return false;
+    switch (r.type) {
+      case Resource::Type::kScalar: if (mine->milli < r.milli) return false; break;
+      case Resource::Type::kRanges: if (!rangesContain(mine->ranges, r.ranges)) return false; break;
+      case Resource::Type::kSet:
+        for (const auto& s : r.items) if (!mine->items.count(s)) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+int64_t Resources::scalarMilli(const std::string& name) const {
+  int64_t total = 0;
+  for (const auto& r : items_)
+    if (r.name == name && r.type == Resource::Type::kScalar) total += r.milli;
+  return total;
+}
+
+double Resources::scalar(const std::string& name) const { return scalarMilli(name) / 1000.0; }
+
+Ranges Resources::ranges(const std::string& name) const {
+  Ranges all;
+  for (const auto& r : items_)
+    if (r.name == name && r.type == Resource::Type::kRanges) all = addRanges(all, r.ranges);
+  return all;
+}
+
+Resources Resources::flatten() const {
+  Resources out;
+  for (Resource r : items_) {
+    r.role = "*";
+    Resources one;
+    one.items_.push_back(std::move(r));
+    out += one;
+  }
+  return out;
+}
+
+Resources Resources::reservedFor(const std::string& role) const {
+  Resources out;
+  for (const auto& r : items_)
+    if (r.role == role) out.items_.push_back(r);
+  return out;
+}
+
+std::set<std::string> Resources::names() const {
+  std::set<std::string> out;
+  for (const auto& r : items_) out.insert(r.name);
+  return out;
+}
+
+std::string Resources::toString() const {
+  std::string out;
+  for (const auto& r : items_) {
+    if (!out.empty()) out += ";";
+    out += r.name;
+    if (r.role != "*") out += "(" + r.role + ")";
+    out += ":" + r.valueString();
+  }
+  return out;
+}
+
+nlohmann::json Resources::toJson() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& r : items_) {
+    std::string key = r.role == "*" ? r.name : r.name + "(" + r.role + ")";
+    switch (r.type) {
+      case Resource::Type::kScalar: j[key] = r.value(); break;
+      case Resource::Type::kRanges: {
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& x : r.ranges) arr.push_back({x.begin, x.end});
+        j[key] = arr;
+        break;
+      }
+      case Resource::Type::kSet: j[key] = r.items; break;
+    }
+  }
+  return j;
+}
+
+std::ostream& operator<<(std::ostream& os, const Resources& r) { return os << r.toString(); }
+
+}  // namespace agora

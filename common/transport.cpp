@@ -1,0 +1,124 @@
+#include "common/transport.hpp"
+
+#include <glog/logging.h>
+
+#include "common/ids.hpp"
+
+namespace agora {
+
+MessageSocket::MessageSocket(zmq::context_t& context, EventLoop& loop, Kind kind, DecodeLimits limits)
+    : loop_(loop),
+      kind_(kind),
+      limits_(limits),
+      socket_(context, kind == Kind::kRouter ? zmq::socket_type::router : zmq::socket_type::dealer) {
+  // A client's last words (a teardown, an acknowledgement) get a moment to leave on close.
+  socket_.set(zmq::sockopt::linger, kind == Kind::kDealer ? 500 : 0);
+  // ZeroMQ itself refuses frames above this size before we ever see them.
+  socket_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(limits_.maxBytes + 4096));
+  socket_.set(zmq::sockopt::sndhwm, 100000);
+  socket_.set(zmq::sockopt::rcvhwm, 100000);
+  if (kind_ == Kind::kRouter) {
+    socket_.set(zmq::sockopt::router_mandatory, 1);
+    // A peer that reconnects with the same routing id takes over its old connection.
+    socket_.set(zmq::sockopt::router_handover, 1);
+  }
+  loop_.watchSocket(socket_.handle(), [this] { drain(); });
+}
+
+Try<std::string> MessageSocket::bind(const std::string& endpoint) {
+  try {
+    socket_.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    return Error("cannot bind " + endpoint + ": " + e.what() + " (is another process using the port?)");
+  }
+  return socket_.get(zmq::sockopt::last_endpoint);
+}
+
+Status MessageSocket::connect(const std::string& endpoint) {
+  routingId_ = newUuid();
+  socket_.set(zmq::sockopt::routing_id, routingId_);
+  socket_.set(zmq::sockopt::reconnect_ivl, 100);
+  socket_.set(zmq::sockopt::reconnect_ivl_max, 1000);
+  try {
+    socket_.connect(endpoint);
+  } catch (const zmq::error_t& e) {
+    return Error("cannot connect to " + endpoint + ": " + e.what());
+  }
+  return Status::OK();
+}
+
+bool MessageSocket::send(OutboundEnvelope& message) {
+  auto words = message.encode();
+  auto bytes = words.asBytes();
+  auto sent = socket_.send(zmq::const_buffer(bytes.begin(), bytes.size()), zmq::send_flags::dontwait);
+  if (!sent) LOG(WARNING) << "Dropped an outgoing message: the send queue is full";
+  return sent.has_value();
+}
+
+bool MessageSocket::send(const std::string& peer, OutboundEnvelope& message) {
+  auto words = message.encode();
+  auto bytes = words.asBytes();
+  try {
+    if (!socket_.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+    return socket_.send(zmq::const_buffer(bytes.begin(), bytes.size()), zmq::send_flags::dontwait).has_value();
+  } catch (const zmq::error_t& e) {
+    // EHOSTUNREACH: the peer is gone; its liveness check will notice.
+    VLOG(1) << "Could not send to peer " << peer << ": " << e.what();
+    return false;
+  }
+}
+
+void MessageSocket::drain() {
+  // Bounded so that one busy socket cannot starve timers and other sockets.
+  for (int i = 0; i < 1000; ++i) {
+    std::string peer;
+    zmq::message_t part;
+    if (!socket_.recv(part, zmq::recv_flags::dontwait)) return;
+    if (kind_ == Kind::kRouter) {
+      peer = part.to_string();
+      if (!part.more()) { reportMalformed(peer, "routing frame without a body"); continue; }
+      if (!socket_.recv(part, zmq::recv_flags::dontwait)) return;
+    }
+    if (part.more()) {
+      // One message is one frame; swallow the rest so framing stays in step.
+      while (part.more() && socket_.recv(part, zmq::recv_flags::dontwait)) {}
+      reportMalformed(peer, "multi-part message");
+      continue;
+    }
+    dispatch(peer, part);
+  }
+  // More may be waiting; come back after timers and other sockets had their turn.
+  loop_.post([this] { drain(); });
+}
+
+void MessageSocket::dispatch(const std::string& peer, const zmq::message_t& body) {
+  auto decoded = decodeEnvelope(body.data(), body.size(), limits_);
+  if (decoded.isError()) {
+    reportMalformed(peer, decoded.error());
+    return;
+  }
+  if (!handler_) return;
+  try {
+    handler_(peer, (*decoded)->get());
+  } catch (const kj::Exception& e) {
+    reportMalformed(peer, std::string("message could not be read: ") + e.getDescription().cStr());
+  }
+}
+
+void MessageSocket::reportMalformed(const std::string& peer, const std::string& why) {
+  ++malformed_;
+  TimePoint now = loop_.clock().now();
+  auto it = lastComplaint_.find(peer);
+  if (it != lastComplaint_.end() && now - it->second < std::chrono::minutes(1)) return;
+  if (lastComplaint_.size() > 10000) lastComplaint_.clear();
+  lastComplaint_[peer] = now;
+  LOG(WARNING) << "Dropped a malformed message from peer '" << peer << "' (" << malformed_
+               << " dropped in total): " << why;
+}
+
+std::string tcpEndpoint(const std::string& address) {
+  if (address.rfind("tcp://", 0) == 0) return address;
+  return "tcp://" + address;
+}
+
+}  // namespace agora

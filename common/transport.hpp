@@ -1,0 +1,60 @@
+#pragma once
+// ZeroMQ sockets that carry Envelopes. The master binds a ROUTER; agents, schedulers and
+// clients connect a DEALER. Received bytes go through decodeEnvelope(); a message that fails
+// is counted, logged at most once per peer per minute, and dropped: a bad peer can neither
+// crash nor stall the receiver. Sends never block: a message that cannot be queued is
+// logged and reported as not sent, and the protocol's resends recover it.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <zmq.hpp>
+
+#include "common/envelope.hpp"
+#include "common/event_loop.hpp"
+
+namespace agora {
+
+class MessageSocket {
+ public:
+  // `peer` is the sender's routing id on a ROUTER and empty on a DEALER.
+  using Handler = std::function<void(const std::string& peer, proto::Envelope::Reader message)>;
+
+  enum class Kind { kRouter, kDealer };
+
+  MessageSocket(zmq::context_t& context, EventLoop& loop, Kind kind, DecodeLimits limits = {});
+
+  // ROUTER: binds, e.g. "tcp://127.0.0.1:5050" or "tcp://127.0.0.1:*"; returns the bound endpoint.
+  Try<std::string> bind(const std::string& endpoint);
+  // DEALER: connects with a fresh routing id; ZeroMQ reconnects by itself after a drop.
+  Status connect(const std::string& endpoint);
+
+  void onMessage(Handler handler) { handler_ = std::move(handler); }
+
+  bool send(OutboundEnvelope& message);                          // DEALER
+  bool send(const std::string& peer, OutboundEnvelope& message); // ROUTER
+
+  uint64_t malformedCount() const { return malformed_; }
+  const std::string& routingId() const { return routingId_; }
+
+ private:
+  void drain();
+  void dispatch(const std::string& peer, const zmq::message_t& body);
+  void reportMalformed(const std::string& peer, const std::string& why);
+
+  EventLoop& loop_;
+  Kind kind_;
+  DecodeLimits limits_;
+  zmq::socket_t socket_;
+  Handler handler_;
+  std::string routingId_;
+  uint64_t malformed_ = 0;
+  std::unordered_map<std::string, TimePoint> lastComplaint_;
+};
+
+// "host:port" or "tcp://host:port" -> "tcp://host:port".
+std::string tcpEndpoint(const std::string& address);
+
+}  // namespace agora

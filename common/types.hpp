@@ -1,0 +1,83 @@
+#pragma once
+// Plain values for the things that cross the wire. Frameworks, the master and agents work
+// with these; common/codec.hpp converts them to and from the Cap'n Proto messages.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/resources.hpp"
+#include "proto/agora.capnp.h"
+
+namespace agora {
+
+using TaskState = proto::TaskState;
+using TaskReason = proto::TaskReason;
+
+using Attributes = std::map<std::string, std::string>;
+
+struct AgentInfo {
+  std::string id;
+  std::string hostname;
+  Resources resources;
+  Attributes attributes;
+  uint16_t httpPort = 0;
+};
+
+struct FrameworkInfo {
+  std::string id;
+  std::string name;
+  std::string principal;
+  std::vector<std::string> roles{"*"};
+  double failoverTimeoutSeconds = 0;
+  std::vector<std::string> capabilities;
+  std::string hostname;
+};
+
+struct CommandInfo {
+  std::string value;
+  bool shell = true;
+  std::vector<std::string> arguments;
+  std::map<std::string, std::string> environment;
+};
+
+struct TaskInfo {
+  std::string taskId;
+  std::string name;
+  std::string agentId;
+  Resources resources;
+  CommandInfo command;
+  double killGracePeriodSeconds = 3.0;
+};
+
+struct TaskStatus {
+  std::string taskId;
+  std::string frameworkId;
+  std::string agentId;
+  TaskState state = TaskState::STAGING;
+  TaskReason reason = TaskReason::NONE;
+  std::string message;
+  bool fromMaster = false;
+  std::string uuid;  // empty: not to be acknowledged
+  double timestamp = 0;
+  std::optional<int> exitCode;
+};
+
+struct Offer {
+  std::string id;
+  std::string frameworkId;
+  std::string agentId;
+  std::string hostname;
+  Resources resources;
+  Attributes attributes;
+};
+
+bool isTerminal(TaskState s);
+const char* stateName(TaskState s);    // "TASK_RUNNING"
+const char* reasonName(TaskReason r);  // "REASON_MEMORY_LIMIT"
+
+// "rack:r1;zone:a"
+Try<Attributes> parseAttributes(const std::string& text);
+
+}  // namespace agora

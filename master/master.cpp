@@ -1,0 +1,234 @@
+#include "master/master.hpp"
+
+#include <glog/logging.h>
+
+#include "common/codec.hpp"
+#include "common/ids.hpp"
+
+namespace agora {
+
+Master::Master(zmq::context_t& context, EventLoop& loop, MasterOptions options, std::unique_ptr<Registry> registry,
+               std::unique_ptr<Allocator> allocator)
+    : context_(context),
+      loop_(loop),
+      options_(std::move(options)),
+      registry_(std::move(registry)),
+      allocator_(std::move(allocator)),
+      socket_(context, loop, MessageSocket::Kind::kRouter, options_.limits),
+      masterId_(newId("master")) {
+  socket_.onMessage([this](const std::string& peer, proto::Envelope::Reader m) { onMessage(peer, m); });
+}
+
+Try<std::string> Master::start() {
+  startedAt_ = loop_.clock().wallSeconds();
+  Try<RegistryState> state = registry_->load();
+  if (state.isError()) return Error(state.error());
+  recover(*state);
+  Try<std::string> bound = socket_.bind(options_.endpoint);
+  if (bound.isError()) return bound;
+  loop_.after(options_.pingInterval, [this] { pingTick(); });
+  allocationTick();
+  LOG(INFO) << "Master " << masterId_ << " listening on " << *bound;
+  return bound;
+}
+
+// Agents and frameworks from the registry wait for their owners to come back.
+void Master::recover(const RegistryState& state) {
+  TimePoint now = loop_.clock().now();
+  for (const auto& [id, info] : state.frameworks) {
+    FrameworkRecord& fw = ensureFramework(id);
+    fw.info = info;
+    allocator_->addFramework(id, info.roles, false);
+  }
+  for (const auto& [id, info] : state.agents) {
+    AgentRecord& agent = agents_[id];
+    agent.info = info;
+    agent.state = AgentState::kRecovered;
+    agent.lastSeen = now;
+  }
+  if (!state.agents.empty() || !state.frameworks.empty())
+    LOG(INFO) << "Recovered " << state.agents.size() << " agents and " << state.frameworks.size()
+              << " frameworks from the registry; waiting up to " << toSeconds(options_.agentReregisterTimeout)
+              << " s for agents to re-register";
+  loop_.after(options_.agentReregisterTimeout, [this] {
+    std::vector<std::string> missing;
+    for (const auto& [id, agent] : agents_)
+      if (agent.state == AgentState::kRecovered) missing.push_back(id);
+    for (const auto& id : missing)
+      removeAgent(id, TaskState::GONE, TaskReason::AGENT_REMOVED, "agent did not re-register after master failover");
+  });
+}
+
+void Master::onMessage(const std::string& peer, proto::Envelope::Reader message) {
+  ++counters_["messages_received"];
+  switch (message.which()) {
+    case proto::Envelope::REGISTER_AGENT:
+      onRegisterAgent(peer, message.getRegisterAgent());
+      return;
+    case proto::Envelope::SUBSCRIBE:
+      onSubscribe(peer, message.getSubscribe());
+      return;
+    case proto::Envelope::API_REQUEST:
+      onApiRequest(peer, message.getApiRequest());
+      return;
+    default:
+      break;
+  }
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) {
+    sendReregisterRequired(peer, "this master does not know the connection; register again");
+    return;
+  }
+  Peer who = it->second;  // a copy: handlers may drop the peer
+  onPeerMessage(peer, who, message);
+}
+
+void Master::onPeerMessage(const std::string& peer, const Peer& who, proto::Envelope::Reader message) {
+  if (who.isAgent) {
+    auto agent = agents_.find(who.id);
+    if (agent == agents_.end()) return;
+    agent->second.lastSeen = loop_.clock().now();
+    switch (message.which()) {
+      case proto::Envelope::STATUS_UPDATE: onStatusUpdate(agent->second, message.getStatusUpdate()); return;
+      case proto::Envelope::PONG: return;
+      default: break;
+    }
+  } else {
+    auto fw = frameworks_.find(who.id);
+    if (fw == frameworks_.end()) return;
+    FrameworkRecord& f = fw->second;
+    f.lastSeen = loop_.clock().now();
+    switch (message.which()) {
+      case proto::Envelope::ACCEPT: onAccept(f, message.getAccept()); return;
+      case proto::Envelope::DECLINE: onDecline(f, message.getDecline()); return;
+      case proto::Envelope::KILL: onKill(f, message.getKill()); return;
+      case proto::Envelope::RECONCILE: onReconcile(f, message.getReconcile()); return;
+      case proto::Envelope::ACKNOWLEDGE: onAcknowledge(f, message.getAcknowledge()); return;
+      case proto::Envelope::SUPPRESS: allocator_->suppressOffers(f.info.id); return;
+      case proto::Envelope::REVIVE:
+        allocator_->reviveOffers(f.info.id);
+        triggerAllocation();
+        return;
+      case proto::Envelope::TEARDOWN: removeFramework(f.info.id, "the framework tore itself down"); return;
+      case proto::Envelope::PONG: return;
+      default: break;
+    }
+  }
+  ++counters_["messages_unexpected"];
+  sendError(peer, "message '" + envelopeKind(message) + "' is not one this peer may send to the master");
+}
+
+void Master::pingTick() {
+  TimePoint now = loop_.clock().now();
+  Duration deadline = options_.pingInterval * options_.maxMissedPings;
+  OutboundEnvelope ping;
+  auto p = ping.get().initPing();
+  p.setMasterId(masterId_);
+  p.setSequence(++pingSequence_);
+  std::vector<std::string> lostAgents, lostFrameworks;
+  for (auto& [id, agent] : agents_) {
+    if (agent.state != AgentState::kActive) continue;
+    if (now - agent.lastSeen > deadline) lostAgents.push_back(id);
+    else sendTo(agent.peer, ping);
+  }
+  for (auto& [id, fw] : frameworks_) {
+    if (!fw.connected) continue;
+    if (now - fw.lastSeen > deadline) lostFrameworks.push_back(id);
+    else sendTo(fw.peer, ping);
+  }
+  for (const auto& id : lostAgents) agentUnreachable(agents_.at(id), "missed pings");
+  for (const auto& id : lostFrameworks) frameworkDisconnected(frameworks_.at(id), "missed pings");
+  loop_.after(options_.pingInterval, [this] { pingTick(); });
+}
+
+void Master::allocationTick() {
+  allocate();
+  loop_.after(options_.allocationInterval, [this] { allocationTick(); });
+}
+
+// Events ask for a cycle; a burst of them causes one.
+void Master::triggerAllocation() {
+  if (allocationPending_) return;
+  allocationPending_ = true;
+  loop_.post([this] { allocate(); });
+}
+
+void Master::allocate() {
+  allocationPending_ = false;
+  std::map<std::string, std::vector<Offer>> byFramework;
+  for (Allocation& a : allocator_->allocate()) {
+    auto fw = frameworks_.find(a.frameworkId);
+    auto agent = agents_.find(a.agentId);
+    if (fw == frameworks_.end() || !fw->second.connected || agent == agents_.end()) {
+      allocator_->recoverResources(a.frameworkId, a.agentId, a.resources, std::nullopt);
+      continue;
+    }
+    Offer offer{newId("offer"), a.frameworkId, a.agentId, agent->second.info.hostname, a.resources,
+                agent->second.info.attributes};
+    offers_[offer.id] = offer;
+    fw->second.offers.insert(offer.id);
+    agent->second.offers.insert(offer.id);
+    byFramework[a.frameworkId].push_back(std::move(offer));
+  }
+  for (auto& [frameworkId, offers] : byFramework) {
+    OutboundEnvelope out;
+    auto list = out.get().initOffers().initOffers(static_cast<unsigned>(offers.size()));
+    for (unsigned i = 0; i < offers.size(); ++i) codec::write(offers[i], list[i]);
+    sendTo(frameworks_.at(frameworkId).peer, out);
+    counters_["offers_sent"] += offers.size();
+  }
+}
+
+void Master::removeOffer(const std::string& offerId) {
+  auto it = offers_.find(offerId);
+  if (it == offers_.end()) return;
+  if (auto fw = frameworks_.find(it->second.frameworkId); fw != frameworks_.end()) fw->second.offers.erase(offerId);
+  if (auto agent = agents_.find(it->second.agentId); agent != agents_.end()) agent->second.offers.erase(offerId);
+  offers_.erase(it);
+}
+
+// Takes an offer back from its framework; `recover` returns its resources to the allocator.
+void Master::rescindOffer(const std::string& offerId, bool recover) {
+  auto it = offers_.find(offerId);
+  if (it == offers_.end()) return;
+  Offer offer = it->second;
+  removeOffer(offerId);
+  if (recover) allocator_->recoverResources(offer.frameworkId, offer.agentId, offer.resources, std::nullopt);
+  auto fw = frameworks_.find(offer.frameworkId);
+  if (fw != frameworks_.end() && fw->second.connected) {
+    OutboundEnvelope out;
+    out.get().initRescind().setOfferId(offerId);
+    sendTo(fw->second.peer, out);
+  }
+  ++counters_["offers_rescinded"];
+}
+
+void Master::sendTo(const std::string& peer, OutboundEnvelope& message) {
+  if (!socket_.send(peer, message)) ++counters_["messages_not_sent"];
+}
+
+void Master::sendError(const std::string& peer, const std::string& message) {
+  LOG(WARNING) << "Telling a peer: " << message;
+  OutboundEnvelope out;
+  out.get().initError().setMessage(message);
+  sendTo(peer, out);
+}
+
+void Master::sendReregisterRequired(const std::string& peer, const std::string& why) {
+  OutboundEnvelope out;
+  out.get().initReregisterRequired().setMessage(why);
+  sendTo(peer, out);
+}
+
+void Master::onApiRequest(const std::string& peer, proto::ApiRequest::Reader request) {
+  ApiCall call = parseApiTarget(request.getMethod(), request.getPath(), request.getBody());
+  ApiReply reply = handleApi(call);
+  OutboundEnvelope out;
+  auto r = out.get().initApiResponse();
+  r.setRequestId(request.getRequestId());
+  r.setStatus(static_cast<uint16_t>(reply.status));
+  r.setBody(reply.body);
+  sendTo(peer, out);
+}
+
+}  // namespace agora

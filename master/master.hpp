@@ -1,0 +1,159 @@
+#pragma once
+// The master: admits agents and frameworks, turns the allocator's decisions into offers,
+// launches and kills tasks on agents, and carries status updates from agents to frameworks
+// and their acknowledgements back. Everything here runs on one EventLoop thread.
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "common/event_loop.hpp"
+#include "common/http_server.hpp"
+#include "common/transport.hpp"
+#include "common/types.hpp"
+#include "master/allocator.hpp"
+#include "master/registry.hpp"
+
+namespace agora {
+
+struct MasterOptions {
+  std::string endpoint = "tcp://127.0.0.1:5050";
+  Duration pingInterval = std::chrono::seconds(1);
+  uint32_t maxMissedPings = 5;
+  Duration allocationInterval = std::chrono::seconds(1);
+  // After a master restart: how long admitted agents have to come back.
+  Duration agentReregisterTimeout = std::chrono::minutes(2);
+  // How long an unreachable agent may stay away before it is removed and its tasks are GONE.
+  Duration agentRemovalTimeout = std::chrono::minutes(10);
+  size_t maxCompletedTasks = 1000;
+  DecodeLimits limits;
+};
+
+class Master {
+ public:
+  Master(zmq::context_t& context, EventLoop& loop, MasterOptions options, std::unique_ptr<Registry> registry,
+         std::unique_ptr<Allocator> allocator);
+
+  // Recovers the registry, binds the socket and starts the timers. Returns the bound endpoint.
+  Try<std::string> start();
+
+  // The operator API; serves HTTP and proto::ApiRequest alike. Loop thread only.
+  ApiReply handleApi(const ApiCall& call);
+
+  const std::string& id() const { return masterId_; }
+
+ private:
+  using TaskKey = std::pair<std::string, std::string>;  // (framework id, task id)
+
+  struct TaskRecord {
+    TaskInfo info;
+    std::string frameworkId;
+    TaskStatus latest;
+    std::string terminalUuid;  // the uuid whose acknowledgement ends the task's stream
+  };
+
+  struct FrameworkRecord {
+    FrameworkInfo info;
+    std::string peer;
+    bool connected = false;
+    bool recovered = false;  // known from the registry or an agent, not yet re-subscribed
+    TimePoint lastSeen;
+    double registeredAt = 0;
+    std::set<std::string> offers;
+    std::set<std::string> tasks;
+    std::optional<EventLoop::TimerId> failoverTimer;
+  };
+
+  enum class AgentState { kRecovered, kActive, kUnreachable };
+
+  struct AgentRecord {
+    AgentInfo info;
+    std::string peer;
+    AgentState state = AgentState::kActive;
+    TimePoint lastSeen;
+    double registeredAt = 0;
+    std::set<std::string> offers;
+    std::set<TaskKey> tasks;
+    std::optional<EventLoop::TimerId> removalTimer;
+  };
+
+  struct Peer {
+    bool isAgent = false;
+    std::string id;
+  };
+
+  // master.cpp: wire, liveness, allocation.
+  void onMessage(const std::string& peer, proto::Envelope::Reader message);
+  void onPeerMessage(const std::string& peer, const Peer& who, proto::Envelope::Reader message);
+  void pingTick();
+  void triggerAllocation();
+  void allocationTick();
+  void allocate();
+  void rescindOffer(const std::string& offerId, bool recover);
+  void removeOffer(const std::string& offerId);
+  void sendTo(const std::string& peer, OutboundEnvelope& message);
+  void sendError(const std::string& peer, const std::string& message);
+  void sendReregisterRequired(const std::string& peer, const std::string& why);
+  void recover(const RegistryState& state);
+  void onApiRequest(const std::string& peer, proto::ApiRequest::Reader request);
+
+  // master_agents.cpp: agents, status updates.
+  void onRegisterAgent(const std::string& peer, proto::RegisterAgent::Reader message);
+  void adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std::string, TaskInfo>>& infos,
+                       const std::vector<TaskState>& states);
+  void onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader message);
+  void agentUnreachable(AgentRecord& agent, const std::string& why);
+  void removeAgent(const std::string& agentId, TaskState taskState, TaskReason reason, const std::string& why);
+  void releaseAgentFromAllocator(AgentRecord& agent);
+  void addAgentToAllocator(AgentRecord& agent);
+
+  // master_frameworks.cpp: scheduler calls.
+  void onSubscribe(const std::string& peer, proto::Subscribe::Reader message);
+  void onAccept(FrameworkRecord& fw, proto::Accept::Reader message);
+  void onDecline(FrameworkRecord& fw, proto::Decline::Reader message);
+  void onKill(FrameworkRecord& fw, proto::Kill::Reader message);
+  void onReconcile(FrameworkRecord& fw, proto::Reconcile::Reader message);
+  void onAcknowledge(FrameworkRecord& fw, proto::StatusAcknowledgement::Reader message);
+  void frameworkDisconnected(FrameworkRecord& fw, const std::string& why);
+  void removeFramework(const std::string& frameworkId, const std::string& why);
+  FrameworkRecord& ensureFramework(const std::string& frameworkId);
+  void launchTask(FrameworkRecord& fw, AgentRecord& agent, const TaskInfo& task);
+
+  // master_tasks.cpp: task bookkeeping shared by both sides.
+  void forwardStatus(const TaskStatus& status);
+  TaskStatus masterStatus(const TaskRecord& task, TaskState state, TaskReason reason, const std::string& message);
+  void completeTask(const TaskKey& key);
+  void acknowledgeToAgent(const std::string& agentId, const std::string& frameworkId, const std::string& taskId,
+                          const std::string& uuid);
+
+  // master_state.cpp: the JSON view.
+  nlohmann::json stateJson() const;
+
+  zmq::context_t& context_;
+  EventLoop& loop_;
+  MasterOptions options_;
+  std::unique_ptr<Registry> registry_;
+  std::unique_ptr<Allocator> allocator_;
+  MessageSocket socket_;
+  std::string masterId_;
+  double startedAt_ = 0;
+  bool allocationPending_ = false;
+  uint64_t pingSequence_ = 0;
+
+  std::unordered_map<std::string, Peer> peers_;
+  std::map<std::string, AgentRecord> agents_;
+  std::map<std::string, FrameworkRecord> frameworks_;
+  std::map<TaskKey, TaskRecord> tasks_;
+  std::deque<TaskRecord> completedTasks_;
+  std::map<std::string, Offer> offers_;
+  std::map<std::string, uint64_t> counters_;
+};
+
+}  // namespace agora

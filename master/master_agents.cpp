@@ -1,0 +1,198 @@
+// Agents: admission, re-registration with their tasks, status updates, loss and removal.
+#include <glog/logging.h>
+
+#include "common/codec.hpp"
+#include "common/ids.hpp"
+#include "master/master.hpp"
+
+namespace agora {
+
+void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Reader message) {
+  Try<AgentInfo> info = codec::read(message.getAgent());
+  if (info.isError()) {
+    sendError(peer, "agent registration refused: " + info.error());
+    return;
+  }
+  bool reregistering = !info->id.empty();
+  if (!reregistering) {
+    // A registration retried before the answer arrived is the same agent, not a second one.
+    auto known = peers_.find(peer);
+    info->id = known != peers_.end() && known->second.isAgent ? known->second.id : newId("agent");
+  }
+  if (!isValidId(info->id)) {
+    sendError(peer, "agent registration refused: agent id '" + info->id + "' is not a valid id");
+    return;
+  }
+  if (info->resources.empty()) {
+    sendError(peer, "agent registration refused: the agent offers no resources (check --resources)");
+    return;
+  }
+  std::vector<std::pair<std::string, TaskInfo>> infos;
+  std::vector<TaskState> states;
+  for (auto t : message.getTasks()) {
+    Try<TaskInfo> task = codec::read(t.getTask());
+    if (task.isError()) {
+      LOG(WARNING) << "Agent " << info->id << " reported an unreadable task: " << task.error();
+      continue;
+    }
+    infos.emplace_back(t.getFrameworkId(), *task);
+    states.push_back(t.getState());
+  }
+  Status persisted = registry_->putAgent(*info);
+  if (!persisted.ok()) {
+    sendError(peer, "agent registration failed, try again: " + persisted.error());
+    return;
+  }
+
+  auto existing = agents_.find(info->id);
+  if (existing != agents_.end()) {
+    AgentRecord& old = existing->second;
+    if (old.state == AgentState::kActive) releaseAgentFromAllocator(old);
+    if (old.removalTimer) loop_.cancel(*old.removalTimer);
+    old.removalTimer.reset();
+    if (!old.peer.empty()) peers_.erase(old.peer);
+  }
+  AgentRecord& agent = agents_[info->id];
+  agent.info = *info;
+  agent.peer = peer;
+  agent.state = AgentState::kActive;
+  agent.lastSeen = loop_.clock().now();
+  agent.registeredAt = loop_.clock().wallSeconds();
+  peers_[peer] = Peer{true, info->id};
+  adoptAgentTasks(agent, infos, states);
+  addAgentToAllocator(agent);
+
+  OutboundEnvelope out;
+  auto r = out.get().initAgentRegistered();
+  r.setAgentId(info->id);
+  r.setMasterId(masterId_);
+  r.setPingIntervalSeconds(toSeconds(options_.pingInterval));
+  r.setMaxMissedPings(options_.maxMissedPings);
+  sendTo(peer, out);
+  LOG(INFO) << (reregistering ? "Re-registered" : "Registered") << " agent " << info->id << " ("
+            << info->hostname << ") with " << info->resources << " and " << infos.size() << " tasks";
+  triggerAllocation();
+}
+
+// The agent's list is the truth about its tasks: tasks the master had there that the agent
+// does not report are lost; reported tasks take the agent's state.
+void Master::adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std::string, TaskInfo>>& infos,
+                             const std::vector<TaskState>& states) {
+  std::set<TaskKey> reported;
+  for (size_t i = 0; i < infos.size(); ++i) reported.insert({infos[i].first, infos[i].second.taskId});
+  std::set<TaskKey> previous = agent.tasks;
+  for (const TaskKey& key : previous) {
+    if (reported.count(key)) continue;
+    auto it = tasks_.find(key);
+    if (it == tasks_.end()) continue;
+    if (!isTerminal(it->second.latest.state)) {
+      forwardStatus(masterStatus(it->second, TaskState::LOST, TaskReason::AGENT_RESTARTED,
+                                 "the agent re-registered without this task"));
+    }
+    completeTask(key);
+  }
+  for (size_t i = 0; i < infos.size(); ++i) {
+    const auto& [frameworkId, info] = infos[i];
+    TaskKey key{frameworkId, info.taskId};
+    FrameworkRecord& fw = ensureFramework(frameworkId);
+    auto [it, inserted] = tasks_.try_emplace(key);
+    TaskRecord& task = it->second;
+    bool wasUnreachable = !inserted && task.latest.state == TaskState::UNREACHABLE;
+    task.info = info;
+    task.info.agentId = agent.info.id;
+    task.frameworkId = frameworkId;
+    if (inserted || wasUnreachable || !isTerminal(task.latest.state)) {
+      task.latest = masterStatus(task, states[i], TaskReason::RECONCILIATION,
+                                 "state reported by the agent at re-registration");
+    }
+    if (wasUnreachable) forwardStatus(task.latest);
+    agent.tasks.insert(key);
+    fw.tasks.insert(info.taskId);
+  }
+}
+
+void Master::addAgentToAllocator(AgentRecord& agent) {
+  std::map<std::string, Resources> used;
+  for (const TaskKey& key : agent.tasks) {
+    const TaskRecord& task = tasks_.at(key);
+    if (!isTerminal(task.latest.state)) used[task.frameworkId] += task.info.resources;
+  }
+  allocator_->addAgent(agent.info.id, agent.info.resources, used);
+}
+
+// Hands back everything the agent's frameworks hold there, then forgets the agent.
+void Master::releaseAgentFromAllocator(AgentRecord& agent) {
+  for (const std::string& offerId : std::set<std::string>(agent.offers)) rescindOffer(offerId, true);
+  for (const TaskKey& key : agent.tasks) {
+    const TaskRecord& task = tasks_.at(key);
+    if (!isTerminal(task.latest.state))
+      allocator_->recoverResources(task.frameworkId, agent.info.id, task.info.resources, std::nullopt);
+  }
+  allocator_->removeAgent(agent.info.id);
+}
+
+void Master::onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader message) {
+  TaskStatus status = codec::read(message.getStatus());
+  status.agentId = agent.info.id;
+  ++counters_["status_updates_received"];
+  auto it = tasks_.find({status.frameworkId, status.taskId});
+  if (it != tasks_.end()) {
+    TaskRecord& task = it->second;
+    if (!isTerminal(task.latest.state) && isTerminal(status.state)) {
+      allocator_->recoverResources(task.frameworkId, agent.info.id, task.info.resources, std::nullopt);
+      triggerAllocation();
+    }
+    if (!isTerminal(task.latest.state) || isTerminal(status.state)) task.latest = status;
+    if (isTerminal(status.state)) task.terminalUuid = status.uuid;
+  }
+  auto fw = frameworks_.find(status.frameworkId);
+  if (fw == frameworks_.end()) {
+    // Nobody will ever acknowledge this: the framework was removed. Acknowledge for it so
+    // that the agent stops resending.
+    acknowledgeToAgent(agent.info.id, status.frameworkId, status.taskId, status.uuid);
+    if (it != tasks_.end() && isTerminal(status.state)) completeTask(it->first);
+    return;
+  }
+  forwardStatus(status);
+}
+
+void Master::agentUnreachable(AgentRecord& agent, const std::string& why) {
+  LOG(WARNING) << "Agent " << agent.info.id << " is unreachable: " << why;
+  releaseAgentFromAllocator(agent);
+  agent.state = AgentState::kUnreachable;
+  peers_.erase(agent.peer);
+  for (const TaskKey& key : agent.tasks) {
+    TaskRecord& task = tasks_.at(key);
+    if (isTerminal(task.latest.state)) continue;
+    task.latest = masterStatus(task, TaskState::UNREACHABLE, TaskReason::AGENT_UNREACHABLE,
+                               "agent " + agent.info.id + " is unreachable: " + why);
+    forwardStatus(task.latest);
+  }
+  std::string id = agent.info.id;
+  agent.removalTimer = loop_.after(options_.agentRemovalTimeout, [this, id] {
+    agents_.at(id).removalTimer.reset();
+    removeAgent(id, TaskState::GONE, TaskReason::AGENT_REMOVED, "the agent stayed unreachable too long");
+  });
+  ++counters_["agents_unreachable"];
+}
+
+void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskReason reason, const std::string& why) {
+  auto it = agents_.find(agentId);
+  if (it == agents_.end()) return;
+  AgentRecord& agent = it->second;
+  LOG(WARNING) << "Removing agent " << agentId << ": " << why;
+  if (agent.state == AgentState::kActive) releaseAgentFromAllocator(agent);
+  if (agent.removalTimer) loop_.cancel(*agent.removalTimer);
+  peers_.erase(agent.peer);
+  for (const TaskKey& key : std::set<TaskKey>(agent.tasks)) {
+    TaskRecord& task = tasks_.at(key);
+    if (!isTerminal(task.latest.state)) forwardStatus(masterStatus(task, taskState, reason, why));
+    completeTask(key);
+  }
+  Status s = registry_->removeAgent(agentId);
+  if (!s.ok()) LOG(ERROR) << "Agent " << agentId << " stays in the registry: " << s.error();
+  agents_.erase(it);
+  ++counters_["agents_removed"];
+}
+
+}  // namespace agora

@@ -1,0 +1,297 @@
+// Frameworks: subscription, accept and decline, kill, reconciliation, acknowledgements.
+#include <cmath>
+
+#include <glog/logging.h>
+
+#include "common/codec.hpp"
+#include "common/ids.hpp"
+#include "master/master.hpp"
+#include "master/validation.hpp"
+
+namespace agora {
+
+static Status validateFrameworkInfo(const FrameworkInfo& info) {
+  if (info.name.empty()) return Error("framework name is empty: give the framework a name");
+  if (!info.id.empty() && !isValidId(info.id)) return Error("framework id '" + info.id + "' is not a valid id");
+  if (!std::isfinite(info.failoverTimeoutSeconds) || info.failoverTimeoutSeconds < 0)
+    return Error("failover timeout must be a non-negative number of seconds");
+  for (const auto& role : info.roles) {
+    if (role == "*") continue;
+    bool ok = !role.empty() && role.front() != '/' && role.back() != '/' && role.find("//") == std::string::npos;
+    for (char c : role) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/');
+    if (!ok) return Error("role '" + role + "' is invalid: use letters, digits, '_', '-', '.' and '/' between levels");
+  }
+  return Status::OK();
+}
+
+Master::FrameworkRecord& Master::ensureFramework(const std::string& frameworkId) {
+  auto [it, inserted] = frameworks_.try_emplace(frameworkId);
+  FrameworkRecord& fw = it->second;
+  if (inserted) {
+    fw.info.id = frameworkId;
+    fw.info.name = "(recovered)";
+    fw.recovered = true;
+    fw.registeredAt = loop_.clock().wallSeconds();
+    allocator_->addFramework(frameworkId, fw.info.roles, false);
+    // Its scheduler gets as long to come back as agents do after a master failover.
+    Duration wait = std::max(options_.agentReregisterTimeout, seconds(fw.info.failoverTimeoutSeconds));
+    fw.failoverTimer = loop_.after(wait, [this, frameworkId] {
+      frameworks_.at(frameworkId).failoverTimer.reset();
+      removeFramework(frameworkId, "its scheduler did not re-subscribe after master failover");
+    });
+  }
+  return fw;
+}
+
+void Master::onSubscribe(const std::string& peer, proto::Subscribe::Reader message) {
+  FrameworkInfo info = codec::read(message.getFramework());
+  if (info.roles.empty()) info.roles = {"*"};
+  Status valid = validateFrameworkInfo(info);
+  if (!valid.ok()) {
+    sendError(peer, "subscription refused: " + valid.error());
+    return;
+  }
+  bool reregistered = !info.id.empty();
+  if (!reregistered) {
+    // A subscription retried before the answer arrived is the same framework.
+    auto known = peers_.find(peer);
+    info.id = known != peers_.end() && !known->second.isAgent ? known->second.id : newId("framework");
+  }
+  Status persisted = registry_->putFramework(info);
+  if (!persisted.ok()) {
+    sendError(peer, "subscription failed, try again: " + persisted.error());
+    return;
+  }
+  bool known = frameworks_.count(info.id) > 0;
+  FrameworkRecord& fw = known ? frameworks_.at(info.id) : frameworks_[info.id];
+  if (known && fw.connected && fw.peer != peer) {
+    sendError(fw.peer, "framework " + info.id + " subscribed again from another connection; this one is retired");
+    peers_.erase(fw.peer);
+  }
+  if (fw.failoverTimer) loop_.cancel(*fw.failoverTimer);
+  fw.failoverTimer.reset();
+  if (!known) fw.registeredAt = loop_.clock().wallSeconds();
+  fw.info = info;
+  fw.peer = peer;
+  fw.connected = true;
+  fw.recovered = false;
+  fw.lastSeen = loop_.clock().now();
+  peers_[peer] = Peer{false, info.id};
+  allocator_->addFramework(info.id, info.roles, true);
+
+  OutboundEnvelope out;
+  auto s = out.get().initSubscribed();
+  s.setFrameworkId(info.id);
+  s.setMasterId(masterId_);
+  s.setPingIntervalSeconds(toSeconds(options_.pingInterval));
+  s.setMaxMissedPings(options_.maxMissedPings);
+  s.setReregistered(known || reregistered);
+  sendTo(peer, out);
+  LOG(INFO) << (reregistered ? "Re-subscribed" : "Subscribed") << " framework " << info.id << " ('" << info.name
+            << "') in roles " << info.roles.front() << (info.roles.size() > 1 ? ",..." : "");
+  triggerAllocation();
+}
+
+void Master::onAccept(FrameworkRecord& fw, proto::Accept::Reader message) {
+  std::vector<std::string> offerIds;
+  for (auto id : message.getOfferIds()) offerIds.push_back(id);
+  std::vector<Try<TaskInfo>> tasks;
+  for (auto op : message.getOperations()) {
+    if (op.isLaunch()) {
+      for (auto t : op.getLaunch()) tasks.push_back(codec::read(t));
+    } else {
+      sendError(fw.peer, "accept: RESERVE and UNRESERVE are not supported by this master yet; "
+                         "the operation was ignored and its resources stay in the offer");
+    }
+  }
+
+  Status offersOk = validateOfferIds(offerIds, fw.info.id, [this](const std::string& id) -> const Offer* {
+    auto it = offers_.find(id);
+    return it == offers_.end() ? nullptr : &it->second;
+  });
+  auto taskStatus = [&](const std::string& taskId, TaskReason reason, const std::string& why) {
+    TaskRecord dummy;
+    dummy.info.taskId = taskId;
+    dummy.frameworkId = fw.info.id;
+    forwardStatus(masterStatus(dummy, TaskState::ERROR, reason, why));
+  };
+  if (!offersOk.ok()) {
+    for (const auto& id : offerIds) {
+      auto it = offers_.find(id);
+      if (it != offers_.end() && it->second.frameworkId == fw.info.id) rescindOffer(id, true);
+    }
+    for (const auto& t : tasks)
+      taskStatus(t.ok() ? t->taskId : "", TaskReason::INVALID_OFFERS, "accept refused: " + offersOk.error());
+    ++counters_["accepts_invalid"];
+    return;
+  }
+
+  LaunchContext context;
+  context.agentId = offers_.at(offerIds.front()).agentId;
+  for (const auto& id : offerIds) {
+    context.remaining += offers_.at(id).resources;
+    removeOffer(id);
+  }
+  for (const auto& taskId : fw.tasks) context.taskIdsInUse.insert(taskId);
+  AgentRecord& agent = agents_.at(context.agentId);
+  for (auto& t : tasks) {
+    if (t.isError()) {
+      taskStatus("", TaskReason::INVALID_TASK, t.error());
+      continue;
+    }
+    TaskInfo task = *t;
+    Status ok = validateTask(task, context);
+    if (!ok.ok()) {
+      taskStatus(task.taskId, TaskReason::INVALID_TASK, ok.error());
+      ++counters_["tasks_invalid"];
+      continue;
+    }
+    task.agentId = context.agentId;
+    context.remaining -= task.resources;
+    context.taskIdsInUse.insert(task.taskId);
+    launchTask(fw, agent, task);
+  }
+  double refuse = message.getFilters().getRefuseSeconds();
+  allocator_->recoverResources(fw.info.id, context.agentId, context.remaining,
+                               std::isfinite(refuse) && refuse > 0 ? std::optional(seconds(refuse)) : std::nullopt);
+}
+
+void Master::launchTask(FrameworkRecord& fw, AgentRecord& agent, const TaskInfo& task) {
+  TaskKey key{fw.info.id, task.taskId};
+  TaskRecord& record = tasks_[key];
+  record.info = task;
+  record.frameworkId = fw.info.id;
+  record.latest = masterStatus(record, TaskState::STAGING, TaskReason::NONE, "sent to the agent");
+  agent.tasks.insert(key);
+  fw.tasks.insert(task.taskId);
+
+  OutboundEnvelope out;
+  auto run = out.get().initRunTask();
+  codec::write(fw.info, run.initFramework());
+  codec::write(task, run.initTask());
+  sendTo(agent.peer, out);
+  ++counters_["tasks_launched"];
+}
+
+void Master::onDecline(FrameworkRecord& fw, proto::Decline::Reader message) {
+  double refuse = message.getFilters().getRefuseSeconds();
+  std::optional<Duration> filter =
+      std::isfinite(refuse) && refuse > 0 ? std::optional(seconds(refuse)) : std::nullopt;
+  for (auto idText : message.getOfferIds()) {
+    std::string id = idText;
+    auto it = offers_.find(id);
+    if (it == offers_.end() || it->second.frameworkId != fw.info.id) {
+      VLOG(1) << "Framework " << fw.info.id << " declined offer " << id << " that it does not hold";
+      continue;
+    }
+    Offer offer = it->second;
+    removeOffer(id);
+    allocator_->recoverResources(fw.info.id, offer.agentId, offer.resources, filter);
+    ++counters_["offers_declined"];
+  }
+  triggerAllocation();
+}
+
+void Master::onKill(FrameworkRecord& fw, proto::Kill::Reader message) {
+  std::string taskId = message.getTaskId();
+  auto it = tasks_.find({fw.info.id, taskId});
+  if (it == tasks_.end()) {
+    TaskRecord unknown;
+    unknown.info.taskId = taskId;
+    unknown.frameworkId = fw.info.id;
+    forwardStatus(masterStatus(unknown, TaskState::UNKNOWN, TaskReason::TASK_UNKNOWN,
+                               "kill: the master knows no active task '" + taskId + "' of this framework"));
+    return;
+  }
+  auto agent = agents_.find(it->second.info.agentId);
+  if (agent == agents_.end() || agent->second.state != AgentState::kActive) {
+    LOG(WARNING) << "Cannot kill task " << taskId << " now: its agent is not connected; it is killed when it returns";
+    return;
+  }
+  OutboundEnvelope out;
+  auto kill = out.get().initKillTask();
+  kill.setFrameworkId(fw.info.id);
+  kill.setTaskId(taskId);
+  kill.setGracePeriodSeconds(-1);
+  sendTo(agent->second.peer, out);
+}
+
+void Master::onReconcile(FrameworkRecord& fw, proto::Reconcile::Reader message) {
+  auto answer = [&](const TaskRecord& task) {
+    TaskStatus s = task.latest;
+    s.reason = TaskReason::RECONCILIATION;
+    s.uuid.clear();  // reconciliation answers are not acknowledged
+    s.fromMaster = true;
+    forwardStatus(s);
+  };
+  if (message.getTasks().size() == 0) {
+    for (const auto& taskId : fw.tasks) answer(tasks_.at({fw.info.id, taskId}));
+    return;
+  }
+  for (auto t : message.getTasks()) {
+    auto it = tasks_.find({fw.info.id, t.getTaskId()});
+    if (it != tasks_.end()) {
+      answer(it->second);
+      continue;
+    }
+    TaskRecord unknown;
+    unknown.info.taskId = t.getTaskId();
+    unknown.info.agentId = t.getAgentId();
+    unknown.frameworkId = fw.info.id;
+    forwardStatus(masterStatus(unknown, TaskState::UNKNOWN, TaskReason::RECONCILIATION,
+                               "the master knows no active task with this id"));
+  }
+}
+
+void Master::onAcknowledge(FrameworkRecord& fw, proto::StatusAcknowledgement::Reader message) {
+  std::string taskId = message.getTaskId(), uuid = message.getUuid(), agentId = message.getAgentId();
+  acknowledgeToAgent(agentId, fw.info.id, taskId, uuid);
+  auto it = tasks_.find({fw.info.id, taskId});
+  if (it != tasks_.end() && !uuid.empty() && it->second.terminalUuid == uuid) completeTask(it->first);
+}
+
+void Master::frameworkDisconnected(FrameworkRecord& fw, const std::string& why) {
+  LOG(WARNING) << "Framework " << fw.info.id << " disconnected: " << why << "; removing it in "
+               << fw.info.failoverTimeoutSeconds << " s unless it re-subscribes";
+  fw.connected = false;
+  peers_.erase(fw.peer);
+  allocator_->deactivateFramework(fw.info.id);
+  for (const std::string& offerId : std::set<std::string>(fw.offers)) rescindOffer(offerId, true);
+  std::string id = fw.info.id;
+  fw.failoverTimer = loop_.after(seconds(fw.info.failoverTimeoutSeconds), [this, id] {
+    frameworks_.at(id).failoverTimer.reset();
+    removeFramework(id, "its failover timeout expired");
+  });
+}
+
+void Master::removeFramework(const std::string& frameworkId, const std::string& why) {
+  auto it = frameworks_.find(frameworkId);
+  if (it == frameworks_.end()) return;
+  FrameworkRecord& fw = it->second;
+  LOG(WARNING) << "Removing framework " << frameworkId << ": " << why;
+  if (fw.failoverTimer) loop_.cancel(*fw.failoverTimer);
+  for (const std::string& offerId : std::set<std::string>(fw.offers)) rescindOffer(offerId, true);
+  for (const std::string& taskId : std::set<std::string>(fw.tasks)) {
+    TaskKey key{frameworkId, taskId};
+    TaskRecord& task = tasks_.at(key);
+    auto agent = agents_.find(task.info.agentId);
+    if (!isTerminal(task.latest.state) && agent != agents_.end() && agent->second.state == AgentState::kActive) {
+      OutboundEnvelope out;
+      auto kill = out.get().initKillTask();
+      kill.setFrameworkId(frameworkId);
+      kill.setTaskId(taskId);
+      kill.setGracePeriodSeconds(-1);
+      sendTo(agent->second.peer, out);
+      allocator_->recoverResources(frameworkId, task.info.agentId, task.info.resources, std::nullopt);
+    }
+    completeTask(key);
+  }
+  if (fw.connected) peers_.erase(fw.peer);
+  allocator_->removeFramework(frameworkId);
+  Status s = registry_->removeFramework(frameworkId);
+  if (!s.ok()) LOG(ERROR) << "Framework " << frameworkId << " stays in the registry: " << s.error();
+  frameworks_.erase(it);
+  triggerAllocation();
+}
+
+}  // namespace agora

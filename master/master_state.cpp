@@ -1,0 +1,95 @@
+// The operator API: /health, /api/v1/info, /api/v1/state.
+#include "common/json.hpp"
+#include "master/master.hpp"
+
+namespace agora {
+
+using nlohmann::json;
+
+static const char* agentStateName(int s) {
+  static const char* names[] = {"recovered", "active", "unreachable"};
+  return names[s];
+}
+
+json Master::stateJson() const {
+  json agents = json::array(), frameworks = json::array(), tasks = json::array(), completed = json::array();
+  std::map<std::string, Resources> usedByAgent, usedByFramework, offeredByAgent, offeredByFramework;
+  auto taskJson = [](const TaskRecord& t) {
+    json j = toJson(t.info);
+    j["framework_id"] = t.frameworkId;
+    j["state"] = stateName(t.latest.state);
+    j["status"] = toJson(t.latest);
+    return j;
+  };
+  for (const auto& [key, task] : tasks_) {
+    if (!isTerminal(task.latest.state)) {
+      usedByAgent[task.info.agentId] += task.info.resources;
+      usedByFramework[task.frameworkId] += task.info.resources;
+    }
+    tasks.push_back(taskJson(task));
+  }
+  for (const auto& task : completedTasks_) completed.push_back(taskJson(task));
+  json offers = json::array();
+  for (const auto& [id, offer] : offers_) {
+    offeredByAgent[offer.agentId] += offer.resources;
+    offeredByFramework[offer.frameworkId] += offer.resources;
+    offers.push_back(toJson(offer));
+  }
+  for (const auto& [id, agent] : agents_) {
+    json j = toJson(agent.info);
+    j["state"] = agentStateName(static_cast<int>(agent.state));
+    j["registered_at"] = agent.registeredAt;
+    j["used_resources"] = usedByAgent[id].toJson();
+    j["offered_resources"] = offeredByAgent[id].toJson();
+    j["task_count"] = agent.tasks.size();
+    agents.push_back(j);
+  }
+  for (const auto& [id, fw] : frameworks_) {
+    json j = toJson(fw.info);
+    j["connected"] = fw.connected;
+    j["recovered"] = fw.recovered;
+    j["registered_at"] = fw.registeredAt;
+    j["used_resources"] = usedByFramework[id].toJson();
+    j["offered_resources"] = offeredByFramework[id].toJson();
+    j["task_count"] = fw.tasks.size();
+    j["offer_count"] = fw.offers.size();
+    frameworks.push_back(j);
+  }
+  Resources total;
+  for (const auto& [id, agent] : agents_)
+    if (agent.state == AgentState::kActive) total += agent.info.resources;
+  return json{{"master", {{"id", masterId_}, {"endpoint", options_.endpoint}, {"started_at", startedAt_}}},
+              {"total_resources", total.toJson()},
+              {"agents", agents},
+              {"frameworks", frameworks},
+              {"tasks", tasks},
+              {"completed_tasks", completed},
+              {"offers", offers},
+              {"counters", counters_},
+              {"malformed_messages", socket_.malformedCount()}};
+}
+
+ApiReply Master::handleApi(const ApiCall& call) {
+  struct Route {
+    const char* path;
+    std::function<ApiReply()> get;
+  };
+  const Route routes[] = {
+      {"/health", [] { return ApiReply{200, R"({"status":"ok"})"}; }},
+      {"/api/v1/info", [this] {
+         return ApiReply{200, json{{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}}.dump()};
+       }},
+      {"/api/v1/state", [this] { return ApiReply{200, stateJson().dump()}; }},
+  };
+  std::string known;
+  for (const Route& route : routes) {
+    if (call.path == route.path) {
+      if (call.method != "GET") return errorReply(405, call.path + " answers GET only");
+      return route.get();
+    }
+    known += std::string(known.empty() ? "" : ", ") + route.path;
+  }
+  return errorReply(404, "no endpoint " + call.path + "; the master serves " + known);
+}
+
+}  // namespace agora

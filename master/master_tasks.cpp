@@ -1,0 +1,63 @@
+// Task bookkeeping shared by the agent and framework sides of the master.
+#include <glog/logging.h>
+
+#include "common/codec.hpp"
+#include "master/master.hpp"
+
+namespace agora {
+
+void Master::forwardStatus(const TaskStatus& status) {
+  auto fw = frameworks_.find(status.frameworkId);
+  if (fw == frameworks_.end() || !fw->second.connected) {
+    // The agent resends acknowledged-by-nobody updates; master-made ones are answered
+    // again by reconciliation.
+    ++counters_["status_updates_undeliverable"];
+    return;
+  }
+  OutboundEnvelope out;
+  codec::write(status, out.get().initUpdate().initStatus());
+  sendTo(fw->second.peer, out);
+  ++counters_["status_updates_forwarded"];
+}
+
+TaskStatus Master::masterStatus(const TaskRecord& task, TaskState state, TaskReason reason,
+                                const std::string& message) {
+  TaskStatus s;
+  s.taskId = task.info.taskId;
+  s.frameworkId = task.frameworkId;
+  s.agentId = task.info.agentId;
+  s.state = state;
+  s.reason = reason;
+  s.message = message;
+  s.fromMaster = true;
+  s.timestamp = loop_.clock().wallSeconds();
+  if (task.latest.exitCode && state == task.latest.state) s.exitCode = task.latest.exitCode;
+  return s;
+}
+
+// The task's stream is over: keep it among the completed tasks for the state API.
+void Master::completeTask(const TaskKey& key) {
+  auto it = tasks_.find(key);
+  if (it == tasks_.end()) return;
+  TaskRecord& task = it->second;
+  if (auto agent = agents_.find(task.info.agentId); agent != agents_.end()) agent->second.tasks.erase(key);
+  if (auto fw = frameworks_.find(task.frameworkId); fw != frameworks_.end()) fw->second.tasks.erase(key.second);
+  completedTasks_.push_back(std::move(task));
+  while (completedTasks_.size() > options_.maxCompletedTasks) completedTasks_.pop_front();
+  tasks_.erase(it);
+}
+
+void Master::acknowledgeToAgent(const std::string& agentId, const std::string& frameworkId,
+                                const std::string& taskId, const std::string& uuid) {
+  auto agent = agents_.find(agentId);
+  if (agent == agents_.end() || agent->second.state != AgentState::kActive || uuid.empty()) return;
+  OutboundEnvelope out;
+  auto ack = out.get().initStatusAcknowledgement();
+  ack.setFrameworkId(frameworkId);
+  ack.setAgentId(agentId);
+  ack.setTaskId(taskId);
+  ack.setUuid(uuid);
+  sendTo(agent->second.peer, out);
+}
+
+}  // namespace agora

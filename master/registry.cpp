@@ -1,0 +1,78 @@
+#include "master/registry.hpp"
+
+#include <cstring>
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include "common/codec.hpp"
+
+namespace agora {
+namespace {
+
+// Entries are stored in their wire form, so the registry needs no second schema.
+template <typename Schema, typename Value>
+std::string serialize(const Value& value) {
+  capnp::MallocMessageBuilder message;
+  codec::write(value, message.initRoot<Schema>());
+  auto words = capnp::messageToFlatArray(message);
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+template <typename Schema>
+auto deserialize(const std::string& bytes) -> decltype(codec::read(typename Schema::Reader())) {
+  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), bytes.data(), words.size() * sizeof(capnp::word));
+  capnp::FlatArrayMessageReader reader(words);
+  return codec::read(reader.getRoot<Schema>());
+}
+
+class RocksDbRegistry final : public Registry {
+ public:
+  explicit RocksDbRegistry(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+
+  Try<RegistryState> load() override {
+    RegistryState state;
+    try {
+      auto agents = store_->scan("agent/");
+      if (agents.isError()) return Error(agents.error());
+      for (const auto& [key, value] : *agents) {
+        Try<AgentInfo> agent = deserialize<proto::AgentInfo>(value);
+        if (agent.isError()) return Error("registry entry " + key + ": " + agent.error());
+        state.agents[agent->id] = *agent;
+      }
+      auto frameworks = store_->scan("framework/");
+      if (frameworks.isError()) return Error(frameworks.error());
+      for (const auto& [key, value] : *frameworks) {
+        FrameworkInfo fw = deserialize<proto::FrameworkInfo>(value);
+        state.frameworks[fw.id] = fw;
+      }
+    } catch (const kj::Exception& e) {
+      return Error(std::string("the registry is corrupt: ") + e.getDescription().cStr());
+    }
+    return state;
+  }
+
+  Status putAgent(const AgentInfo& agent) override {
+    return store_->put("agent/" + agent.id, serialize<proto::AgentInfo>(agent));
+  }
+  Status removeAgent(const std::string& agentId) override { return store_->remove("agent/" + agentId); }
+  Status putFramework(const FrameworkInfo& fw) override {
+    return store_->put("framework/" + fw.id, serialize<proto::FrameworkInfo>(fw));
+  }
+  Status removeFramework(const std::string& id) override { return store_->remove("framework/" + id); }
+
+ private:
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace
+
+Try<std::unique_ptr<Registry>> openRocksDbRegistry(const std::string& directory) {
+  auto store = Store::open(directory);
+  if (store.isError()) return Error(store.error());
+  return std::unique_ptr<Registry>(std::make_unique<RocksDbRegistry>(std::move(*store)));
+}
+
+}  // namespace agora

@@ -1,0 +1,58 @@
+#include "master/validation.hpp"
+
+#include <cmath>
+
+#include "common/ids.hpp"
+
+namespace agora {
+
+static Status fail(const TaskInfo& task, const std::string& why) {
+  return Error("task '" + task.taskId + "': " + why);
+}
+
+Status validateTask(const TaskInfo& task, const LaunchContext& context) {
+  if (!isValidId(task.taskId))
+    return Error("task id '" + task.taskId +
+                 "' is invalid: use 1 to 200 letters, digits, '.', '_' or '-'");
+  if (context.taskIdsInUse.count(task.taskId))
+    return fail(task, "the id is already used by another task of this framework");
+  if (!task.agentId.empty() && task.agentId != context.agentId)
+    return fail(task, "names agent '" + task.agentId + "' but the offers are for agent '" + context.agentId + "'");
+  if (task.command.value.empty())
+    return fail(task, task.command.shell ? "has no command: set command.value to a shell command"
+                                         : "has no program: set command.value to the program's path");
+  for (const auto& [name, value] : task.command.environment)
+    if (name.empty() || name.find('=') != std::string::npos)
+      return fail(task, "environment variable name '" + name + "' is empty or contains '='");
+  if (!std::isfinite(task.killGracePeriodSeconds) || task.killGracePeriodSeconds < 0)
+    return fail(task, "kill grace period must be a non-negative number of seconds");
+  if (task.resources.empty())
+    return fail(task, "asks for no resources: give at least cpus or mem (for example cpus:0.1;mem:32)");
+  if (task.resources.scalarMilli("cpus") <= 0 && task.resources.scalarMilli("mem") <= 0)
+    return fail(task, "asks for neither cpus nor mem: give at least one of them");
+  if (!context.remaining.contains(task.resources))
+    return fail(task, "asks for " + task.resources.toString() + " but the offers have only " +
+                          (context.remaining.empty() ? std::string("nothing") : context.remaining.toString()) +
+                          " left");
+  return Status::OK();
+}
+
+Status validateOfferIds(const std::vector<std::string>& offerIds, const std::string& frameworkId,
+                        const std::function<const Offer*(const std::string&)>& lookup) {
+  if (offerIds.empty()) return Error("the call names no offers");
+  std::set<std::string> seen;
+  std::string agentId;
+  for (const auto& id : offerIds) {
+    if (!seen.insert(id).second) return Error("offer '" + id + "' appears twice");
+    const Offer* offer = lookup(id);
+    if (!offer)
+      return Error("offer '" + id + "' is not outstanding (it was already used, declined or rescinded)");
+    if (offer->frameworkId != frameworkId) return Error("offer '" + id + "' belongs to another framework");
+    if (agentId.empty()) agentId = offer->agentId;
+    if (offer->agentId != agentId)
+      return Error("offers '" + offerIds.front() + "' and '" + id + "' are for different agents");
+  }
+  return Status::OK();
+}
+
+}  // namespace agora

@@ -1,0 +1,307 @@
+@0xaff553d028fe0da8;
+# The one definition of every message between schedulers, the master and agents.
+# One ZeroMQ message carries one Cap'n Proto message whose root is an Envelope.
+# Additions keep old field numbers; a change that breaks old peers bumps kProtocolVersion.
+
+$import "/capnp/c++.capnp".namespace("agora::proto");
+
+const protocolVersion :UInt32 = 1;
+
+# ---------------------------------------------------------------- resources
+
+struct Range {
+  begin @0 :UInt64;
+  end @1 :UInt64;   # inclusive
+}
+
+struct Resource {
+  name @0 :Text;
+  role @1 :Text;    # "*" when unreserved
+  union {
+    scalar @2 :Int64;          # thousandths: 1.5 cpus travels as 1500
+    ranges @3 :List(Range);
+    set @4 :List(Text);
+  }
+}
+
+struct Attribute {
+  name @0 :Text;
+  value @1 :Text;
+}
+
+# ---------------------------------------------------------------- identities
+
+struct AgentInfo {
+  id @0 :Text;                  # empty on first registration: the master assigns it
+  hostname @1 :Text;
+  resources @2 :List(Resource);
+  attributes @3 :List(Attribute);
+  httpPort @4 :UInt16;
+}
+
+struct FrameworkInfo {
+  id @0 :Text;                  # empty on first registration: the master assigns it
+  name @1 :Text;
+  principal @2 :Text;
+  roles @3 :List(Text);
+  failoverTimeoutSeconds @4 :Float64;
+  capabilities @5 :List(Text);
+  hostname @6 :Text;
+}
+
+# ---------------------------------------------------------------- tasks
+
+struct EnvironmentVariable {
+  name @0 :Text;
+  value @1 :Text;
+}
+
+struct CommandInfo {
+  value @0 :Text;               # with shell: passed to /bin/sh -c; else the program path
+  shell @1 :Bool = true;
+  arguments @2 :List(Text);     # argv when not a shell command (argv[0] included)
+  environment @3 :List(EnvironmentVariable);
+}
+
+struct TaskInfo {
+  taskId @0 :Text;
+  name @1 :Text;
+  agentId @2 :Text;
+  resources @3 :List(Resource);
+  command @4 :CommandInfo;
+  killGracePeriodSeconds @5 :Float64 = 3.0;
+}
+
+enum TaskState {
+  staging @0;
+  starting @1;
+  running @2;
+  finished @3;
+  failed @4;
+  killed @5;
+  error @6;
+  lost @7;
+  dropped @8;
+  gone @9;
+  unreachable @10;
+  unknown @11;                  # the master knows no such task (reconciliation)
+  killing @12;
+}
+
+enum TaskReason {
+  none @0;
+  commandExited @1;
+  commandSignaled @2;
+  launchFailed @3;
+  killedByFramework @4;
+  memoryLimit @5;
+  healthCheckFailed @6;
+  agentRemoved @7;
+  agentRestarted @8;
+  agentUnreachable @9;
+  agentDraining @10;
+  executorTerminated @11;
+  reconciliation @12;
+  invalidTask @13;
+  invalidOffers @14;
+  frameworkRemoved @15;
+  agentUnknown @16;
+  taskUnknown @17;
+}
+
+enum StatusSource {
+  agent @0;
+  master @1;
+}
+
+struct TaskStatus {
+  taskId @0 :Text;
+  frameworkId @1 :Text;
+  agentId @2 :Text;
+  state @3 :TaskState;
+  reason @4 :TaskReason;
+  message @5 :Text;
+  source @6 :StatusSource;
+  uuid @7 :Text;                # set on updates that must be acknowledged
+  timestamp @8 :Float64;        # seconds since the epoch
+  hasExitCode @9 :Bool;
+  exitCode @10 :Int32;
+}
+
+struct Offer {
+  id @0 :Text;
+  frameworkId @1 :Text;
+  agentId @2 :Text;
+  hostname @3 :Text;
+  resources @4 :List(Resource);
+  attributes @5 :List(Attribute);
+}
+
+# ---------------------------------------------------------------- agent <-> master
+
+struct RegisterAgent {
+  agent @0 :AgentInfo;
+  tasks @1 :List(AgentTask);    # tasks the agent still has, when re-registering
+}
+
+struct AgentTask {
+  frameworkId @0 :Text;
+  task @1 :TaskInfo;
+  state @2 :TaskState;          # latest state the agent knows
+}
+
+struct AgentRegistered {
+  agentId @0 :Text;
+  masterId @1 :Text;
+  pingIntervalSeconds @2 :Float64;   # the peer takes the master for lost after
+  maxMissedPings @3 :UInt32;         # this many intervals without a ping
+}
+
+struct RunTask {
+  framework @0 :FrameworkInfo;
+  task @1 :TaskInfo;
+}
+
+struct KillTask {
+  frameworkId @0 :Text;
+  taskId @1 :Text;
+  gracePeriodSeconds @2 :Float64;   # negative: use the task's own
+}
+
+struct StatusUpdate {
+  status @0 :TaskStatus;
+}
+
+struct StatusAcknowledgement {
+  frameworkId @0 :Text;
+  agentId @1 :Text;
+  taskId @2 :Text;
+  uuid @3 :Text;
+}
+
+# ---------------------------------------------------------------- scheduler <-> master
+
+struct Subscribe {
+  framework @0 :FrameworkInfo;
+}
+
+struct Subscribed {
+  frameworkId @0 :Text;
+  masterId @1 :Text;
+  pingIntervalSeconds @2 :Float64;
+  reregistered @3 :Bool;
+  maxMissedPings @4 :UInt32;
+}
+
+struct Offers {
+  offers @0 :List(Offer);
+}
+
+struct Rescind {
+  offerId @0 :Text;
+}
+
+struct Filters {
+  refuseSeconds @0 :Float64 = 5.0;
+}
+
+struct Operation {
+  union {
+    launch @0 :List(TaskInfo);
+    reserve @1 :List(Resource);      # dynamic reservations: refused until the roles issue
+    unreserve @2 :List(Resource);
+  }
+}
+
+struct Accept {
+  frameworkId @0 :Text;
+  offerIds @1 :List(Text);
+  operations @2 :List(Operation);
+  filters @3 :Filters;
+}
+
+struct Decline {
+  frameworkId @0 :Text;
+  offerIds @1 :List(Text);
+  filters @2 :Filters;
+}
+
+struct Kill {
+  frameworkId @0 :Text;
+  taskId @1 :Text;
+}
+
+struct ReconcileTask {
+  taskId @0 :Text;
+  agentId @1 :Text;
+}
+
+struct Reconcile {
+  frameworkId @0 :Text;
+  tasks @1 :List(ReconcileTask);  # empty: implicit reconciliation of all tasks
+}
+
+struct FrameworkCall {
+  frameworkId @0 :Text;
+}
+
+struct Error {
+  message @0 :Text;
+}
+
+# ---------------------------------------------------------------- liveness and API
+
+struct Ping {
+  masterId @0 :Text;
+  sequence @1 :UInt64;
+}
+
+struct Pong {
+  sequence @0 :UInt64;
+}
+
+# A request for the operator API over the wire (the same handler serves HTTP),
+# so that clients need only the master's one address.
+struct ApiRequest {
+  requestId @0 :UInt64;
+  method @1 :Text;
+  path @2 :Text;
+  body @3 :Text;
+}
+
+struct ApiResponse {
+  requestId @0 :UInt64;
+  status @1 :UInt16;
+  body @2 :Text;
+}
+
+struct Envelope {
+  version @0 :UInt32;
+  union {
+    registerAgent @1 :RegisterAgent;
+    agentRegistered @2 :AgentRegistered;
+    runTask @3 :RunTask;
+    killTask @4 :KillTask;
+    statusUpdate @5 :StatusUpdate;
+    statusAcknowledgement @6 :StatusAcknowledgement;
+    subscribe @7 :Subscribe;
+    subscribed @8 :Subscribed;
+    offers @9 :Offers;
+    rescind @10 :Rescind;
+    accept @11 :Accept;
+    decline @12 :Decline;
+    kill @13 :Kill;
+    reconcile @14 :Reconcile;
+    suppress @15 :FrameworkCall;
+    revive @16 :FrameworkCall;
+    teardown @17 :FrameworkCall;
+    error @18 :Error;
+    ping @19 :Ping;
+    pong @20 :Pong;
+    reregisterRequired @21 :Error;   # the master does not know this peer
+    apiRequest @22 :ApiRequest;
+    apiResponse @23 :ApiResponse;
+    update @24 :StatusUpdate;        # master -> scheduler
+    acknowledge @25 :StatusAcknowledgement;  # scheduler -> master
+  }
+}

@@ -1,0 +1,75 @@
+#include "master/validation.hpp"
+
+#include <gtest/gtest.h>
+
+namespace agora {
+namespace {
+
+TaskInfo task(const std::string& id, const std::string& resources, const std::string& command = "true") {
+  TaskInfo t;
+  t.taskId = id;
+  t.command.value = command;
+  t.resources = *Resources::parse(resources);
+  return t;
+}
+
+LaunchContext context() {
+  LaunchContext c;
+  c.agentId = "agent-1";
+  c.taskIdsInUse = {"running"};
+  c.remaining = *Resources::parse("cpus:2;mem:256;ports:[31000-31010]");
+  return c;
+}
+
+void expectError(const TaskInfo& t, const std::string& fragment) {
+  Status s = validateTask(t, context());
+  ASSERT_FALSE(s.ok()) << t.taskId;
+  EXPECT_NE(s.error().find(fragment), std::string::npos) << s.error();
+}
+
+TEST(ValidationTest, AcceptsATaskThatFits) {
+  EXPECT_TRUE(validateTask(task("ok", "cpus:1;mem:128;ports:[31000-31001]"), context()).ok());
+  EXPECT_TRUE(validateTask(task("ok2", "cpus:2;mem:256"), context()).ok());
+}
+
+TEST(ValidationTest, RejectsTasksWithPreciseMessages) {
+  expectError(task("", "cpus:1"), "task id '' is invalid");
+  expectError(task("has space", "cpus:1"), "is invalid");
+  expectError(task("running", "cpus:1"), "already used");
+  expectError(task("big", "cpus:3;mem:1"), "asks for cpus:3;mem:1 but the offers have only cpus:2;mem:256");
+  expectError(task("ports", "cpus:1;ports:[30000-30000]"), "asks for");
+  expectError(task("none", ""), "asks for no resources");
+  expectError(task("disk", "disk:10"), "neither cpus nor mem");
+  expectError(task("nocmd", "cpus:1", ""), "has no command");
+  TaskInfo other = task("other", "cpus:1");
+  other.agentId = "agent-2";
+  expectError(other, "names agent 'agent-2'");
+  TaskInfo grace = task("grace", "cpus:1");
+  grace.killGracePeriodSeconds = -1;
+  expectError(grace, "grace period");
+  TaskInfo env = task("env", "cpus:1");
+  env.command.environment["A=B"] = "x";
+  expectError(env, "environment variable");
+}
+
+TEST(ValidationTest, OfferIdsMustBeOutstandingOwnedAndOnOneAgent) {
+  std::map<std::string, Offer> offers = {
+      {"o1", Offer{"o1", "fw", "a1", "h", {}, {}}},
+      {"o2", Offer{"o2", "fw", "a2", "h", {}, {}}},
+      {"o3", Offer{"o3", "other", "a1", "h", {}, {}}},
+      {"o4", Offer{"o4", "fw", "a1", "h", {}, {}}},
+  };
+  auto lookup = [&](const std::string& id) -> const Offer* {
+    auto it = offers.find(id);
+    return it == offers.end() ? nullptr : &it->second;
+  };
+  EXPECT_TRUE(validateOfferIds({"o1", "o4"}, "fw", lookup).ok());
+  EXPECT_NE(validateOfferIds({}, "fw", lookup).error().find("names no offers"), std::string::npos);
+  EXPECT_NE(validateOfferIds({"o9"}, "fw", lookup).error().find("not outstanding"), std::string::npos);
+  EXPECT_NE(validateOfferIds({"o3"}, "fw", lookup).error().find("another framework"), std::string::npos);
+  EXPECT_NE(validateOfferIds({"o1", "o2"}, "fw", lookup).error().find("different agents"), std::string::npos);
+  EXPECT_NE(validateOfferIds({"o1", "o1"}, "fw", lookup).error().find("twice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace agora
