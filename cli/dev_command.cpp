@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -19,8 +20,8 @@
 
 DEFINE_int32(agents, 2, "agora dev: number of agents to start.");
 DEFINE_string(work_dir, "", "agora dev: directory for the cluster's state and logs (default: a new one in /tmp).");
-DEFINE_int32(port, 5050, "agora dev: the master's ZeroMQ port.");
-DEFINE_int32(http_port, 5055, "agora dev: the master's HTTP port.");
+DEFINE_int32(port, 5050, "agora dev: the master's ZeroMQ port (0: any free port).");
+DEFINE_int32(http_port, 5055, "agora dev: the master's HTTP port (0: any free port).");
 
 namespace agora::cli {
 namespace fs = std::filesystem;
@@ -115,7 +116,7 @@ int devCommand() {
   workDir = fs::absolute(workDir).string();
   std::string logDir = workDir + "/logs";
   fs::create_directories(logDir);
-  std::string address = "127.0.0.1:" + std::to_string(FLAGS_port);
+  std::string endpointFile = workDir + "/master-endpoint.json";
 
   std::vector<Child> children;
   auto fail = [&](const std::string& why) {
@@ -123,11 +124,25 @@ int devCommand() {
     stopAll(children);
     return 1;
   };
+  fs::remove(endpointFile);
   auto m = spawn("master", {master, "--work_dir=" + workDir + "/master", "--ip=127.0.0.1",
-                            "--port=" + std::to_string(FLAGS_port), "--http_port=" + std::to_string(FLAGS_http_port)},
+                            "--port=" + std::to_string(FLAGS_port), "--http_port=" + std::to_string(FLAGS_http_port),
+                            "--endpoint_file=" + endpointFile},
                  logDir);
   if (m.isError()) return fail(m.error());
   children.push_back(*m);
+  // The master writes its bound addresses once it listens (ports may be 0: "any free one").
+  nlohmann::json endpoint;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!fs::exists(endpointFile)) {
+    if (auto ended = reapEnded(children)) return fail(*ended);
+    if (std::chrono::steady_clock::now() > deadline) return fail("the master did not start; see " + m->log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  endpoint = nlohmann::json::parse(std::ifstream(endpointFile));
+  std::string zmq = endpoint["zmq"];
+  std::string address = "127.0.0.1:" + zmq.substr(zmq.rfind(':') + 1);
+  int httpPort = endpoint["http_port"];
   Status up = waitFor(children, address, "the master", [](const nlohmann::json&) { return true; });
   if (!up.ok()) return fail(up.error());
   for (int i = 0; i < FLAGS_agents; ++i) {
@@ -150,7 +165,7 @@ int devCommand() {
 
   std::cout << "Agora dev cluster is up: 1 master, " << want << " agents.\n"
             << "  master (frameworks, agents, CLI): " << address << "\n"
-            << "  HTTP API:  http://127.0.0.1:" << FLAGS_http_port << "/api/v1/state  (and /health)\n"
+            << "  HTTP API:  http://127.0.0.1:" << httpPort << "/api/v1/state  (and /health)\n"
             << "  state and logs: " << workDir << "\n"
             << "Try:  agora run -- echo hello     agora status\n"
             << "Ctrl-C stops the cluster." << std::endl;

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
                           "Pools the resources of agents and offers them to frameworks.");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   int signals = agora::blockSignalsToFd({SIGINT, SIGTERM});
+  std::signal(SIGPIPE, SIG_IGN);
   google::InitGoogleLogging(argv[0]);
   FLAGS_logtostderr = true;
   if (FLAGS_work_dir.empty()) {

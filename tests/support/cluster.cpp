@@ -26,7 +26,8 @@ TestCluster::TestCluster(std::vector<std::string> extraMasterFlags)
     : workDir_(makeTempDir("agora-test")), masterFlags_(std::move(extraMasterFlags)) {}
 
 TestCluster::~TestCluster() {
-  for (auto& a : agents_) a.stop(SIGKILL);  // agents' tasks die with their process groups below
+  // SIGTERM: an agent kills its tasks before it exits, so no task outlives the test.
+  for (auto& a : agents_) a.stop(SIGTERM);
   master_.stop(SIGKILL);
   std::error_code ec;
   fs::remove_all(workDir_, ec);
@@ -70,6 +71,8 @@ void TestCluster::startAgent(const std::vector<std::string>& extraFlags) {
   ASSERT_TRUE(p.ok()) << p.error();
   agents_.push_back(std::move(*p));
 }
+
+void TestCluster::stopAgent(size_t index, int signal) { agents_.at(index).stop(signal); }
 
 void TestCluster::startAgents(int n) {
   for (int i = 0; i < n; ++i) startAgent();

@@ -23,6 +23,8 @@ class TestCluster {
   // Kills the master with `signal` (SIGKILL by default) and reaps it.
   void stopMaster(int signal = 9);
   void startAgent(const std::vector<std::string>& extraFlags = {});
+  // Stops agent `index` (0-based, in start order) with `signal` and reaps it.
+  void stopAgent(size_t index, int signal);
   // Starts n agents and waits until the master shows them active.
   void startAgents(int n);
 

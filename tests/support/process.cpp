@@ -48,6 +48,14 @@ bool Process::running() {
   return false;
 }
 
+int Process::wait() {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
 int Process::stop(int signal) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);

@@ -21,6 +21,8 @@ class Process {
 
   pid_t pid() const { return pid_; }
   bool running();
+  // Waits for the process to exit by itself; returns its wait status.
+  int wait();
   // Sends `signal` and reaps the process; returns its wait status.
   int stop(int signal);
   const std::string& log() const { return log_; }

@@ -27,6 +27,9 @@ void RecordingScheduler::resourceOffers(sdk::SchedulerDriver& driver, const std:
   }
   if (onOffers) {
     onOffers(driver, received);
+    // The policy may have changed what a waiting test looks at.
+    std::lock_guard<std::mutex> lock(mutex);
+    changed_.notify_all();
     return;
   }
   std::lock_guard<std::mutex> lock(mutex);
@@ -41,6 +44,12 @@ void RecordingScheduler::resourceOffers(sdk::SchedulerDriver& driver, const std:
     if (launch.empty()) driver.declineOffer(offer.id, 0.2);
     else driver.launchTasks({offer.id}, launch, 0.2);
   }
+}
+
+void RecordingScheduler::offerRescinded(sdk::SchedulerDriver&, const std::string& offerId) {
+  std::lock_guard<std::mutex> lock(mutex);
+  rescinded.push_back(offerId);
+  changed_.notify_all();
 }
 
 void RecordingScheduler::statusUpdate(sdk::SchedulerDriver&, const TaskStatus& status) {

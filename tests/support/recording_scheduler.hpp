@@ -26,6 +26,7 @@ class RecordingScheduler : public sdk::Scheduler {
 
   void registered(sdk::SchedulerDriver&, const std::string& frameworkId, bool reregistered) override;
   void resourceOffers(sdk::SchedulerDriver& driver, const std::vector<Offer>& offers) override;
+  void offerRescinded(sdk::SchedulerDriver&, const std::string& offerId) override;
   void statusUpdate(sdk::SchedulerDriver&, const TaskStatus& status) override;
   void error(sdk::SchedulerDriver&, const std::string& message) override;
 
@@ -43,6 +44,7 @@ class RecordingScheduler : public sdk::Scheduler {
   std::mutex mutex;
   std::vector<ReceivedOffer> offers;
   std::vector<TaskStatus> updates;
+  std::vector<std::string> rescinded;
   std::vector<std::string> errors;
   int registrations = 0;
   int reregistrations = 0;

@@ -1,0 +1,112 @@
+// The `agora` tool as a user runs it: against a test cluster, and `agora dev` on its own.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/cluster.hpp"
+#include "tests/support/wait.hpp"
+
+namespace agora::testing {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `agora ARGS...`, returns (exit code, combined output).
+std::pair<int, std::string> agora(const std::string& dir, std::vector<std::string> args) {
+  static int n = 0;
+  args.insert(args.begin(), AGORA_CLI_BIN);
+  std::string log = dir + "/cli-" + std::to_string(++n) + ".log";
+  auto p = Process::start(args, log);
+  if (p.isError()) return {-1, p.error()};
+  int status = p->wait();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(log)};
+}
+
+TEST(CliTest, RunExitsWithTheCommandsCodeAndShowsItsOutput) {
+  TestCluster cluster;
+  cluster.startMaster();
+  cluster.startAgents(1);
+  std::string master = "--master=" + cluster.master();
+  auto [ok, okOut] = agora(cluster.workDir(), {"run", master, "--", "echo", "hello", "from", "agora"});
+  EXPECT_EQ(ok, 0) << okOut;
+  EXPECT_NE(okOut.find("hello from agora"), std::string::npos) << okOut;
+  EXPECT_NE(okOut.find("TASK_RUNNING"), std::string::npos) << okOut;
+  EXPECT_NE(okOut.find("TASK_FINISHED"), std::string::npos) << okOut;
+  auto [failed, failedOut] = agora(cluster.workDir(), {"run", master, "--", "exit 3"});
+  EXPECT_EQ(failed, 3) << failedOut;
+  EXPECT_NE(failedOut.find("TASK_FAILED"), std::string::npos) << failedOut;
+  auto [big, bigOut] = agora(cluster.workDir(), {"run", master, "--cpus=64", "--timeout=2", "--", "true"});
+  EXPECT_EQ(big, 1) << bigOut;
+  EXPECT_NE(bigOut.find("no offer could hold cpus:64"), std::string::npos) << bigOut;
+}
+
+TEST(CliTest, StatusShowsAgentsAsTableAndJson) {
+  TestCluster cluster;
+  cluster.startMaster();
+  cluster.startAgents(2);
+  auto [code, out] = agora(cluster.workDir(), {"status", "--master=" + cluster.master()});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n') >= 4, true) << out;
+  EXPECT_NE(out.find("active"), std::string::npos) << out;
+  auto [jcode, json] = agora(cluster.workDir(), {"status", "--json", "--master=" + cluster.master()});
+  ASSERT_EQ(jcode, 0) << json;
+  EXPECT_EQ(nlohmann::json::parse(json)["agents"].size(), 2u);
+}
+
+TEST(CliTest, ClientCommandsSayWhenNoMasterAnswers) {
+  std::string dir = makeTempDir("agora-cli");
+  auto [code, out] = agora(dir, {"status", "--master=127.0.0.1:1"});
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("is it running?"), std::string::npos) << out;
+  auto [usage, usageOut] = agora(dir, {"frobnicate"});
+  EXPECT_EQ(usage, 2);
+  EXPECT_NE(usageOut.find("unknown command 'frobnicate'"), std::string::npos) << usageOut;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliTest, DevStartsAClusterThatRunsCommandsAndStopsItOnInterrupt) {
+  std::string dir = makeTempDir("agora-dev");
+  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--agents=2", "--port=0", "--http-port=0", "--work-dir=" + dir + "/c"},
+                            dir + "/dev.log");
+  ASSERT_TRUE(dev.ok()) << dev.error();
+  std::smatch match;
+  std::string banner;
+  ASSERT_TRUE(eventually([&] {
+    banner = slurp(dir + "/dev.log");
+    static const std::regex address(R"(master \(frameworks, agents, CLI\): (127\.0\.0\.1:\d+))");
+    return std::regex_search(banner, match, address);
+  })) << banner;
+  EXPECT_NE(banner.find("2 agents"), std::string::npos) << banner;
+  std::string master = match[1];
+  auto [code, out] = agora(dir, {"run", "--master=" + master, "--", "echo dev-ok"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("dev-ok"), std::string::npos) << out;
+
+  kill(dev->pid(), SIGINT);
+  int status = dev->wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(dir + "/dev.log");
+  // Every process of the cluster is gone: nothing answers at the master's address any more,
+  // and no process runs from the cluster's work dir.
+  auto [after, afterOut] = agora(dir, {"status", "--master=" + master});
+  EXPECT_EQ(after, 1) << afterOut;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string cmdline = slurp(entry.path().string() + "/cmdline");
+    EXPECT_EQ(cmdline.find(dir + "/c/"), std::string::npos) << "left running: " << cmdline;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace agora::testing
