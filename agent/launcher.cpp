@@ -27,8 +27,13 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
   std::string path = spec.argv[0];
   std::string searchPath = spec.environment.count("PATH") ? spec.environment.at("PATH") : "/usr/bin:/bin";
 
-  int pipeFds[2];
+  int pipeFds[2], goFds[2];
   if (pipe2(pipeFds, O_CLOEXEC) != 0) return Error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(goFds, O_CLOEXEC) != 0) {
+    close(pipeFds[0]);
+    close(pipeFds[1]);
+    return Error(std::string("pipe: ") + std::strerror(errno));
+  }
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -36,12 +41,16 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
   if (pid < 0) {
     int err = errno;
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    close(pipeFds[0]);
-    close(pipeFds[1]);
+    for (int fd : {pipeFds[0], pipeFds[1], goFds[0], goFds[1]}) close(fd);
     return Error(std::string("fork: ") + std::strerror(err));
   }
   if (pid == 0) {
     setsid();
+    // Wait for the parent's go (end of file) so that it can place us before we exec. Our
+    // copy of the write end would keep that end of file from ever coming.
+    close(goFds[1]);
+    char go;
+    while (read(goFds[0], &go, 1) < 0 && errno == EINTR) {}
     // The agent blocks signals it reads through signalfd; the task must start with none
     // blocked and default dispositions.
     for (int s = 1; s < NSIG; ++s) signal(s, SIG_DFL);
@@ -84,6 +93,18 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
   }
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(pipeFds[1]);
+  close(goFds[0]);
+  if (spec.beforeExec) {
+    Status placed = spec.beforeExec(pid);
+    if (!placed.ok()) {
+      kill(pid, SIGKILL);
+      close(goFds[1]);
+      close(pipeFds[0]);
+      waitpid(pid, nullptr, 0);
+      return Error(placed.error());
+    }
+  }
+  close(goFds[1]);
   int report[2];
   ssize_t n;
   do {

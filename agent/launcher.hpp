@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct LaunchSpec {
   std::string workingDirectory;
   std::string stdoutPath;
   std::string stderrPath;
+  // Runs in the parent while the child waits to exec (e.g. to put it in cgroups). An error
+  // kills the child and fails the launch.
+  std::function<Status(pid_t)> beforeExec;
 };
 
 // Starts the process and returns its pid once it has exec'd. If exec fails, the child is

@@ -13,15 +13,6 @@ namespace agora::testing {
 
 namespace fs = std::filesystem;
 
-std::string makeTempDir(const std::string& prefix) {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed for " + tmpl);
-  return buf.data();
-}
-
 TestCluster::TestCluster(std::vector<std::string> extraMasterFlags)
     : workDir_(makeTempDir("agora-test")), masterFlags_(std::move(extraMasterFlags)) {}
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace agora::testing {
 
@@ -44,7 +45,5 @@ class TestCluster {
   std::vector<Process> agents_;
 };
 
-// A fresh directory under $TMPDIR (or /tmp), removed by the caller.
-std::string makeTempDir(const std::string& prefix);
 
 }  // namespace agora::testing
