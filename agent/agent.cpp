@@ -1,6 +1,8 @@
 // The agent's side of the master connection: registration, re-registration and liveness.
 #include "agent/agent.hpp"
 
+#include <unistd.h>
+
 #include <glog/logging.h>
 
 #include "common/codec.hpp"
@@ -8,12 +10,17 @@
 
 namespace agora {
 
-Agent::Agent(zmq::context_t& context, EventLoop& loop, AgentOptions options)
+Agent::Agent(zmq::context_t& context, EventLoop& loop, AgentOptions options, std::unique_ptr<Isolator> isolator,
+             std::unique_ptr<AgentCheckpoint> checkpoint)
     : loop_(loop),
       options_(std::move(options)),
+      isolator_(std::move(isolator)),
+      checkpoint_(std::move(checkpoint)),
       socket_(context, loop, MessageSocket::Kind::kDealer, options_.limits),
+      supervisors_(context, loop, MessageSocket::Kind::kRouter, options_.limits),
       masterTimeout_(options_.masterTimeout) {
   socket_.onMessage([this](const std::string&, proto::Envelope::Reader m) { onMessage(m); });
+  supervisors_.onMessage([this](const std::string& peer, proto::Envelope::Reader m) { onSupervisorMessage(peer, m); });
 }
 
 Status Agent::start(int childSignalFd) {
@@ -21,12 +28,20 @@ Status Agent::start(int childSignalFd) {
     while (readSignal(childSignalFd) != 0) {}
     reap();
   });
+  // A socket file left by an agent that was killed would refuse the bind.
+  std::string socketPath = options_.workDir + "/agent.sock";
+  ::unlink(socketPath.c_str());
+  Try<std::string> bound = supervisors_.bind("ipc://" + socketPath);
+  if (bound.isError()) return Error("cannot listen for task supervisors: " + bound.error());
+  Status recovered = recover();
+  if (!recovered.ok()) return recovered;
   Status connected = socket_.connect(options_.master);
   if (!connected.ok()) return connected;
-  LOG(INFO) << "Agent on " << options_.hostname << " with " << options_.resources << "; registering with "
-            << options_.master;
+  LOG(INFO) << "Agent on " << options_.hostname << " with " << options_.resources << ", isolating tasks with "
+            << isolator_->name() << "; registering with " << options_.master;
   registrationTick();
   masterWatchdog();
+  usageTick();
   return Status::OK();
 }
 
@@ -35,7 +50,8 @@ void Agent::send(OutboundEnvelope& message) { socket_.send(message); }
 void Agent::sendRegistration() {
   OutboundEnvelope out;
   auto reg = out.get().initRegisterAgent();
-  AgentInfo info{agentId_, options_.hostname, options_.resources, options_.attributes, 0};
+  AgentInfo info{agentId_,          options_.hostname, options_.resources, options_.attributes,
+                 options_.httpPort, isolator_->name(),  options_.httpHost};
   codec::write(info, reg.initAgent());
   auto list = reg.initTasks(static_cast<unsigned>(tasks_.size()));
   unsigned i = 0;
@@ -88,6 +104,11 @@ void Agent::onMessage(proto::Envelope::Reader message) {
 
 void Agent::onRegistered(proto::AgentRegistered::Reader message) {
   bool first = agentId_.empty();
+  if (agentId_ != message.getAgentId().cStr()) {
+    Status saved = checkpoint_->saveAgentId(message.getAgentId());
+    // Without its id a restarted agent would come back as a stranger: its tasks lost.
+    if (!saved.ok()) LOG(ERROR) << "Cannot checkpoint the agent id: " << saved.error();
+  }
   agentId_ = message.getAgentId();
   masterId_ = message.getMasterId();
   double interval = message.getPingIntervalSeconds();

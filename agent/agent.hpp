@@ -1,24 +1,32 @@
 #pragma once
-// The agent: registers this machine with the master, runs the tasks it is sent as real
-// processes in sandboxes, kills them on request, and reports every state change as a status
-// update that it resends until the framework's acknowledgement comes back. Updates of one
-// task go out one at a time, in order. Everything runs on one EventLoop thread.
+// The agent: registers this machine with the master, runs each task it is sent under a task
+// supervisor in a container of the isolator, kills tasks on request, and reports every state
+// change as a status update that it resends until the framework's acknowledgement comes back.
+// Updates of one task go out one at a time, in order. Every task and every pending update is
+// checkpointed before the agent acts on it, so that a restarted agent recovers its tasks,
+// which keep running meanwhile. Everything runs on one EventLoop thread.
 
 #include <sys/types.h>
 
-#include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "agent/checkpoint.hpp"
 #include "common/event_loop.hpp"
+#include "common/http_server.hpp"
 #include "common/transport.hpp"
 #include "common/types.hpp"
+#include "isolators/isolator.hpp"
 
 namespace agora {
+
+enum class RecoverMode { kReconnect, kCleanup };
 
 struct AgentOptions {
   std::string master = "tcp://127.0.0.1:5050";
@@ -26,37 +34,51 @@ struct AgentOptions {
   std::string hostname;
   Resources resources;
   Attributes attributes;
+  std::string httpHost;   // the agent's HTTP API, as the master tells clients
+  uint16_t httpPort = 0;
   Duration registrationRetry = std::chrono::milliseconds(500);
   // Until the master says otherwise at registration.
   Duration masterTimeout = std::chrono::seconds(5);
   Duration statusRetryInitial = std::chrono::seconds(1);
   Duration statusRetryMax = std::chrono::seconds(10);
   DecodeLimits limits;
+  // Containers.
+  std::string supervisorBinary;  // the agent binary, run with --supervise
+  IsolatorOptions isolatorOptions;
+  uint64_t taskPidsMax = 0;  // 0: no pids limit
+  uint64_t logMaxBytes = 10 << 20;
+  int logKeep = 2;
+  Duration usageInterval = std::chrono::seconds(5);
+  RecoverMode recover = RecoverMode::kReconnect;
 };
 
 class Agent {
  public:
-  Agent(zmq::context_t& context, EventLoop& loop, AgentOptions options);
+  Agent(zmq::context_t& context, EventLoop& loop, AgentOptions options, std::unique_ptr<Isolator> isolator,
+        std::unique_ptr<AgentCheckpoint> checkpoint);
 
-  // Connects to the master and starts registering. `childSignalFd` is a signalfd for SIGCHLD.
+  // Recovers the checkpointed tasks, binds the supervisors' socket, connects to the master
+  // and starts registering. `childSignalFd` is a signalfd for SIGCHLD.
   Status start(int childSignalFd);
 
-  // Kills every task (SIGKILL to each process group) and reaps them: for a clean shutdown.
-  void killAllTasks();
+  // --recover=cleanup: kills every task and container left by an earlier run and forgets
+  // them and the agent id, so that the next start is a new agent.
+  Status cleanupEverything();
+
+  // Kills every task and waits (up to `timeout`) until their containers are gone: for an
+  // agent that shuts down for good (SIGUSR1). A plain stop leaves the tasks running.
+  void shutdownTasks(Duration timeout);
+
+  // The agent's HTTP API: /api/v1/state, /api/v1/containers, /api/v1/files/read.
+  ApiReply handleApi(const ApiCall& call);
 
   const std::string& id() const { return agentId_; }
 
  private:
-  struct TaskRecord {
-    std::string frameworkId;
-    FrameworkInfo framework;
-    TaskInfo info;
-    TaskState state = TaskState::STAGING;  // the state of the newest update
-    pid_t pid = -1;
-    std::string sandbox;
-    bool killRequested = false;
-    std::optional<EventLoop::TimerId> killTimer;
-    std::deque<TaskStatus> pending;  // front is in flight; the rest wait for its ack
+  struct TaskRecord : TaskCheckpoint {
+    std::string supervisorPeer;  // routing id on the supervisors' socket, once it reported
+    int pidfd = -1;              // readable when the supervisor ends
+    std::optional<ContainerUsage> usage;  // the latest sample
     std::optional<EventLoop::TimerId> retryTimer;
     Duration retryDelay{};
   };
@@ -76,10 +98,25 @@ class Agent {
   void onRunTask(proto::RunTask::Reader message);
   void onKillTask(proto::KillTask::Reader message);
   void launch(TaskRecord& task);
-  void escalateKill(const TaskKey& key);
-  void reap();
-  void taskExited(TaskRecord& task, int waitStatus);
+  Status startSupervisor(TaskRecord& task, const std::string& metaDir);
   std::map<std::string, std::string> taskEnvironment(const TaskRecord& task) const;
+  ContainerLimits limitsOf(const TaskInfo& info) const;
+  std::string metaDir(const std::string& containerId) const;
+  void checkpoint(const TaskRecord& task);
+
+  // agent_supervisors.cpp: the tasks' supervisors and the end of containers.
+  void onSupervisorMessage(const std::string& peer, proto::Envelope::Reader message);
+  void watchSupervisor(TaskRecord& task);
+  void supervisorEnded(const TaskKey& key);
+  void taskExited(TaskRecord& task, const ExitRecord& exit);
+  void sendKill(TaskRecord& task, double gracePeriodSeconds);
+  void destroyContainer(const std::string& containerId, int attempt = 0);
+  void reap();
+
+  // agent_recovery.cpp: what an earlier run left.
+  Status recover();
+  void recoverTask(TaskRecord& task);
+  void cleanupOrphanContainers();
 
   // status_updates.cpp: the per-task stream of updates.
   void updateStatus(TaskRecord& task, TaskState state, TaskReason reason, const std::string& message,
@@ -88,17 +125,28 @@ class Agent {
   void onAcknowledgement(proto::StatusAcknowledgement::Reader message);
   void resendAllPending();
 
+  // agent_usage.cpp: usage sampling and the HTTP API.
+  void usageTick();
+  nlohmann::json containersJson() const;
+  ApiReply readFile(const ApiCall& call) const;
+
+  TaskRecord* findByContainer(const std::string& containerId);
+
   EventLoop& loop_;
   AgentOptions options_;
+  std::unique_ptr<Isolator> isolator_;
+  std::unique_ptr<AgentCheckpoint> checkpoint_;
   MessageSocket socket_;
+  MessageSocket supervisors_;
   std::string agentId_;
   std::string masterId_;
   bool registered_ = false;
+  bool recovering_ = false;  // while recover() runs: a supervisor found gone died during the outage
   TimePoint lastHeardFromMaster_;
   Duration masterTimeout_;
   std::optional<EventLoop::TimerId> registrationTimer_;
   std::map<TaskKey, TaskRecord> tasks_;
-  std::unordered_map<pid_t, TaskKey> pids_;
+  std::unordered_map<std::string, TaskKey> containers_;  // container id -> task
 };
 
 }  // namespace agora

@@ -1,8 +1,7 @@
-// Running, killing and reaping tasks.
+// Running and killing tasks: each task gets a sandbox, a container of the isolator and a
+// supervisor process that starts it.
 #include <signal.h>
-#include <sys/wait.h>
 
-#include <cstring>
 #include <filesystem>
 
 #include <glog/logging.h>
@@ -13,6 +12,8 @@
 #include "common/ids.hpp"
 
 namespace agora {
+
+namespace fs = std::filesystem;
 
 void Agent::onRunTask(proto::RunTask::Reader message) {
   FrameworkInfo framework = codec::read(message.getFramework());
@@ -34,19 +35,64 @@ void Agent::onRunTask(proto::RunTask::Reader message) {
   launch(task);
 }
 
+std::string Agent::metaDir(const std::string& containerId) const {
+  return options_.workDir + "/meta/containers/" + containerId;
+}
+
+ContainerLimits Agent::limitsOf(const TaskInfo& info) const {
+  ContainerLimits limits;
+  limits.cpus = info.resources.scalar("cpus");
+  limits.cpuHardCap = options_.isolatorOptions.cpuHardCap;
+  limits.memBytes = static_cast<uint64_t>(info.resources.scalar("mem") * 1024 * 1024);
+  limits.pidsMax = options_.taskPidsMax;
+  return limits;
+}
+
+void Agent::checkpoint(const TaskRecord& task) {
+  Status saved = checkpoint_->save(task);
+  if (!saved.ok()) LOG(ERROR) << "Cannot checkpoint task " << task.info.taskId << ": " << saved.error();
+}
+
 void Agent::launch(TaskRecord& task) {
-  namespace fs = std::filesystem;
+  task.containerId = newUuid();
   task.sandbox = options_.workDir + "/sandboxes/" + task.frameworkId + "/" + task.info.taskId + "." +
-                 newUuid().substr(0, 8);
+                 task.containerId.substr(0, 8);
+  containers_[task.containerId] = {task.frameworkId, task.info.taskId};
+  std::string meta = metaDir(task.containerId);
   std::error_code ec;
   fs::create_directories(task.sandbox, ec);
+  if (!ec) fs::create_directories(meta, ec);
   if (ec) {
     updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED,
                  "cannot create the sandbox " + task.sandbox + ": " + ec.message());
     return;
   }
+  // The meta dir exists before the container does: a container without one is not ours.
+  Status prepared = isolator_->prepare(task.containerId, limitsOf(task.info));
+  if (!prepared.ok()) {
+    destroyContainer(task.containerId);
+    updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED, "cannot isolate the task: " + prepared.error());
+    return;
+  }
   updateStatus(task, TaskState::STARTING, TaskReason::NONE, "sandbox " + task.sandbox);
-  LaunchSpec spec;
+  Status started = startSupervisor(task, meta);
+  if (!started.ok()) {
+    destroyContainer(task.containerId);
+    updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED, "cannot start the task's supervisor: " +
+                                                                         started.error());
+    return;
+  }
+  checkpoint(task);
+  watchSupervisor(task);
+}
+
+Status Agent::startSupervisor(TaskRecord& task, const std::string& meta) {
+  SupervisorSpec spec;
+  spec.containerId = task.containerId;
+  spec.agentEndpoint = "ipc://" + options_.workDir + "/agent.sock";
+  spec.isolation = isolator_->name();
+  spec.isolatorOptions = options_.isolatorOptions;
+  spec.limits = limitsOf(task.info);
   const CommandInfo& cmd = task.info.command;
   if (cmd.shell) {
     spec.argv = {"/bin/sh", "-c", cmd.value};
@@ -55,17 +101,25 @@ void Agent::launch(TaskRecord& task) {
     spec.argv[0] = cmd.value;
   }
   spec.environment = taskEnvironment(task);
-  spec.workingDirectory = task.sandbox;
-  spec.stdoutPath = task.sandbox + "/stdout";
-  spec.stderrPath = task.sandbox + "/stderr";
-  Try<pid_t> pid = launchProcess(spec);
-  if (pid.isError()) {
-    updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED, "launch failed: " + pid.error());
-    return;
-  }
-  task.pid = *pid;
-  pids_[*pid] = {task.frameworkId, task.info.taskId};
-  updateStatus(task, TaskState::RUNNING, TaskReason::NONE, "pid " + std::to_string(*pid));
+  spec.sandbox = task.sandbox;
+  spec.logMaxBytes = options_.logMaxBytes;
+  spec.logKeep = options_.logKeep;
+  Status written = writeSupervisorSpec(meta, spec);
+  if (!written.ok()) return written;
+
+  LaunchSpec launch;
+  launch.argv = {options_.supervisorBinary, "--supervise=" + meta};
+  launch.environment = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}};
+  for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TMPDIR"})
+    if (const char* v = std::getenv(keep)) launch.environment[keep] = v;
+  launch.workingDirectory = meta;
+  launch.stdoutPath = meta + "/supervisor.log";
+  launch.stderrPath = launch.stdoutPath;
+  Try<pid_t> pid = launchProcess(launch);
+  if (pid.isError()) return Error(pid.error());
+  auto who = identify(*pid);
+  task.supervisor = who ? *who : ProcessIdentity{*pid, 0};
+  return Status::OK();
 }
 
 std::map<std::string, std::string> Agent::taskEnvironment(const TaskRecord& task) const {
@@ -76,6 +130,7 @@ std::map<std::string, std::string> Agent::taskEnvironment(const TaskRecord& task
   env["AGORA_TASK_ID"] = task.info.taskId;
   env["AGORA_FRAMEWORK_ID"] = task.frameworkId;
   env["AGORA_AGENT_ID"] = agentId_;
+  env["AGORA_CONTAINER_ID"] = task.containerId;
   env["AGORA_SANDBOX"] = task.sandbox;
   env["AGORA_CPUS"] = Resource::scalar("cpus", task.info.resources.scalar("cpus")).valueString();
   env["AGORA_MEM"] = Resource::scalar("mem", task.info.resources.scalar("mem")).valueString();
@@ -103,76 +158,22 @@ void Agent::onKillTask(proto::KillTask::Reader message) {
     // The master believes the task lives here; tell it, in the acknowledged stream, that it does not.
     TaskRecord& lost = tasks_[key];
     lost.frameworkId = key.first;
+    lost.framework.id = key.first;
     lost.info.taskId = key.second;
     lost.info.agentId = agentId_;
+    lost.exitHandled = true;
     updateStatus(lost, TaskState::LOST, TaskReason::TASK_UNKNOWN, "kill: this agent has no task " + key.second);
     return;
   }
   TaskRecord& task = it->second;
-  if (isTerminal(task.state) || task.pid <= 0 || task.killRequested) return;
+  if (isTerminal(task.state) || task.killRequested) return;
   task.killRequested = true;
   double grace = message.getGracePeriodSeconds();
   if (grace < 0) grace = task.info.killGracePeriodSeconds;
-  LOG(INFO) << "Killing task " << key.second << " (pid " << task.pid << ") with a grace period of " << grace << " s";
-  signalGroup(task.pid, SIGTERM);
+  LOG(INFO) << "Killing task " << key.second << " (container " << task.containerId << ") with a grace period of "
+            << grace << " s";
   updateStatus(task, TaskState::KILLING, TaskReason::KILLED_BY_FRAMEWORK, "SIGTERM sent");
-  task.killTimer = loop_.after(seconds(grace), [this, key] { escalateKill(key); });
-}
-
-void Agent::escalateKill(const TaskKey& key) {
-  auto it = tasks_.find(key);
-  if (it == tasks_.end()) return;
-  it->second.killTimer.reset();
-  if (it->second.pid > 0 && !isTerminal(it->second.state)) {
-    LOG(INFO) << "Task " << key.second << " outlived its grace period: SIGKILL";
-    signalGroup(it->second.pid, SIGKILL);
-  }
-}
-
-void Agent::reap() {
-  int status = 0;
-  pid_t pid;
-  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    auto it = pids_.find(pid);
-    if (it == pids_.end()) continue;
-    TaskKey key = it->second;
-    pids_.erase(it);
-    auto task = tasks_.find(key);
-    if (task != tasks_.end()) taskExited(task->second, status);
-  }
-}
-
-void Agent::taskExited(TaskRecord& task, int waitStatus) {
-  // Whatever the task left behind in its process group goes with it.
-  signalGroup(task.pid, SIGKILL);
-  if (task.killTimer) loop_.cancel(*task.killTimer);
-  task.killTimer.reset();
-  std::string how;
-  std::optional<int> code;
-  if (WIFEXITED(waitStatus)) {
-    code = WEXITSTATUS(waitStatus);
-    how = "exited with status " + std::to_string(*code);
-  } else if (WIFSIGNALED(waitStatus)) {
-    int sig = WTERMSIG(waitStatus);
-    code = 128 + sig;
-    how = "terminated by signal " + std::to_string(sig) + " (" + strsignal(sig) + ")";
-  }
-  if (task.killRequested) {
-    updateStatus(task, TaskState::KILLED, TaskReason::KILLED_BY_FRAMEWORK, "killed: command " + how, code);
-  } else if (WIFEXITED(waitStatus) && *code == 0) {
-    updateStatus(task, TaskState::FINISHED, TaskReason::COMMAND_EXITED, "command " + how, code);
-  } else {
-    TaskReason reason = WIFSIGNALED(waitStatus) ? TaskReason::COMMAND_SIGNALED : TaskReason::COMMAND_EXITED;
-    updateStatus(task, TaskState::FAILED, reason, "command " + how, code);
-  }
-}
-
-void Agent::killAllTasks() {
-  for (auto& [key, task] : tasks_) {
-    if (task.pid <= 0 || isTerminal(task.state)) continue;
-    signalGroup(task.pid, SIGKILL);
-    waitpid(task.pid, nullptr, 0);
-  }
+  sendKill(task, grace);
 }
 
 }  // namespace agora

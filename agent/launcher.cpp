@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
     close(pipeFds[1]);
     return Error(std::string("pipe: ") + std::strerror(errno));
   }
+  pid_t parent = getpid();
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -46,6 +48,10 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
   }
   if (pid == 0) {
     setsid();
+    if (spec.dieWithParent) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);  // the parent died before we asked
+    }
     // Wait for the parent's go (end of file) so that it can place us before we exec. Our
     // copy of the write end would keep that end of file from ever coming.
     close(goFds[1]);
@@ -56,8 +62,8 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
     for (int s = 1; s < NSIG; ++s) signal(s, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
-    int out = open(spec.stdoutPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int err = open(spec.stderrPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int out = spec.stdoutFd >= 0 ? spec.stdoutFd : open(spec.stdoutPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int err = spec.stderrFd >= 0 ? spec.stderrFd : open(spec.stderrPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int in = open("/dev/null", O_RDONLY);
     int stage = 0;
     if (out < 0 || err < 0 || in < 0) stage = 1;

@@ -20,6 +20,12 @@ struct LaunchSpec {
   std::string workingDirectory;
   std::string stdoutPath;
   std::string stderrPath;
+  // When not -1, the child's stdout/stderr instead of the paths (e.g. pipes the parent reads).
+  int stdoutFd = -1;
+  int stderrFd = -1;
+  // The child gets SIGKILL when the thread that started it ends: a task never outlives its
+  // supervisor.
+  bool dieWithParent = false;
   // Runs in the parent while the child waits to exec (e.g. to put it in cgroups). An error
   // kills the child and fails the launch.
   std::function<Status(pid_t)> beforeExec;

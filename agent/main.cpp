@@ -1,5 +1,7 @@
-// agora-agent: offers this machine's resources to the master and runs tasks.
+// agora-agent: offers this machine's resources to the master and runs tasks. With
+// --supervise it is instead the supervisor of one task (started by the agent itself).
 #include <signal.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -8,33 +10,87 @@
 
 #include "agent/agent.hpp"
 #include "agent/detect.hpp"
+#include "agent/supervisor.hpp"
+#include "common/http_server.hpp"
 #include "common/signals.hpp"
 
 DEFINE_string(master, "127.0.0.1:5050", "The master's ZeroMQ address, host:port.");
-DEFINE_string(work_dir, "", "Directory for sandboxes and agent state. Required.");
+DEFINE_string(work_dir, "", "Directory for sandboxes, the checkpoint and container metadata. Required.");
 DEFINE_string(hostname, "", "Hostname to advertise; detected when empty.");
 DEFINE_string(resources, "",
               "Resources to offer, overriding detection by name, e.g. 'cpus:2;mem:4096;ports:[31000-31999]'.");
 DEFINE_string(attributes, "", "Attributes of this machine, e.g. 'rack:r1;zone:a'.");
 DEFINE_double(status_update_retry_max, 10.0, "Longest wait in seconds between resends of an unacknowledged update.");
 DEFINE_double(registration_retry, 0.5, "Seconds between registration attempts while the master does not answer.");
+DEFINE_string(http_ip, "127.0.0.1", "Address for the agent's HTTP API (sandbox files, containers, state).");
+DEFINE_int32(http_port, 5051, "Port for the agent's HTTP API; 0 picks a free port.");
+DEFINE_string(advertise_ip, "", "Address clients use to reach the HTTP API (default: --http_ip, or the hostname "
+                                "when that is 0.0.0.0).");
+DEFINE_string(isolation, "auto",
+              "How tasks are isolated: auto (the best available), cgroups (v2 where usable, else v1), cgroups-v1, "
+              "cgroups-v2 or posix (rlimits and /proc accounting only).");
+DEFINE_string(cgroups_root, "agora", "Cgroup, below the agent's own cgroup in each hierarchy, that holds the "
+                                     "tasks' cgroups. Give each agent on one machine its own.");
+DEFINE_bool(cgroups_enable_cfs, false, "Cap each task's cpu time at its cpus (CFS quota / cpu.max), not only weight it.");
+DEFINE_uint64(task_pids_max, 0, "Most processes a task may have at once (pids cgroup); 0: no limit.");
+DEFINE_uint64(sandbox_log_max_bytes, 10 << 20, "A task's stdout or stderr is rotated at this size; 0: never.");
+DEFINE_int32(sandbox_log_keep, 2, "Rotated stdout/stderr files kept per task (stdout.1, stdout.2, ...).");
+DEFINE_double(usage_interval, 5.0, "Seconds between samples of the tasks' usage (sent to the master).");
+DEFINE_string(recover, "reconnect",
+              "After a restart: reconnect (re-attach to the running tasks and carry on) or cleanup (kill every task "
+              "left by the earlier run, forget them and the agent id, and exit).");
+DEFINE_string(supervise, "", "Internal: run as the supervisor of the container whose meta directory this is.");
+
+namespace {
+
+agora::AgentOptions optionsFromFlags(const agora::Resources& resources, const agora::Attributes& attributes) {
+  agora::AgentOptions options;
+  options.master = agora::tcpEndpoint(FLAGS_master);
+  options.workDir = std::filesystem::absolute(FLAGS_work_dir).string();
+  options.hostname = FLAGS_hostname.empty() ? agora::detectHostname() : FLAGS_hostname;
+  options.resources = resources;
+  options.attributes = attributes;
+  options.statusRetryMax = agora::seconds(FLAGS_status_update_retry_max);
+  options.registrationRetry = agora::seconds(FLAGS_registration_retry);
+  options.httpHost = !FLAGS_advertise_ip.empty() ? FLAGS_advertise_ip
+                     : FLAGS_http_ip == "0.0.0.0" ? options.hostname
+                                                  : FLAGS_http_ip;
+  options.supervisorBinary = std::filesystem::read_symlink("/proc/self/exe").string();
+  options.isolatorOptions.cgroupsRoot = FLAGS_cgroups_root;
+  options.isolatorOptions.cpuHardCap = FLAGS_cgroups_enable_cfs;
+  options.taskPidsMax = FLAGS_task_pids_max;
+  options.logMaxBytes = FLAGS_sandbox_log_max_bytes;
+  options.logKeep = FLAGS_sandbox_log_keep;
+  options.usageInterval = agora::seconds(FLAGS_usage_interval);
+  options.recover = FLAGS_recover == "cleanup" ? agora::RecoverMode::kCleanup : agora::RecoverMode::kReconnect;
+  return options;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  gflags::SetUsageMessage("agora-agent --master=HOST:PORT --work_dir=DIR [--resources=...] [--attributes=...]\n"
-                          "Offers this machine's resources to the master and runs the tasks it is sent.");
+  gflags::SetUsageMessage("agora-agent --master=HOST:PORT --work_dir=DIR [--resources=...] [--isolation=auto]\n"
+                          "Offers this machine's resources to the master and runs the tasks it is sent.\n"
+                          "SIGTERM/SIGINT stop the agent and leave its tasks running for the next start to "
+                          "recover; SIGUSR1 kills every task first.");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   google::InitGoogleLogging(argv[0]);
   FLAGS_logtostderr = true;
+  if (!FLAGS_supervise.empty()) return agora::runSupervisor(FLAGS_supervise);
   // Before any thread starts: these arrive through a signalfd in the event loop.
-  int stopSignals = agora::blockSignalsToFd({SIGINT, SIGTERM});
+  int stopSignals = agora::blockSignalsToFd({SIGINT, SIGTERM, SIGUSR1});
   int childSignals = agora::blockSignalsToFd({SIGCHLD});
   signal(SIGPIPE, SIG_IGN);
   if (FLAGS_work_dir.empty()) {
     LOG(ERROR) << "--work_dir is required: sandboxes live there (e.g. --work_dir=/var/lib/agora/agent)";
     return 2;
   }
+  if (FLAGS_recover != "reconnect" && FLAGS_recover != "cleanup") {
+    LOG(ERROR) << "--recover='" << FLAGS_recover << "' is not one of reconnect, cleanup";
+    return 2;
+  }
   std::error_code ec;
-  std::filesystem::create_directories(FLAGS_work_dir, ec);
+  std::filesystem::create_directories(FLAGS_work_dir + "/meta/containers", ec);
   if (ec) {
     LOG(ERROR) << "Cannot create --work_dir=" << FLAGS_work_dir << ": " << ec.message();
     return 1;
@@ -49,30 +105,59 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "--attributes: " << attributes.error();
     return 2;
   }
+  agora::AgentOptions options = optionsFromFlags(*resources, *attributes);
+  auto isolator = agora::makeIsolator(FLAGS_isolation, options.isolatorOptions);
+  if (isolator.isError()) {
+    LOG(ERROR) << "--isolation=" << FLAGS_isolation << ": " << isolator.error();
+    return 2;
+  }
+  LOG(INFO) << "Isolating tasks with " << (*isolator)->name() << " (--isolation=" << FLAGS_isolation << ")";
+  auto checkpoint = agora::AgentCheckpoint::open(options.workDir + "/meta/checkpoint");
+  if (checkpoint.isError()) {
+    LOG(ERROR) << checkpoint.error() << " (is another agent using --work_dir=" << FLAGS_work_dir << "?)";
+    return 1;
+  }
 
   agora::RealClock clock;
   agora::EventLoop loop(clock);
   zmq::context_t context(1);
-  agora::AgentOptions options;
-  options.master = agora::tcpEndpoint(FLAGS_master);
-  options.workDir = std::filesystem::absolute(FLAGS_work_dir).string();
-  options.hostname = FLAGS_hostname.empty() ? agora::detectHostname() : FLAGS_hostname;
-  options.resources = *resources;
-  options.attributes = *attributes;
-  options.statusRetryMax = agora::seconds(FLAGS_status_update_retry_max);
-  options.registrationRetry = agora::seconds(FLAGS_registration_retry);
-  agora::Agent agent(context, loop, options);
+  if (options.recover == agora::RecoverMode::kCleanup) {
+    agora::Agent agent(context, loop, options, std::move(*isolator), std::move(*checkpoint));
+    agora::Status cleaned = agent.cleanupEverything();
+    if (!cleaned.ok()) LOG(ERROR) << cleaned.error();
+    return cleaned.ok() ? 0 : 1;
+  }
+  // Requests are answered on the loop thread, which runs only once the agent exists.
+  agora::Agent* running = nullptr;
+  agora::HttpServer http(loop, [&running](const agora::ApiCall& call) { return running->handleApi(call); });
+  auto httpPort = http.listen(FLAGS_http_ip, FLAGS_http_port);
+  if (httpPort.isError()) {
+    LOG(ERROR) << httpPort.error() << " (--http_port=0 picks a free port)";
+    return 1;
+  }
+  options.httpPort = static_cast<uint16_t>(*httpPort);
+  agora::Agent agent(context, loop, options, std::move(*isolator), std::move(*checkpoint));
+  running = &agent;
   agora::Status started = agent.start(childSignals);
   if (!started.ok()) {
     LOG(ERROR) << started.error();
     return 1;
   }
+  LOG(INFO) << "HTTP API on http://" << options.httpHost << ":" << *httpPort << "/api/v1/state";
+  bool shutdown = false;
   loop.watchFd(stopSignals, [&] {
-    if (agora::readSignal(stopSignals)) loop.stop();
+    int sig = agora::readSignal(stopSignals);
+    if (sig == 0) return;
+    shutdown = sig == SIGUSR1;
+    loop.stop();
   });
   loop.run();
-  // Until tasks run under their own supervisors (the isolation issue), they end with the agent.
-  LOG(INFO) << "Agent stopping: killing its tasks";
-  agent.killAllTasks();
+  http.stop();
+  if (shutdown) {
+    LOG(INFO) << "Agent shutting down: killing its tasks";
+    agent.shutdownTasks(std::chrono::seconds(10));
+  } else {
+    LOG(INFO) << "Agent stopping; its tasks keep running for the next start to recover";
+  }
   return 0;
 }

@@ -1,5 +1,7 @@
 // The per-task stream of status updates: each is resent with backoff until the framework's
 // acknowledgement comes back through the master, and only then does the next one go out.
+#include <unistd.h>
+
 #include <glog/logging.h>
 
 #include "agent/agent.hpp"
@@ -22,6 +24,7 @@ void Agent::updateStatus(TaskRecord& task, TaskState state, TaskReason reason, c
   status.exitCode = exitCode;
   task.state = state;
   task.pending.push_back(status);
+  checkpoint(task);  // before it goes out: a restarted agent resends it
   LOG(INFO) << "Task " << status.taskId << " of framework " << status.frameworkId << " is " << stateName(state)
             << ": " << message;
   if (task.pending.size() == 1) {
@@ -65,11 +68,22 @@ void Agent::onAcknowledgement(proto::StatusAcknowledgement::Reader message) {
   task.pending.pop_front();
   if (task.retryTimer) loop_.cancel(*task.retryTimer);
   task.retryTimer.reset();
+  if (task.pending.empty() && wasTerminal) {
+    // The framework knows the end of the task: nothing left to report or to recover.
+    Status removed = checkpoint_->remove(key.first, key.second);
+    if (!removed.ok()) LOG(ERROR) << "Task " << key.second << " stays in the checkpoint: " << removed.error();
+    if (task.pidfd >= 0) {
+      loop_.unwatchFd(task.pidfd);
+      close(task.pidfd);
+    }
+    containers_.erase(task.containerId);
+    tasks_.erase(it);
+    return;
+  }
+  checkpoint(task);
   if (!task.pending.empty()) {
     task.retryDelay = options_.statusRetryInitial;
     transmit(key);
-  } else if (wasTerminal) {
-    tasks_.erase(it);  // the framework knows the end of the task: nothing left to report
   }
 }
 

@@ -9,6 +9,7 @@ namespace agora::cli {
 int devCommand();
 int runCommand(const std::vector<std::string>& command);
 int statusCommand();
+int logsCommand(const std::string& taskId);
 
 // The master's address: --master, else $AGORA_MASTER, else the local default.
 std::string masterAddress();

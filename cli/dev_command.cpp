@@ -17,6 +17,7 @@
 #include "cli/commands.hpp"
 #include "cli/master_client.hpp"
 #include "common/signals.hpp"
+#include "isolators/cgroup_fs.hpp"
 
 DEFINE_int32(agents, 2, "agora dev: number of agents to start.");
 DEFINE_string(work_dir, "", "agora dev: directory for the cluster's state and logs (default: a new one in /tmp).");
@@ -38,6 +39,11 @@ std::string findBinary(const std::string& name) {
   for (const fs::path& dir : {self, self / ".." / "master", self / ".." / "agent"})
     if (fs::exists(dir / name)) return fs::canonical(dir / name).string();
   return "";
+}
+
+// Each agent of the machine gets its own cgroups root, removed when the cluster stops.
+std::string cgroupsRoot(int index) {
+  return "agora-dev-" + std::to_string(getpid()) + "-agent-" + std::to_string(index + 1);
 }
 
 Try<Child> spawn(const std::string& name, std::vector<std::string> argv, const std::string& logDir) {
@@ -66,9 +72,10 @@ std::optional<std::string> reapEnded(std::vector<Child>& children) {
 }
 
 void stopAll(std::vector<Child>& children) {
-  // Agents first, so that they stop their tasks while the master still runs.
+  // Agents first, so that they stop their tasks while the master still runs: SIGUSR1 makes
+  // an agent kill its tasks (SIGTERM would leave them for its next start to recover).
   for (auto it = children.rbegin(); it != children.rend(); ++it)
-    if (it->pid > 0) kill(it->pid, SIGTERM);
+    if (it->pid > 0) kill(it->pid, it->name == "master" ? SIGTERM : SIGUSR1);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (Child& c : children) {
     while (c.pid > 0) {
@@ -82,6 +89,7 @@ void stopAll(std::vector<Child>& children) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
+  for (int i = 0; i < FLAGS_agents; ++i) cgroups::removeRootEverywhere("/", cgroupsRoot(i));
 }
 
 // Polls the master until `ready` holds for its state, a child dies, or time runs out.
@@ -150,7 +158,8 @@ int devCommand() {
     int base = 31000 + 1000 * i;
     auto a = spawn("agent-" + std::to_string(i + 1),
                    {agent, "--master=" + address, "--work_dir=" + workDir + "/agent-" + std::to_string(i + 1),
-                    "--resources=ports:[" + std::to_string(base) + "-" + std::to_string(base + 999) + "]"},
+                    "--resources=ports:[" + std::to_string(base) + "-" + std::to_string(base + 999) + "]",
+                    "--http_port=0", "--cgroups_root=" + cgroupsRoot(i)},
                    logDir);
     if (a.isError()) return fail(a.error());
     children.push_back(*a);

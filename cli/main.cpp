@@ -27,6 +27,7 @@ static const char* kUsage =
     "  dev [--agents=2] [--work-dir=DIR]    start a local cluster (master and agents) until Ctrl-C\n"
     "  run [--cpus=0.1 --mem=32] -- CMD     run CMD on the cluster; exits with its exit code\n"
     "  status [--json]                      agents, frameworks and tasks\n"
+    "  logs TASK [-f] [--stderr]            a task's stdout (stderr), following it with -f\n"
     "\n"
     "Clients talk to --master, else $AGORA_MASTER, else 127.0.0.1:5050 (where `agora dev` puts it).";
 
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
       break;
     }
     std::string a = argv[i];
+    if (a == "-f") a = "--follow";
     // Accept --work-dir as well as --work_dir.
     if (a.rfind("--", 0) == 0) {
       size_t end = a.find('=');
@@ -63,6 +65,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string sub = p[1];
+  if (sub == "logs") {
+    if (n != 3) {
+      std::cerr << "usage: agora logs TASK [-f] [--stderr] [--framework=ID]\n";
+      return 2;
+    }
+    return agora::cli::logsCommand(p[2]);
+  }
   if (n > 2) {
     std::cerr << "agora " << sub << ": unexpected argument '" << p[2] << "' (put a command after --)\n";
     return 2;

@@ -78,6 +78,8 @@ void write(const AgentInfo& in, proto::AgentInfo::Builder out) {
   AGORA_CODEC_INIT(out, Resources, in.resources);
   AGORA_CODEC_INIT(out, Attributes, in.attributes);
   out.setHttpPort(in.httpPort);
+  out.setIsolation(in.isolation);
+  out.setHttpHost(in.httpHost);
 }
 
 Try<AgentInfo> read(proto::AgentInfo::Reader in) {
@@ -89,6 +91,8 @@ Try<AgentInfo> read(proto::AgentInfo::Reader in) {
   out.resources = *r;
   out.attributes = read(in.getAttributes());
   out.httpPort = in.getHttpPort();
+  out.isolation = in.getIsolation();
+  out.httpHost = in.getHttpHost();
   return out;
 }
 

@@ -9,7 +9,9 @@ json toJson(const AgentInfo& a) {
               {"hostname", a.hostname},
               {"resources", a.resources.toJson()},
               {"attributes", a.attributes},
-              {"http_port", a.httpPort}};
+              {"http_port", a.httpPort},
+              {"http_host", a.httpHost},
+              {"isolation", a.isolation}};
 }
 
 json toJson(const FrameworkInfo& f) {

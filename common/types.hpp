@@ -23,6 +23,8 @@ struct AgentInfo {
   Resources resources;
   Attributes attributes;
   uint16_t httpPort = 0;
+  std::string isolation;
+  std::string httpHost;
 };
 
 struct FrameworkInfo {

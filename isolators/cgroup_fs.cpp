@@ -122,4 +122,14 @@ Layout readLayout(const std::string& fsRoot) {
   return layout;
 }
 
+void removeRootEverywhere(const std::string& fsRoot, const std::string& root) {
+  Layout layout = readLayout(fsRoot);
+  auto below = [&](const std::string& mount, const std::string& key) {
+    std::string own = layout.own.count(key) ? layout.own.at(key) : "/";
+    return mount + (own == "/" ? "" : own) + "/" + root;
+  };
+  for (const auto& [controller, mount] : layout.v1Mounts) (void)removeDir(below(mount, controller));
+  if (layout.v2Mount) (void)removeDir(below(*layout.v2Mount, ""));
+}
+
 }  // namespace agora::cgroups

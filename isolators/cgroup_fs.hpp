@@ -36,4 +36,8 @@ struct Layout {
 
 Layout readLayout(const std::string& fsRoot);
 
+// Removes `root` (a cgroups root below this process's own cgroup) from every hierarchy, v1
+// and v2, where it exists and is empty: for whoever started agents with that root.
+void removeRootEverywhere(const std::string& fsRoot, const std::string& root);
+
 }  // namespace agora::cgroups

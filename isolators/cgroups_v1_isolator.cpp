@@ -49,6 +49,11 @@ Status CgroupsV1Isolator::attach(const std::string& id, pid_t pid) {
   return Status::OK();
 }
 
+Status CgroupsV1Isolator::recover(const std::string& id, const ContainerLimits&, pid_t) {
+  if (!std::filesystem::is_directory(dir("memory", id))) return Error("container " + id + " has no cgroup " + dir("memory", id));
+  return Status::OK();
+}
+
 Status CgroupsV1Isolator::update(const std::string& id, const ContainerLimits& limits) {
   // 1024 shares per cpu, as the kernel's default group has; 2 is the kernel's minimum.
   uint64_t shares = std::max<uint64_t>(2, static_cast<uint64_t>(limits.cpus * 1024));

@@ -16,6 +16,7 @@ class CgroupsV1Isolator final : public Isolator {
   std::string name() const override { return "cgroups-v1"; }
   Status prepare(const std::string& id, const ContainerLimits& limits) override;
   Status attach(const std::string& id, pid_t pid) override;
+  Status recover(const std::string& id, const ContainerLimits& limits, pid_t pid) override;
   Status update(const std::string& id, const ContainerLimits& limits) override;
   Try<ContainerUsage> usage(const std::string& id) const override;
   std::optional<Limitation> limitation(const std::string& id) const override;

@@ -69,6 +69,11 @@ Status CgroupsV2Isolator::attach(const std::string& id, pid_t pid) {
   return cgroups::writeFile(dir(id) + "/cgroup.procs", std::to_string(pid));
 }
 
+Status CgroupsV2Isolator::recover(const std::string& id, const ContainerLimits&, pid_t) {
+  if (!std::filesystem::is_directory(dir(id))) return Error("container " + id + " has no cgroup " + dir(id));
+  return Status::OK();
+}
+
 Status CgroupsV2Isolator::update(const std::string& id, const ContainerLimits& limits) {
   Status s = cgroups::writeFile(dir(id) + "/cpu.weight", std::to_string(cpuWeight(limits.cpus)));
   if (!s.ok()) return s;

@@ -44,6 +44,9 @@ class Isolator {
   virtual Status prepare(const std::string& containerId, const ContainerLimits& limits) = 0;
   // Puts `pid` in the container. Called while the process waits to exec.
   virtual Status attach(const std::string& containerId, pid_t pid) = 0;
+  // Adopts a container whose first process `pid` was attached by another process (the task's
+  // supervisor) or before the agent restarted. Fails if the container does not exist here.
+  virtual Status recover(const std::string& containerId, const ContainerLimits& limits, pid_t pid) = 0;
   virtual Status update(const std::string& containerId, const ContainerLimits& limits) = 0;
   virtual Try<ContainerUsage> usage(const std::string& containerId) const = 0;
   // After the container's first process ended: the limit that ended it, if one did.

@@ -33,6 +33,13 @@ class PosixIsolator final : public Isolator {
     return applyLimits(it->second);
   }
 
+  Status recover(const std::string& id, const ContainerLimits& limits, pid_t pid) override {
+    Container& c = containers_[id];
+    c.limits = limits;
+    c.leader = pid;
+    return Status::OK();
+  }
+
   Status update(const std::string& id, const ContainerLimits& limits) override {
     auto it = containers_.find(id);
     if (it == containers_.end()) return Error("posix isolator: no container " + id);

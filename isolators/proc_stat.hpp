@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,11 @@ struct ProcStat {
   uint64_t utimeTicks = 0;
   uint64_t stimeTicks = 0;
   uint64_t rssPages = 0;
+  uint64_t startTime = 0;  // clock ticks after boot: with the pid, names one process for good
 };
+
+// One live process (zombies excluded), or nothing if it is gone.
+std::optional<ProcStat> readProcess(pid_t pid, const std::string& procRoot = "/proc");
 
 // Every live process (zombies excluded).
 std::vector<ProcStat> listProcesses(const std::string& procRoot = "/proc");

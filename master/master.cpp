@@ -90,6 +90,7 @@ void Master::onPeerMessage(const std::string& peer, const Peer& who, proto::Enve
     agent->second.lastSeen = loop_.clock().now();
     switch (message.which()) {
       case proto::Envelope::STATUS_UPDATE: onStatusUpdate(agent->second, message.getStatusUpdate()); return;
+      case proto::Envelope::AGENT_USAGE: onAgentUsage(agent->second, message.getAgentUsage()); return;
       case proto::Envelope::PONG: return;
       default: break;
     }

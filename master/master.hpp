@@ -57,6 +57,7 @@ class Master {
     std::string frameworkId;
     TaskStatus latest;
     std::string terminalUuid;  // the uuid whose acknowledgement ends the task's stream
+    std::optional<nlohmann::json> usage;  // the agent's latest sample, while the task runs
   };
 
   struct FrameworkRecord {
@@ -109,6 +110,7 @@ class Master {
   void adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std::string, TaskInfo>>& infos,
                        const std::vector<TaskState>& states);
   void onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader message);
+  void onAgentUsage(AgentRecord& agent, proto::AgentUsage::Reader message);
   void agentUnreachable(AgentRecord& agent, const std::string& why);
   void removeAgent(const std::string& agentId, TaskState taskState, TaskReason reason, const std::string& why);
   void releaseAgentFromAllocator(AgentRecord& agent);

@@ -156,6 +156,16 @@ void Master::onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader mess
   forwardStatus(status);
 }
 
+void Master::onAgentUsage(AgentRecord& agent, proto::AgentUsage::Reader message) {
+  for (auto u : message.getTasks()) {
+    auto it = tasks_.find({u.getFrameworkId(), u.getTaskId()});
+    if (it == tasks_.end() || it->second.info.agentId != agent.info.id || isTerminal(it->second.latest.state)) continue;
+    it->second.usage = nlohmann::json{{"cpu_seconds", u.getCpuSeconds()},   {"mem_bytes", u.getMemBytes()},
+                                      {"mem_peak_bytes", u.getMemPeakBytes()}, {"mem_limit_bytes", u.getMemLimitBytes()},
+                                      {"pids", u.getPids()},                 {"timestamp", u.getTimestamp()}};
+  }
+}
+
 void Master::agentUnreachable(AgentRecord& agent, const std::string& why) {
   LOG(WARNING) << "Agent " << agent.info.id << " is unreachable: " << why;
   releaseAgentFromAllocator(agent);

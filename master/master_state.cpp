@@ -19,6 +19,7 @@ json Master::stateJson() const {
     j["framework_id"] = t.frameworkId;
     j["state"] = stateName(t.latest.state);
     j["status"] = toJson(t.latest);
+    if (t.usage && !isTerminal(t.latest.state)) j["usage"] = *t.usage;
     return j;
   };
   for (const auto& [key, task] : tasks_) {

@@ -37,6 +37,8 @@ struct AgentInfo {
   resources @2 :List(Resource);
   attributes @3 :List(Attribute);
   httpPort @4 :UInt16;
+  isolation @5 :Text;           # the isolator the agent uses: cgroups-v1, cgroups-v2 or posix
+  httpHost @6 :Text;            # where the agent's HTTP API (sandboxes, containers) answers
 }
 
 struct FrameworkInfo {
@@ -275,6 +277,63 @@ struct ApiResponse {
   body @2 :Text;
 }
 
+# ---------------------------------------------------------------- usage
+
+struct TaskUsage {
+  frameworkId @0 :Text;
+  taskId @1 :Text;
+  cpuSeconds @2 :Float64;       # user + system since the task started
+  memBytes @3 :UInt64;
+  memPeakBytes @4 :UInt64;
+  memLimitBytes @5 :UInt64;     # 0: none
+  pids @6 :UInt64;
+  timestamp @7 :Float64;        # seconds since the epoch when sampled
+}
+
+struct AgentUsage {
+  tasks @0 :List(TaskUsage);    # every running task of the agent
+}
+
+# ---------------------------------------------------------------- agent <-> task supervisor
+# Over a Unix socket (ZeroMQ ipc) under the agent's work dir. The supervisor repeats its
+# status until the agent acknowledges its exit, so that an agent restarted meanwhile learns
+# of it as soon as it binds the socket again.
+
+struct SupervisorStatus {
+  containerId @0 :Text;
+  supervisorPid @1 :Int32;
+  taskPid @2 :Int32;            # 0 until the task has been started
+  exited @3 :Bool;
+  waitStatus @4 :Int32;         # with exited: the task's wait(2) status
+  launchError @5 :Text;         # with exited: why the task could not be started, if it could not
+}
+
+struct SupervisorKill {
+  containerId @0 :Text;
+  gracePeriodSeconds @1 :Float64;
+}
+
+struct SupervisorAck {
+  containerId @0 :Text;         # the agent has checkpointed the exit: the supervisor may end
+}
+
+# ---------------------------------------------------------------- agent checkpoint
+# What the agent writes to its RocksDB before acting, one record per task.
+
+struct CheckpointedTask {
+  framework @0 :FrameworkInfo;
+  task @1 :TaskInfo;
+  state @2 :TaskState;
+  containerId @3 :Text;
+  sandbox @4 :Text;
+  supervisorPid @5 :Int32;
+  supervisorStartTime @6 :UInt64;   # /proc/<pid>/stat starttime: tells a reused pid apart
+  taskPid @7 :Int32;
+  killRequested @8 :Bool;
+  pending @9 :List(TaskStatus);     # unacknowledged updates, oldest first
+  exitHandled @10 :Bool;            # the supervisor's exit report has been turned into an update
+}
+
 struct Envelope {
   version @0 :UInt32;
   union {
@@ -303,5 +362,9 @@ struct Envelope {
     apiResponse @23 :ApiResponse;
     update @24 :StatusUpdate;        # master -> scheduler
     acknowledge @25 :StatusAcknowledgement;  # scheduler -> master
+    agentUsage @26 :AgentUsage;      # agent -> master
+    supervisorStatus @27 :SupervisorStatus;
+    supervisorKill @28 :SupervisorKill;
+    supervisorAck @29 :SupervisorAck;
   }
 }

@@ -10,29 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cli.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agora::testing {
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs `agora ARGS...`, returns (exit code, combined output).
-std::pair<int, std::string> agora(const std::string& dir, std::vector<std::string> args) {
-  static int n = 0;
-  args.insert(args.begin(), AGORA_CLI_BIN);
-  std::string log = dir + "/cli-" + std::to_string(++n) + ".log";
-  auto p = Process::start(args, log);
-  if (p.isError()) return {-1, p.error()};
-  int status = p->wait();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(log)};
-}
 
 TEST(CliTest, RunExitsWithTheCommandsCodeAndShowsItsOutput) {
   TestCluster cluster;

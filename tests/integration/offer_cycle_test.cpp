@@ -161,10 +161,7 @@ TEST_F(OfferCycleTest, DeclinedOfferGoesToOtherFrameworkAndReturnsAfterFilterExp
 TEST_F(OfferCycleTest, ReconciliationReportsKnownAndUnknownTasks) {
   TestFramework fw(cluster.master(), "reconciler");
   fw.scheduler.queue(shellTask("long", "sleep 1000"));
-  ASSERT_TRUE(fw.scheduler.waitFor([&] {
-    auto l = fw.scheduler.latest("long");
-    return l && l->state == TaskState::RUNNING;
-  }));
+  ASSERT_TRUE(fw.scheduler.waitForState("long", TaskState::RUNNING));
   fw.driver->reconcileTasks({"long", "never-launched"});
   ASSERT_TRUE(fw.scheduler.waitFor([&] {
     auto l = fw.scheduler.latest("never-launched");

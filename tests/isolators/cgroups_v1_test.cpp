@@ -36,11 +36,7 @@ class CgroupsV1Test : public ::testing::Test {
       (void)isolator->killAll(id);
       testing::eventually([&] { return isolator->cleanup(id).ok(); }, std::chrono::seconds(5));
     }
-    cgroups::Layout layout = cgroups::readLayout("/");
-    for (const auto& [controller, mount] : layout.v1Mounts) {
-      std::string own = layout.own.count(controller) ? layout.own[controller] : "/";
-      (void)cgroups::removeDir(mount + (own == "/" ? "" : own) + "/" + options.cgroupsRoot);
-    }
+    cgroups::removeRootEverywhere("/", options.cgroupsRoot);
   }
 
   // Starts `command` under /bin/sh -c inside container `id`.

@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "agent/launcher.hpp"
+#include "common/ids.hpp"
+#include "isolators/cgroup_fs.hpp"
 #include "isolators/isolator.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -56,8 +58,11 @@ TEST(IsolatorFactoryTest, RejectsUnknownKinds) {
   auto iso = makeIsolator("magic", IsolatorOptions{});
   ASSERT_TRUE(iso.isError());
   EXPECT_NE(iso.error().find("is not one of auto, cgroups"), std::string::npos);
-  auto autoIso = makeIsolator("auto", IsolatorOptions{});
+  IsolatorOptions options;
+  options.cgroupsRoot = "agora-test-" + newUuid().substr(0, 12);
+  auto autoIso = makeIsolator("auto", options);
   ASSERT_TRUE(autoIso.ok()) << autoIso.error();  // auto always finds something, posix at worst
+  cgroups::removeRootEverywhere("/", options.cgroupsRoot);
 }
 
 }  // namespace

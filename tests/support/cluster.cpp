@@ -6,7 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/agent_client.hpp"
 #include "cli/master_client.hpp"
+#include "common/ids.hpp"
+#include "isolators/cgroup_fs.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agora::testing {
@@ -17,11 +20,30 @@ TestCluster::TestCluster(std::vector<std::string> extraMasterFlags)
     : workDir_(makeTempDir("agora-test")), masterFlags_(std::move(extraMasterFlags)) {}
 
 TestCluster::~TestCluster() {
-  // SIGTERM: an agent kills its tasks before it exits, so no task outlives the test.
-  for (auto& a : agents_) a.stop(SIGTERM);
+  for (size_t i = 0; i < agents_.size(); ++i) stopAgentAndItsTasks(i);
   master_.stop(SIGKILL);
   std::error_code ec;
   fs::remove_all(workDir_, ec);
+}
+
+// SIGUSR1 makes a running agent kill its tasks before it exits; an agent that is down gets a
+// --recover=cleanup run, which kills what it left. Then its cgroups root goes.
+void TestCluster::stopAgentAndItsTasks(size_t index) {
+  AgentProcess& agent = agents_.at(index);
+  if (agent.process.running())
+    agent.process.stop(SIGUSR1);
+  else
+    cleanupAgent(index);
+  cgroups::removeRootEverywhere("/", agent.cgroupsRoot);
+}
+
+int TestCluster::cleanupAgent(size_t index) {
+  AgentProcess& agent = agents_.at(index);
+  if (agent.process.running()) return -1;
+  std::vector<std::string> argv = agent.argv;
+  argv.push_back("--recover=cleanup");
+  auto cleanup = Process::start(argv, agent.log + ".cleanup");
+  return cleanup.ok() ? cleanup->wait() : -1;
 }
 
 void TestCluster::startMaster() {
@@ -49,21 +71,36 @@ void TestCluster::stopMaster(int signal) { master_.stop(signal); }
 
 void TestCluster::startAgent(const std::vector<std::string>& extraFlags) {
   int index = static_cast<int>(agents_.size()) + 1;
-  std::string dir = workDir_ + "/agent-" + std::to_string(index);
-  std::vector<std::string> argv = {AGORA_AGENT_BIN,
-                                   "--master=" + address_,
-                                   "--work_dir=" + dir,
-                                   "--resources=cpus:4;mem:4096;ports:[" + std::to_string(31000 + index * 100) + "-" +
-                                       std::to_string(31099 + index * 100) + "]",
-                                   "--registration_retry=0.1",
-                                   "--status_update_retry_max=1"};
-  argv.insert(argv.end(), extraFlags.begin(), extraFlags.end());
-  auto p = Process::start(argv, workDir_ + "/agent-" + std::to_string(index) + ".log");
+  AgentProcess agent;
+  agent.dir = workDir_ + "/agent-" + std::to_string(index);
+  agent.log = workDir_ + "/agent-" + std::to_string(index) + ".log";
+  agent.cgroupsRoot = "agora-test-" + newUuid().substr(0, 12) + "-" + std::to_string(index);
+  agent.argv = {AGORA_AGENT_BIN,
+                "--master=" + address_,
+                "--work_dir=" + agent.dir,
+                "--resources=cpus:4;mem:4096;ports:[" + std::to_string(31000 + index * 100) + "-" +
+                    std::to_string(31099 + index * 100) + "]",
+                "--registration_retry=0.1",
+                "--status_update_retry_max=1",
+                "--http_port=0",
+                "--usage_interval=0.2",
+                "--cgroups_root=" + agent.cgroupsRoot};
+  agent.argv.insert(agent.argv.end(), extraFlags.begin(), extraFlags.end());
+  auto p = Process::start(agent.argv, agent.log);
   ASSERT_TRUE(p.ok()) << p.error();
-  agents_.push_back(std::move(*p));
+  agent.process = std::move(*p);
+  agents_.push_back(std::move(agent));
 }
 
-void TestCluster::stopAgent(size_t index, int signal) { agents_.at(index).stop(signal); }
+void TestCluster::stopAgent(size_t index, int signal) { agents_.at(index).process.stop(signal); }
+
+void TestCluster::restartAgent(size_t index) {
+  AgentProcess& agent = agents_.at(index);
+  ASSERT_FALSE(agent.process.running()) << "agent " << index << " still runs";
+  auto p = Process::start(agent.argv, agent.log);
+  ASSERT_TRUE(p.ok()) << p.error();
+  agent.process = std::move(*p);
+}
 
 void TestCluster::startAgents(int n) {
   for (int i = 0; i < n; ++i) startAgent();
@@ -82,6 +119,16 @@ int TestCluster::activeAgents() const {
   int n = 0;
   for (const auto& a : s["agents"]) n += a["state"] == "active";
   return n;
+}
+
+nlohmann::json TestCluster::agentApi(const std::string& agentId, const std::string& target) const {
+  auto s = state();
+  if (s.is_null()) return nullptr;
+  auto agent = cli::findAgent(s, agentId);
+  if (agent.isError()) return nullptr;
+  auto reply = cli::callAgent(*agent, target);
+  if (reply.isError() || reply->status != 200) return nullptr;
+  return nlohmann::json::parse(reply->body);
 }
 
 }  // namespace agora::testing

@@ -1,7 +1,8 @@
 #pragma once
 // A real cluster for integration tests: an agora-master and agora-agents as child processes
 // on loopback, in a fresh work directory, with short liveness intervals so that failures are
-// noticed within about a second.
+// noticed within about a second. Each agent isolates its tasks in cgroups of its own below
+// this process's cgroup; when the cluster goes, every task, supervisor and cgroup goes too.
 
 #include <memory>
 #include <string>
@@ -26,6 +27,14 @@ class TestCluster {
   void startAgent(const std::vector<std::string>& extraFlags = {});
   // Stops agent `index` (0-based, in start order) with `signal` and reaps it.
   void stopAgent(size_t index, int signal);
+  // Starts agent `index` again with the same flags and work dir (after stopAgent).
+  void restartAgent(size_t index);
+  pid_t agentPid(size_t index) const { return agents_.at(index).process.pid(); }
+  const std::string& agentWorkDir(size_t index) const { return agents_.at(index).dir; }
+  const std::string& agentLog(size_t index) const { return agents_.at(index).log; }
+  const std::string& agentCgroupsRoot(size_t index) const { return agents_.at(index).cgroupsRoot; }
+  // Runs agent `index` (which must be down) once with --recover=cleanup; returns its wait status.
+  int cleanupAgent(size_t index);
   // Starts n agents and waits until the master shows them active.
   void startAgents(int n);
 
@@ -35,14 +44,25 @@ class TestCluster {
   // The master's /api/v1/state, or null if it does not answer.
   nlohmann::json state() const;
   int activeAgents() const;
+  // GET `target` on the HTTP API of agent `agentId`, or null if it does not answer 200.
+  nlohmann::json agentApi(const std::string& agentId, const std::string& target) const;
 
  private:
   std::string workDir_;
   std::vector<std::string> masterFlags_;
   int port_ = 0;
   std::string address_;
+  struct AgentProcess {
+    Process process;
+    std::vector<std::string> argv;
+    std::string dir;
+    std::string log;
+    std::string cgroupsRoot;
+  };
+  void stopAgentAndItsTasks(size_t index);
+
   Process master_;
-  std::vector<Process> agents_;
+  std::vector<AgentProcess> agents_;
 };
 
 

@@ -74,6 +74,16 @@ bool RecordingScheduler::waitFor(const std::function<bool()>& condition, std::ch
   return changed_.wait_for(lock, timeout, condition);
 }
 
+std::optional<TaskStatus> RecordingScheduler::waitForState(const std::string& taskId, TaskState state,
+                                                           std::chrono::milliseconds timeout) {
+  std::optional<TaskStatus> found;
+  waitFor([&] {
+    found = latest(taskId);
+    return found && found->state == state;
+  }, timeout);
+  return found && found->state == state ? found : std::nullopt;
+}
+
 std::vector<TaskStatus> RecordingScheduler::updatesFor(const std::string& taskId) {
   std::vector<TaskStatus> out;
   for (const auto& u : updates)

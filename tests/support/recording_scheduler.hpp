@@ -36,6 +36,10 @@ class RecordingScheduler : public sdk::Scheduler {
   // Waits until `condition` holds under the lock; false after `timeout`.
   bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+  // Waits until the latest update of `taskId` is in `state`; returns it (nothing on timeout).
+  std::optional<TaskStatus> waitForState(const std::string& taskId, TaskState state,
+                                         std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
   // All below: read under the lock (call from waitFor conditions, or after).
   std::vector<TaskStatus> updatesFor(const std::string& taskId);
   std::optional<TaskStatus> latest(const std::string& taskId);

@@ -1,0 +1,148 @@
+#include "agent/container_files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "isolators/proc_stat.hpp"
+
+namespace agora {
+
+using nlohmann::json;
+
+Status writeFileDurably(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Error("cannot create " + tmp + ": " + std::strerror(errno));
+  const char* p = content.data();
+  size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      return Error("cannot write " + tmp + ": " + std::strerror(err));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) {
+    int err = errno;
+    close(fd);
+    return Error("cannot sync " + tmp + ": " + std::strerror(err));
+  }
+  close(fd);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Error("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  return Status::OK();
+}
+
+static Try<json> readJsonFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error("cannot read " + path + ": " + std::strerror(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  json j = json::parse(text.str(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Error(path + " does not hold a JSON object");
+  return j;
+}
+
+Status writeSupervisorSpec(const std::string& dir, const SupervisorSpec& s) {
+  json j{{"container_id", s.containerId},
+         {"agent_endpoint", s.agentEndpoint},
+         {"isolation", s.isolation},
+         {"cgroups_root", s.isolatorOptions.cgroupsRoot},
+         {"fs_root", s.isolatorOptions.fsRoot},
+         {"cpu_hard_cap", s.isolatorOptions.cpuHardCap},
+         {"cpus", s.limits.cpus},
+         {"mem_bytes", s.limits.memBytes},
+         {"pids_max", s.limits.pidsMax},
+         {"argv", s.argv},
+         {"environment", s.environment},
+         {"sandbox", s.sandbox},
+         {"log_max_bytes", s.logMaxBytes},
+         {"log_keep", s.logKeep},
+         {"agent_timeout_seconds", s.agentTimeoutSeconds}};
+  return writeFileDurably(dir + "/spec.json", j.dump());
+}
+
+Try<SupervisorSpec> readSupervisorSpec(const std::string& dir) {
+  Try<json> j = readJsonFile(dir + "/spec.json");
+  if (j.isError()) return Error(j.error());
+  try {
+    SupervisorSpec s;
+    s.containerId = j->at("container_id");
+    s.agentEndpoint = j->at("agent_endpoint");
+    s.isolation = j->at("isolation");
+    s.isolatorOptions.cgroupsRoot = j->at("cgroups_root");
+    s.isolatorOptions.fsRoot = j->at("fs_root");
+    s.isolatorOptions.cpuHardCap = j->at("cpu_hard_cap");
+    s.limits.cpus = j->at("cpus");
+    s.limits.cpuHardCap = s.isolatorOptions.cpuHardCap;
+    s.limits.memBytes = j->at("mem_bytes");
+    s.limits.pidsMax = j->at("pids_max");
+    s.argv = j->at("argv").get<std::vector<std::string>>();
+    s.environment = j->at("environment").get<std::map<std::string, std::string>>();
+    s.sandbox = j->at("sandbox");
+    s.logMaxBytes = j->at("log_max_bytes");
+    s.logKeep = j->at("log_keep");
+    s.agentTimeoutSeconds = j->at("agent_timeout_seconds");
+    if (s.argv.empty()) return Error(dir + "/spec.json has an empty argv");
+    return s;
+  } catch (const json::exception& e) {
+    return Error(dir + "/spec.json: " + e.what());
+  }
+}
+
+Status writeExitRecord(const std::string& dir, const ExitRecord& r) {
+  return writeFileDurably(dir + "/exit.json", json{{"wait_status", r.waitStatus}, {"launch_error", r.launchError}}.dump());
+}
+
+Try<std::optional<ExitRecord>> readExitRecord(const std::string& dir) {
+  std::string path = dir + "/exit.json";
+  if (!std::filesystem::exists(path)) return std::optional<ExitRecord>();
+  Try<json> j = readJsonFile(path);
+  if (j.isError()) return Error(j.error());
+  try {
+    return std::optional<ExitRecord>(ExitRecord{j->at("wait_status"), j->at("launch_error")});
+  } catch (const json::exception& e) {
+    return Error(path + ": " + e.what());
+  }
+}
+
+Status writeSupervisorIdentity(const std::string& dir, const ProcessIdentity& who) {
+  return writeFileDurably(dir + "/supervisor.json", json{{"pid", who.pid}, {"start_time", who.startTime}}.dump());
+}
+
+std::optional<ProcessIdentity> readSupervisorIdentity(const std::string& dir) {
+  Try<json> j = readJsonFile(dir + "/supervisor.json");
+  if (j.isError()) return std::nullopt;
+  try {
+    return ProcessIdentity{j->at("pid"), j->at("start_time")};
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<ProcessIdentity> identify(pid_t pid) {
+  auto stat = readProcess(pid);
+  if (!stat) return std::nullopt;
+  return ProcessIdentity{pid, stat->startTime};
+}
+
+bool isAlive(const ProcessIdentity& who) {
+  if (who.pid <= 0) return false;
+  auto now = identify(who.pid);
+  return now && now->startTime == who.startTime;
+}
+
+}  // namespace agora

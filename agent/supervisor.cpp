@@ -1,0 +1,213 @@
+#include "agent/supervisor.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <glog/logging.h>
+
+#include "agent/launcher.hpp"
+#include "common/signals.hpp"
+
+namespace agora {
+
+namespace {
+constexpr auto kReportInterval = std::chrono::milliseconds(250);
+}
+
+Supervisor::Supervisor(zmq::context_t& context, EventLoop& loop, std::string metaDir, SupervisorSpec spec)
+    : loop_(loop),
+      metaDir_(std::move(metaDir)),
+      spec_(std::move(spec)),
+      socket_(context, loop, MessageSocket::Kind::kDealer) {
+  socket_.onMessage([this](const std::string&, proto::Envelope::Reader m) { onMessage(m); });
+}
+
+Status Supervisor::start(int childSignalFd) {
+  auto self = identify(getpid());
+  if (!self) return Error("cannot read this process's own /proc entry");
+  Status s = writeSupervisorIdentity(metaDir_, *self);
+  if (!s.ok()) return s;
+  s = socket_.connect(spec_.agentEndpoint);
+  if (!s.ok()) return s;
+  loop_.watchFd(childSignalFd, [this, childSignalFd] {
+    while (readSignal(childSignalFd) != 0) {}
+    reap();
+  });
+  Status launched = launchTask();
+  if (!launched.ok()) {
+    LOG(ERROR) << "Cannot start the task: " << launched.error();
+    taskEnded(ExitRecord{0, launched.error()});
+  }
+  reportTick();
+  return Status::OK();
+}
+
+Status Supervisor::launchTask() {
+  int outPipe[2], errPipe[2];
+  if (pipe2(outPipe, O_CLOEXEC) != 0) return Error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(errPipe, O_CLOEXEC) != 0) {
+    close(outPipe[0]);
+    close(outPipe[1]);
+    return Error(std::string("pipe: ") + std::strerror(errno));
+  }
+  stdout_ = {outPipe[0], std::make_unique<RotatingLog>(spec_.sandbox + "/stdout", spec_.logMaxBytes, spec_.logKeep)};
+  stderr_ = {errPipe[0], std::make_unique<RotatingLog>(spec_.sandbox + "/stderr", spec_.logMaxBytes, spec_.logKeep)};
+  for (Output* out : {&stdout_, &stderr_}) {
+    Status opened = out->log->open();
+    if (!opened.ok()) LOG(ERROR) << opened.error();
+  }
+
+  Try<std::unique_ptr<Isolator>> isolator = makeIsolator(spec_.isolation, spec_.isolatorOptions);
+  if (isolator.isError()) return Error(isolator.error());
+  Status prepared = (*isolator)->prepare(spec_.containerId, spec_.limits);
+  if (!prepared.ok()) return prepared;
+
+  LaunchSpec launch;
+  launch.argv = spec_.argv;
+  launch.environment = spec_.environment;
+  launch.workingDirectory = spec_.sandbox;
+  launch.stdoutFd = outPipe[1];
+  launch.stderrFd = errPipe[1];
+  launch.dieWithParent = true;
+  launch.beforeExec = [&](pid_t pid) { return (*isolator)->attach(spec_.containerId, pid); };
+  Try<pid_t> pid = launchProcess(launch);
+  close(outPipe[1]);
+  close(errPipe[1]);
+  watchOutput(stdout_);
+  watchOutput(stderr_);
+  if (pid.isError()) return Error(pid.error());
+  taskPid_ = *pid;
+  LOG(INFO) << "Task of container " << spec_.containerId << " runs as pid " << taskPid_;
+  report();
+  return Status::OK();
+}
+
+void Supervisor::watchOutput(Output& out) {
+  fcntl(out.fd, F_SETFL, fcntl(out.fd, F_GETFL) | O_NONBLOCK);
+  loop_.watchFd(out.fd, [this, &out] { drain(out); });
+}
+
+void Supervisor::drain(Output& out) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(out.fd, buf, sizeof buf);
+    if (n > 0) {
+      Status s = out.log->append(buf, static_cast<size_t>(n));
+      if (!s.ok()) {
+        LOG_EVERY_N(ERROR, 100) << "Task output lost: " << s.error();
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    loop_.unwatchFd(out.fd);  // end of file: every writer has gone
+    close(out.fd);
+    out.fd = -1;
+    return;
+  }
+}
+
+void Supervisor::onMessage(proto::Envelope::Reader message) {
+  switch (message.which()) {
+    case proto::Envelope::SUPERVISOR_KILL:
+      onKill(message.getSupervisorKill().getGracePeriodSeconds());
+      return;
+    case proto::Envelope::SUPERVISOR_ACK:
+      if (exit_) {
+        LOG(INFO) << "The agent has the task's exit status; supervisor done";
+        loop_.stop();
+      }
+      return;
+    default:
+      LOG(WARNING) << "Ignoring unexpected message '" << envelopeKind(message) << "' from the agent";
+  }
+}
+
+void Supervisor::onKill(double gracePeriodSeconds) {
+  if (exit_ || taskPid_ <= 0 || killing_) return;
+  killing_ = true;
+  LOG(INFO) << "Killing the task (process group " << taskPid_ << ") with a grace period of " << gracePeriodSeconds
+            << " s";
+  signalGroup(taskPid_, SIGTERM);
+  loop_.after(seconds(std::max(0.0, gracePeriodSeconds)), [this] {
+    if (exit_) return;
+    LOG(INFO) << "The task outlived its grace period: SIGKILL";
+    signalGroup(taskPid_, SIGKILL);
+  });
+}
+
+void Supervisor::reap() {
+  int status = 0;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    if (pid != taskPid_) continue;
+    // Whatever the task left behind in its process group goes with it.
+    signalGroup(taskPid_, SIGKILL);
+    taskEnded(ExitRecord{status, ""});
+  }
+}
+
+void Supervisor::taskEnded(const ExitRecord& record) {
+  // Take what the task wrote last before the agent learns that it ended.
+  for (Output* out : {&stdout_, &stderr_})
+    if (out->fd >= 0) drain(*out);
+  Status written = writeExitRecord(metaDir_, record);
+  if (!written.ok()) LOG(ERROR) << "The exit status is not durable: " << written.error();
+  exit_ = record;
+  exitedAt_ = loop_.clock().now();
+  report();
+}
+
+void Supervisor::report() {
+  OutboundEnvelope out;
+  auto s = out.get().initSupervisorStatus();
+  s.setContainerId(spec_.containerId);
+  s.setSupervisorPid(getpid());
+  s.setTaskPid(std::max(0, taskPid_));
+  if (exit_) {
+    s.setExited(true);
+    s.setWaitStatus(exit_->waitStatus);
+    s.setLaunchError(exit_->launchError);
+  }
+  socket_.send(out);
+}
+
+// The agent may have restarted and lost our routing id: a repeated report finds it again.
+void Supervisor::reportTick() {
+  if (exitedAt_ && loop_.clock().now() - *exitedAt_ > seconds(spec_.agentTimeoutSeconds)) {
+    LOG(WARNING) << "No agent took the exit status for " << spec_.agentTimeoutSeconds
+                 << " s; it stays in " << metaDir_;
+    loop_.stop();
+    return;
+  }
+  report();
+  loop_.after(kReportInterval, [this] { reportTick(); });
+}
+
+int runSupervisor(const std::string& metaDir) {
+  int childSignals = blockSignalsToFd({SIGCHLD});
+  signal(SIGPIPE, SIG_IGN);
+  Try<SupervisorSpec> spec = readSupervisorSpec(metaDir);
+  if (spec.isError()) {
+    LOG(ERROR) << "Cannot supervise: " << spec.error();
+    return 2;
+  }
+  RealClock clock;
+  EventLoop loop(clock);
+  zmq::context_t context(1);
+  Supervisor supervisor(context, loop, metaDir, *spec);
+  Status started = supervisor.start(childSignals);
+  if (!started.ok()) {
+    LOG(ERROR) << "Cannot supervise: " << started.error();
+    return 1;
+  }
+  loop.run();
+  return 0;
+}
+
+}  // namespace agora
