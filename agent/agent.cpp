@@ -42,6 +42,7 @@ Status Agent::start(int childSignalFd) {
   registrationTick();
   masterWatchdog();
   usageTick();
+  gcTick();
   return Status::OK();
 }
 

@@ -18,6 +18,7 @@
 #include <zmq.hpp>
 
 #include "agent/checkpoint.hpp"
+#include "agent/sandbox_gc.hpp"
 #include "common/event_loop.hpp"
 #include "common/http_server.hpp"
 #include "common/transport.hpp"
@@ -43,13 +44,15 @@ struct AgentOptions {
   Duration statusRetryMax = std::chrono::seconds(10);
   DecodeLimits limits;
   // Containers.
-  std::string supervisorBinary;  // the agent binary, run with --supervise
+  std::string supervisorBinary;  // agora-supervisor
   IsolatorOptions isolatorOptions;
   uint64_t taskPidsMax = 0;  // 0: no pids limit
   uint64_t logMaxBytes = 10 << 20;
   int logKeep = 2;
   Duration usageInterval = std::chrono::seconds(5);
   RecoverMode recover = RecoverMode::kReconnect;
+  SandboxGcPolicy gc;
+  Duration gcInterval = std::chrono::minutes(1);
 };
 
 class Agent {
@@ -125,10 +128,13 @@ class Agent {
   void onAcknowledgement(proto::StatusAcknowledgement::Reader message);
   void resendAllPending();
 
-  // agent_usage.cpp: usage sampling and the HTTP API.
+  // agent_api.cpp: usage sampling and the HTTP API.
   void usageTick();
   nlohmann::json containersJson() const;
+
+  // agent_sandboxes.cpp: sandboxes after their tasks.
   ApiReply readFile(const ApiCall& call) const;
+  void gcTick();
 
   TaskRecord* findByContainer(const std::string& containerId);
 

@@ -108,7 +108,7 @@ Status Agent::startSupervisor(TaskRecord& task, const std::string& meta) {
   if (!written.ok()) return written;
 
   LaunchSpec launch;
-  launch.argv = {options_.supervisorBinary, "--supervise=" + meta};
+  launch.argv = {options_.supervisorBinary, "--meta_dir=" + meta};
   launch.environment = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}};
   for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TMPDIR"})
     if (const char* v = std::getenv(keep)) launch.environment[keep] = v;

@@ -1,5 +1,5 @@
-// agora-agent: offers this machine's resources to the master and runs tasks. With
-// --supervise it is instead the supervisor of one task (started by the agent itself).
+// agora-agent: offers this machine's resources to the master and runs tasks, each under an
+// agora-supervisor.
 #include <signal.h>
 #include <unistd.h>
 
@@ -10,7 +10,6 @@
 
 #include "agent/agent.hpp"
 #include "agent/detect.hpp"
-#include "agent/supervisor.hpp"
 #include "common/http_server.hpp"
 #include "common/signals.hpp"
 
@@ -35,11 +34,16 @@ DEFINE_bool(cgroups_enable_cfs, false, "Cap each task's cpu time at its cpus (CF
 DEFINE_uint64(task_pids_max, 0, "Most processes a task may have at once (pids cgroup); 0: no limit.");
 DEFINE_uint64(sandbox_log_max_bytes, 10 << 20, "A task's stdout or stderr is rotated at this size; 0: never.");
 DEFINE_int32(sandbox_log_keep, 2, "Rotated stdout/stderr files kept per task (stdout.1, stdout.2, ...).");
+DEFINE_double(gc_delay, 7 * 24 * 3600, "Seconds a finished task's sandbox is kept (from its last write) for its logs.");
+DEFINE_double(gc_max_disk_usage, 0.9, "When the work dir's disk is fuller than this fraction, finished sandboxes are "
+                                      "removed oldest first, whatever their age.");
+DEFINE_double(gc_interval, 60, "Seconds between sandbox garbage collections.");
 DEFINE_double(usage_interval, 5.0, "Seconds between samples of the tasks' usage (sent to the master).");
 DEFINE_string(recover, "reconnect",
               "After a restart: reconnect (re-attach to the running tasks and carry on) or cleanup (kill every task "
               "left by the earlier run, forget them and the agent id, and exit).");
-DEFINE_string(supervise, "", "Internal: run as the supervisor of the container whose meta directory this is.");
+DEFINE_string(supervisor, "", "The agora-supervisor binary that runs each task (default: the one next to this "
+                              "agent binary).");
 
 namespace {
 
@@ -55,13 +59,19 @@ agora::AgentOptions optionsFromFlags(const agora::Resources& resources, const ag
   options.httpHost = !FLAGS_advertise_ip.empty() ? FLAGS_advertise_ip
                      : FLAGS_http_ip == "0.0.0.0" ? options.hostname
                                                   : FLAGS_http_ip;
-  options.supervisorBinary = std::filesystem::read_symlink("/proc/self/exe").string();
+  options.supervisorBinary =
+      !FLAGS_supervisor.empty()
+          ? std::filesystem::absolute(FLAGS_supervisor).string()
+          : (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "agora-supervisor").string();
   options.isolatorOptions.cgroupsRoot = FLAGS_cgroups_root;
   options.isolatorOptions.cpuHardCap = FLAGS_cgroups_enable_cfs;
   options.taskPidsMax = FLAGS_task_pids_max;
   options.logMaxBytes = FLAGS_sandbox_log_max_bytes;
   options.logKeep = FLAGS_sandbox_log_keep;
   options.usageInterval = agora::seconds(FLAGS_usage_interval);
+  options.gc.maxAge = agora::seconds(FLAGS_gc_delay);
+  options.gc.maxDiskUsage = FLAGS_gc_max_disk_usage;
+  options.gcInterval = agora::seconds(FLAGS_gc_interval);
   options.recover = FLAGS_recover == "cleanup" ? agora::RecoverMode::kCleanup : agora::RecoverMode::kReconnect;
   return options;
 }
@@ -76,7 +86,6 @@ int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   google::InitGoogleLogging(argv[0]);
   FLAGS_logtostderr = true;
-  if (!FLAGS_supervise.empty()) return agora::runSupervisor(FLAGS_supervise);
   // Before any thread starts: these arrive through a signalfd in the event loop.
   int stopSignals = agora::blockSignalsToFd({SIGINT, SIGTERM, SIGUSR1});
   int childSignals = agora::blockSignalsToFd({SIGCHLD});
@@ -106,6 +115,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   agora::AgentOptions options = optionsFromFlags(*resources, *attributes);
+  if (access(options.supervisorBinary.c_str(), X_OK) != 0) {
+    LOG(ERROR) << "Cannot run " << options.supervisorBinary << ", which starts each task: build and install "
+               << "agora-supervisor next to agora-agent, or point --supervisor at it";
+    return 2;
+  }
   auto isolator = agora::makeIsolator(FLAGS_isolation, options.isolatorOptions);
   if (isolator.isError()) {
     LOG(ERROR) << "--isolation=" << FLAGS_isolation << ": " << isolator.error();

@@ -1,6 +1,6 @@
 #pragma once
-// The task supervisor: the agent binary run as `agora-agent --supervise=<meta dir>`, one per
-// task, in a session of its own so that it outlives an agent restart. It starts the task
+// The task supervisor (binary agora-supervisor), one per task, started by the agent in a
+// session of its own so that it outlives an agent restart. It starts the task
 // (attached to its container before it execs), owns the task's process group, copies the
 // task's stdout and stderr into the sandbox with rotation, records the exit status durably,
 // and reports to the agent over a Unix socket until the agent acknowledges the exit.

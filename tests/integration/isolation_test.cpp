@@ -176,5 +176,26 @@ TEST_F(IsolationTest, AgoraLogsFollowsARunningTaskUntilItEnds) {
   EXPECT_EQ(slurp(log), "first\nlast\n");
 }
 
+TEST(SandboxGarbageCollectionTest, FinishedSandboxesGoAfterTheDelayWhileRunningOnesStay) {
+  TestCluster cluster;
+  cluster.startMaster();
+  cluster.startAgent({"--gc_delay=0.3", "--gc_interval=0.05"});
+  ASSERT_TRUE(eventually([&] { return cluster.activeAgents() == 1; }));
+  TestFramework fw(cluster.master(), "gc");
+  fw.scheduler.queue(shellTask("stays", "exec sleep 1000"));
+  fw.scheduler.queue(shellTask("goes", "echo bye"));
+  ASSERT_TRUE(fw.scheduler.waitForState("goes", TaskState::FINISHED));
+  ASSERT_TRUE(fw.scheduler.waitForState("stays", TaskState::RUNNING));
+  auto sandboxes = [&] {
+    std::set<std::string> names;
+    std::error_code ec;
+    for (const auto& f : fs::directory_iterator(cluster.agentWorkDir(0) + "/sandboxes", ec))
+      for (const auto& d : fs::directory_iterator(f.path(), ec)) names.insert(d.path().filename().string().substr(0, 5));
+    return names;
+  };
+  EXPECT_TRUE(eventually([&] { return sandboxes() == std::set<std::string>{"stays"}; }))
+      << "the finished task's sandbox was not collected, or the running one was";
+}
+
 }  // namespace
 }  // namespace agora::testing
