@@ -43,10 +43,11 @@ int statusCommand() {
   json state = json::parse(reply->body);
   std::cout << "Master " << state["master"]["id"].get<std::string>() << " at "
             << state["master"]["endpoint"].get<std::string>() << "\n\n";
-  Table agents({"AGENT", "HOSTNAME", "STATE", "CPUS", "MEM", "TASKS"});
+  Table agents({"AGENT", "HOSTNAME", "STATE", "ISOLATION", "CPUS", "MEM", "TASKS"});
   for (const auto& a : state["agents"])
-    agents.add({a["id"], a["hostname"], a["state"], usage(a["used_resources"], a["resources"], "cpus"),
-                usage(a["used_resources"], a["resources"], "mem"), std::to_string(a["task_count"].get<int>())});
+    agents.add({a["id"], a["hostname"], a["state"], a.value("isolation", ""),
+                usage(a["used_resources"], a["resources"], "cpus"), usage(a["used_resources"], a["resources"], "mem"),
+                std::to_string(a["task_count"].get<int>())});
   agents.print(std::cout);
   std::cout << "\n";
   Table frameworks({"FRAMEWORK", "NAME", "CONNECTED", "ROLES", "CPUS", "MEM", "TASKS"});
@@ -59,8 +60,18 @@ int statusCommand() {
   }
   frameworks.print(std::cout);
   std::cout << "\n";
-  Table tasks({"TASK", "FRAMEWORK", "STATE", "AGENT"});
-  for (const auto& t : state["tasks"]) tasks.add({t["id"], t["framework_id"], t["state"], t["agent_id"]});
+  Table tasks({"TASK", "FRAMEWORK", "STATE", "AGENT", "CPU SECONDS", "MEM MiB"});
+  for (const auto& t : state["tasks"]) {
+    std::string cpu = "-", mem = "-";
+    if (t.contains("usage")) {
+      std::ostringstream c, m;
+      c.precision(3);
+      c << t["usage"]["cpu_seconds"].get<double>();
+      m << t["usage"]["mem_bytes"].get<uint64_t>() / (1024 * 1024);
+      cpu = c.str(), mem = m.str();
+    }
+    tasks.add({t["id"], t["framework_id"], t["state"], t["agent_id"], cpu, mem});
+  }
   tasks.print(std::cout);
   return 0;
 }

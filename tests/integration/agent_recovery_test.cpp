@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "agent/checkpoint.hpp"
 #include "isolators/proc_stat.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/recording_scheduler.hpp"
@@ -180,6 +181,28 @@ TEST_F(AgentRecoveryTest, RecoverCleanupKillsWhatTheEarlierRunLeft) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "see " << cluster.agentLog(0) << ".cleanup";
   EXPECT_TRUE(eventually([&] { return !alive(task); })) << "--recover=cleanup left the task running";
   EXPECT_TRUE(std::filesystem::is_empty(cluster.agentWorkDir(0) + "/meta/containers"));
+}
+
+TEST_F(AgentRecoveryTest, ContainerThatNoTaskClaimsIsKilledAndRemovedAtRestart) {
+  TestFramework fw(cluster.master(), "orphans");
+  fw.scheduler.queue(shellTask("forgotten", "exec sleep 1000"));
+  auto running = fw.scheduler.waitForState("forgotten", TaskState::RUNNING);
+  ASSERT_TRUE(running.has_value());
+  pid_t task = runningPid(fw.scheduler, "forgotten");
+  ASSERT_GT(task, 1);
+  cluster.stopAgent(0, SIGKILL);
+  // A crash between creating a container and checkpointing its task leaves just this: a
+  // container of the agent's own that no checkpointed task claims.
+  {
+    auto checkpoint = AgentCheckpoint::open(cluster.agentWorkDir(0) + "/meta/checkpoint");
+    ASSERT_TRUE(checkpoint.ok()) << checkpoint.error();
+    ASSERT_TRUE((*checkpoint)->remove(running->frameworkId, "forgotten").ok());
+  }
+  std::string containers = cluster.agentWorkDir(0) + "/meta/containers";
+  ASSERT_FALSE(std::filesystem::is_empty(containers));
+  cluster.restartAgent(0);
+  EXPECT_TRUE(eventually([&] { return !alive(task); })) << "the orphan container's task still runs";
+  EXPECT_TRUE(eventually([&] { return std::filesystem::is_empty(containers); })) << "the orphan container is left";
 }
 
 }  // namespace

@@ -1,13 +1,16 @@
 // The cgroups v2 isolator against a temporary directory laid out like a cgroup2 mount: the
 // files it writes are what the kernel would read, and the files the test writes are what the
-// kernel would report.
+// kernel would report. Then the real path, where this machine has a delegated cgroup2.
 #include "isolators/cgroups_v2_isolator.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "agent/launcher.hpp"
+#include "common/ids.hpp"
 #include "isolators/cgroup_fs.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -113,6 +116,32 @@ TEST_F(CgroupsV2Test, RefusesWithoutACgroup2Mount) {
   auto iso = CgroupsV2Isolator::create(options);
   ASSERT_TRUE(iso.isError());
   EXPECT_NE(iso.error().find("no cgroup2 filesystem"), std::string::npos) << iso.error();
+}
+
+TEST(CgroupsV2RealTest, MemoryLimitKillsAHogOnThisMachinesCgroup2) {
+  IsolatorOptions options;
+  options.cgroupsRoot = "agora-test-" + newUuid().substr(0, 12);
+  auto iso = CgroupsV2Isolator::create(options);
+  if (iso.isError()) GTEST_SKIP() << "no usable cgroup2 here: " << iso.error();
+  Isolator& isolator = **iso;
+  ASSERT_TRUE(isolator.prepare("hog", ContainerLimits{0.5, false, 32ull << 20, 16}).ok());
+  testing::TempDir dir;
+  LaunchSpec spec;
+  spec.argv = {"/bin/sh", "-c", "exec tail /dev/zero"};
+  spec.environment = {{"PATH", "/usr/bin:/bin"}};
+  spec.workingDirectory = dir.path();
+  spec.stdoutPath = spec.stderrPath = dir.path() + "/out";
+  spec.beforeExec = [&](pid_t pid) { return isolator.attach("hog", pid); };
+  auto pid = launchProcess(spec);
+  ASSERT_TRUE(pid.ok()) << pid.error();
+  int status = 0;
+  ASSERT_EQ(waitpid(*pid, &status, 0), *pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+  auto limit = isolator.limitation("hog");
+  ASSERT_TRUE(limit.has_value());
+  EXPECT_EQ(limit->reason, TaskReason::MEMORY_LIMIT) << limit->message;
+  EXPECT_TRUE(isolator.cleanup("hog").ok());
+  cgroups::removeRootEverywhere("/", options.cgroupsRoot);
 }
 
 }  // namespace
