@@ -82,6 +82,7 @@ class Agent {
     std::string supervisorPeer;  // routing id on the supervisors' socket, once it reported
     int pidfd = -1;              // readable when the supervisor ends
     std::optional<ContainerUsage> usage;  // the latest sample
+    bool checkpointed = true;    // the last checkpoint write succeeded
     std::optional<EventLoop::TimerId> retryTimer;
     Duration retryDelay{};
   };
@@ -105,7 +106,9 @@ class Agent {
   std::map<std::string, std::string> taskEnvironment(const TaskRecord& task) const;
   ContainerLimits limitsOf(const TaskInfo& info) const;
   std::string metaDir(const std::string& containerId) const;
-  void checkpoint(const TaskRecord& task);
+  // False (and logged) if the write failed: then nothing may rely on it, e.g. the exit
+  // status stays with the supervisor.
+  bool checkpoint(TaskRecord& task);
 
   // agent_supervisors.cpp: the tasks' supervisors and the end of containers.
   void onSupervisorMessage(const std::string& peer, proto::Envelope::Reader message);
@@ -113,7 +116,8 @@ class Agent {
   void supervisorEnded(const TaskKey& key);
   void taskExited(TaskRecord& task, const ExitRecord& exit);
   void sendKill(TaskRecord& task, double gracePeriodSeconds);
-  void destroyContainer(const std::string& containerId, int attempt = 0);
+  // keepMeta: the exit record must stay (it is not checkpointed yet).
+  void destroyContainer(const std::string& containerId, bool keepMeta = false, int attempt = 0);
   void reap();
 
   // agent_recovery.cpp: what an earlier run left.

@@ -1,5 +1,6 @@
 // Sandboxes after their tasks: their files served over HTTP, and their garbage collection.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -55,18 +56,28 @@ ApiReply Agent::readFile(const ApiCall& call) const {
   }
   if (sandbox.empty()) return errorReply(404, "no sandbox of task " + taskId + " on this agent (it may have been "
                                               "garbage-collected)");
-  std::string path = (sandbox / file).string();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // A task owns its sandbox: it may have made `file` a symlink out of it or a FIFO that
+  // would block this thread. Only a regular file, opened without following links, is read.
+  int dir = ::open(sandbox.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = dir < 0 ? -1 : ::openat(dir, file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (dir >= 0) ::close(dir);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+    ::close(fd);
+    return errorReply(400, "'" + file + "' in the sandbox of task " + taskId + " is not a regular file");
+  }
   if (fd < 0) return errorReply(404, "task " + taskId + " has no file '" + file + "' in its sandbox");
-  off_t size = lseek(fd, 0, SEEK_END);
-  std::string data(static_cast<size_t>(std::min<uint64_t>(length, offset < static_cast<uint64_t>(size)
-                                                                      ? static_cast<uint64_t>(size) - offset
-                                                                      : 0)),
-                   '\0');
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  std::string data(static_cast<size_t>(offset < size ? std::min<uint64_t>(length, size - offset) : 0), '\0');
   ssize_t n = data.empty() ? 0 : pread(fd, data.data(), data.size(), static_cast<off_t>(offset));
   ::close(fd);
   data.resize(static_cast<size_t>(std::max<ssize_t>(n, 0)));
-  json reply{{"data", data}, {"offset", offset}, {"size", size}, {"sandbox", sandbox.string()}};
+  // next_offset counts bytes: "data" is JSON text, where bytes that are not UTF-8 become U+FFFD.
+  json reply{{"data", data},
+             {"offset", offset},
+             {"next_offset", offset + data.size()},
+             {"size", size},
+             {"sandbox", sandbox.string()}};
   return ApiReply{200, reply.dump(-1, ' ', false, json::error_handler_t::replace)};
 }
 

@@ -59,9 +59,16 @@ void Agent::onSupervisorMessage(const std::string& peer, proto::Envelope::Reader
   }
   if (report.getExited()) {
     if (!task->exitHandled) taskExited(*task, ExitRecord{report.getWaitStatus(), report.getLaunchError()});
+    // Only a checkpointed exit lets the supervisor go; else its next report retries.
+    if (!task->checkpointed && !checkpoint(*task)) return;
     OutboundEnvelope out;
     out.get().initSupervisorAck().setContainerId(containerId);
     supervisors_.send(peer, out);
+    return;
+  }
+  // The agent has ended this task (it found no trace of the supervisor at recovery): so must it.
+  if (task->exitHandled) {
+    sendKill(*task, 0);
     return;
   }
   // Repeated while the task runs: a kill sent before an agent restart may have been lost.
@@ -145,17 +152,17 @@ void Agent::taskExited(TaskRecord& task, const ExitRecord& exit) {
     TaskReason reason = WIFSIGNALED(ws) ? TaskReason::COMMAND_SIGNALED : TaskReason::COMMAND_EXITED;
     updateStatus(task, TaskState::FAILED, reason, "command " + how, code);
   }
-  destroyContainer(task.containerId);
+  destroyContainer(task.containerId, !task.checkpointed);
 }
 
 // Kills whatever is left in the container (daemonized grandchildren too) and removes it;
 // processes take a moment to die, so removal is retried for a while.
-void Agent::destroyContainer(const std::string& containerId, int attempt) {
+void Agent::destroyContainer(const std::string& containerId, bool keepMeta, int attempt) {
   (void)isolator_->killAll(containerId);
   Status removed = isolator_->cleanup(containerId);
   if (removed.ok()) {
     std::error_code ec;
-    std::filesystem::remove_all(metaDir(containerId), ec);
+    if (!keepMeta) std::filesystem::remove_all(metaDir(containerId), ec);
     return;
   }
   if (attempt + 1 >= kDestroyAttempts) {
@@ -163,7 +170,8 @@ void Agent::destroyContainer(const std::string& containerId, int attempt) {
                << "; the next agent start tries again";
     return;
   }
-  loop_.after(kDestroyRetry, [this, containerId, attempt] { destroyContainer(containerId, attempt + 1); });
+  loop_.after(kDestroyRetry,
+              [this, containerId, keepMeta, attempt] { destroyContainer(containerId, keepMeta, attempt + 1); });
 }
 
 // Supervisors started by this run are its children: reap them (their end is seen through

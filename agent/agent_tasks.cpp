@@ -48,9 +48,11 @@ ContainerLimits Agent::limitsOf(const TaskInfo& info) const {
   return limits;
 }
 
-void Agent::checkpoint(const TaskRecord& task) {
+bool Agent::checkpoint(TaskRecord& task) {
   Status saved = checkpoint_->save(task);
+  task.checkpointed = saved.ok();
   if (!saved.ok()) LOG(ERROR) << "Cannot checkpoint task " << task.info.taskId << ": " << saved.error();
+  return saved.ok();
 }
 
 void Agent::launch(TaskRecord& task) {
@@ -63,6 +65,7 @@ void Agent::launch(TaskRecord& task) {
   fs::create_directories(task.sandbox, ec);
   if (!ec) fs::create_directories(meta, ec);
   if (ec) {
+    task.exitHandled = true;
     updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED,
                  "cannot create the sandbox " + task.sandbox + ": " + ec.message());
     return;
@@ -70,6 +73,7 @@ void Agent::launch(TaskRecord& task) {
   // The meta dir exists before the container does: a container without one is not ours.
   Status prepared = isolator_->prepare(task.containerId, limitsOf(task.info));
   if (!prepared.ok()) {
+    task.exitHandled = true;
     destroyContainer(task.containerId);
     updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED, "cannot isolate the task: " + prepared.error());
     return;
@@ -77,6 +81,7 @@ void Agent::launch(TaskRecord& task) {
   updateStatus(task, TaskState::STARTING, TaskReason::NONE, "sandbox " + task.sandbox);
   Status started = startSupervisor(task, meta);
   if (!started.ok()) {
+    task.exitHandled = true;
     destroyContainer(task.containerId);
     updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED, "cannot start the task's supervisor: " +
                                                                          started.error());

@@ -72,7 +72,8 @@ Status writeSupervisorSpec(const std::string& dir, const SupervisorSpec& s) {
          {"log_max_bytes", s.logMaxBytes},
          {"log_keep", s.logKeep},
          {"agent_timeout_seconds", s.agentTimeoutSeconds}};
-  return writeFileDurably(dir + "/spec.json", j.dump());
+  // The master lets only UTF-8 through; anything else is replaced rather than thrown on.
+  return writeFileDurably(dir + "/spec.json", j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 Try<SupervisorSpec> readSupervisorSpec(const std::string& dir) {

@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,6 +71,9 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
     if (out < 0 || err < 0 || in < 0) stage = 1;
     else if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) stage = 2;
     else if (chdir(spec.workingDirectory.c_str()) != 0) stage = 3;
+    // Nothing of the parent's beyond stdio reaches the new program (sockets of an HTTP
+    // library that does not set close-on-exec, for one); the report pipe stays until exec.
+    if (stage == 0) syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
     if (stage == 0) {
       sigprocmask(SIG_SETMASK, &none, nullptr);
       if (path.find('/') != std::string::npos) {

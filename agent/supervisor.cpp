@@ -48,24 +48,28 @@ Status Supervisor::start(int childSignalFd) {
 }
 
 Status Supervisor::launchTask() {
+  // The agent prepared the container; a container that is gone (the agent gave up on this
+  // task meanwhile) fails the launch rather than being made again here.
+  Try<std::unique_ptr<Isolator>> isolator = makeIsolator(spec_.isolation, spec_.isolatorOptions);
+  if (isolator.isError()) return Error(isolator.error());
+  Status found = (*isolator)->recover(spec_.containerId, spec_.limits, 0);
+  if (!found.ok()) return found;
+
   int outPipe[2], errPipe[2];
-  if (pipe2(outPipe, O_CLOEXEC) != 0) return Error(std::string("pipe: ") + std::strerror(errno));
-  if (pipe2(errPipe, O_CLOEXEC) != 0) {
+  if (pipe2(outPipe, O_CLOEXEC | O_NONBLOCK) != 0) return Error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(errPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
     close(outPipe[0]);
     close(outPipe[1]);
     return Error(std::string("pipe: ") + std::strerror(errno));
   }
+  // The task's ends block as usual; only ours do not.
+  for (int fd : {outPipe[1], errPipe[1]}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   stdout_ = {outPipe[0], std::make_unique<RotatingLog>(spec_.sandbox + "/stdout", spec_.logMaxBytes, spec_.logKeep)};
   stderr_ = {errPipe[0], std::make_unique<RotatingLog>(spec_.sandbox + "/stderr", spec_.logMaxBytes, spec_.logKeep)};
   for (Output* out : {&stdout_, &stderr_}) {
     Status opened = out->log->open();
     if (!opened.ok()) LOG(ERROR) << opened.error();
   }
-
-  Try<std::unique_ptr<Isolator>> isolator = makeIsolator(spec_.isolation, spec_.isolatorOptions);
-  if (isolator.isError()) return Error(isolator.error());
-  Status prepared = (*isolator)->prepare(spec_.containerId, spec_.limits);
-  if (!prepared.ok()) return prepared;
 
   LaunchSpec launch;
   launch.argv = spec_.argv;
@@ -88,7 +92,6 @@ Status Supervisor::launchTask() {
 }
 
 void Supervisor::watchOutput(Output& out) {
-  fcntl(out.fd, F_SETFL, fcntl(out.fd, F_GETFL) | O_NONBLOCK);
   loop_.watchFd(out.fd, [this, &out] { drain(out); });
 }
 

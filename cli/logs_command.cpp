@@ -78,15 +78,15 @@ int logsCommand(const std::string& taskId) {
       return 1;
     }
     json chunk = json::parse(reply->body);
-    uint64_t size = chunk["size"];
-    std::string data = chunk["data"];
+    uint64_t size = chunk["size"], next = chunk["next_offset"];
     if (size < offset) {
       offset = 0;  // the file was rotated: start on the new one
       continue;
     }
-    std::cout << data << std::flush;
-    offset += data.size();
-    if (offset < size) continue;
+    std::cout << chunk["data"].get<std::string>() << std::flush;
+    bool progressed = next > offset;
+    offset = next;
+    if (progressed && offset < size) continue;
     if (!FLAGS_follow) return 0;
     // The last read after the end: nothing the task wrote just before it ended is lost.
     if (taskEnded(taskId)) {

@@ -36,7 +36,7 @@ class PosixIsolator final : public Isolator {
   Status recover(const std::string& id, const ContainerLimits& limits, pid_t pid) override {
     Container& c = containers_[id];
     c.limits = limits;
-    c.leader = pid;
+    if (pid > 0) c.leader = pid;
     return Status::OK();
   }
 

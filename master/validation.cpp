@@ -6,6 +6,19 @@
 
 namespace agora {
 
+static bool isUtf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    i += n;
+  }
+  return true;
+}
+
 static Status fail(const TaskInfo& task, const std::string& why) {
   return Error("task '" + task.taskId + "': " + why);
 }
@@ -24,6 +37,11 @@ Status validateTask(const TaskInfo& task, const LaunchContext& context) {
   for (const auto& [name, value] : task.command.environment)
     if (name.empty() || name.find('=') != std::string::npos)
       return fail(task, "environment variable name '" + name + "' is empty or contains '='");
+  // The agent hands command and environment to the task's supervisor as JSON text.
+  bool utf8 = isUtf8(task.command.value);
+  for (const auto& a : task.command.arguments) utf8 = utf8 && isUtf8(a);
+  for (const auto& [name, value] : task.command.environment) utf8 = utf8 && isUtf8(name) && isUtf8(value);
+  if (!utf8) return fail(task, "command, arguments and environment must be UTF-8 text");
   if (!std::isfinite(task.killGracePeriodSeconds) || task.killGracePeriodSeconds < 0)
     return fail(task, "kill grace period must be a non-negative number of seconds");
   if (task.resources.empty())

@@ -160,6 +160,34 @@ TEST_F(IsolationTest, SandboxLogsAreCappedRotatedAndReadableWithAgoraLogs) {
   EXPECT_NE(unknown.find("no task 'nosuch'"), std::string::npos) << unknown;
 }
 
+TEST_F(IsolationTest, SandboxFilesAreServedOnlyWhenTheyAreRegularFilesInside) {
+  TestFramework fw(cluster.master(), "tricks");
+  // A task may point a sandbox file out of the sandbox, or make it a FIFO that would block.
+  fw.scheduler.queue(shellTask("tricks", "ln -s /etc/hostname leak; mkfifo pipe; echo fine > ok"));
+  auto last = finalStatus(fw, "tricks");
+  ASSERT_TRUE(last.has_value());
+  ASSERT_EQ(last->state, TaskState::FINISHED) << last->message;
+  std::string agentId = last->agentId;
+  EXPECT_TRUE(cluster.agentApi(agentId, "/api/v1/files/read?task_id=tricks&file=leak").is_null());
+  EXPECT_TRUE(cluster.agentApi(agentId, "/api/v1/files/read?task_id=tricks&file=pipe").is_null());
+  EXPECT_TRUE(cluster.agentApi(agentId, "/api/v1/files/read?task_id=tricks&file=..").is_null());
+  auto ok = cluster.agentApi(agentId, "/api/v1/files/read?task_id=tricks&file=ok");
+  ASSERT_FALSE(ok.is_null()) << "the agent stopped answering";
+  EXPECT_EQ(ok["data"], "fine\n");
+  EXPECT_EQ(ok["next_offset"], 5);
+}
+
+TEST_F(IsolationTest, TaskInheritsNoDescriptorOfTheAgentOrItsSupervisor) {
+  TestFramework fw(cluster.master(), "fds");
+  fw.scheduler.queue(shellTask("fds", "ls /proc/$$/fd"));
+  auto last = finalStatus(fw, "fds");
+  ASSERT_TRUE(last.has_value());
+  ASSERT_EQ(last->state, TaskState::FINISHED) << last->message;
+  auto out = cluster.agentApi(last->agentId, "/api/v1/files/read?task_id=fds");
+  ASSERT_FALSE(out.is_null());
+  EXPECT_EQ(out["data"], "0\n1\n2\n") << "the task holds more than stdin, stdout and stderr";
+}
+
 TEST_F(IsolationTest, AgoraLogsFollowsARunningTaskUntilItEnds) {
   std::string gate = cluster.workDir() + "/gate";
   TestFramework fw(cluster.master(), "follow");

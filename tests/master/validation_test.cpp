@@ -50,6 +50,11 @@ TEST(ValidationTest, RejectsTasksWithPreciseMessages) {
   TaskInfo env = task("env", "cpus:1");
   env.command.environment["A=B"] = "x";
   expectError(env, "environment variable");
+  expectError(task("bytes", "cpus:1", "echo \xff\xfe"), "must be UTF-8 text");
+  TaskInfo envBytes = task("env-bytes", "cpus:1");
+  envBytes.command.environment["A"] = "caf\xc3";  // a cut-off two-byte sequence
+  expectError(envBytes, "must be UTF-8 text");
+  EXPECT_TRUE(validateTask(task("utf8", "cpus:1", "echo caf\xc3\xa9 \xe2\x82\xac"), context()).ok());
 }
 
 TEST(ValidationTest, OfferIdsMustBeOutstandingOwnedAndOnOneAgent) {
