@@ -13,6 +13,7 @@
 
 #include "common/clock.hpp"
 #include "common/resources.hpp"
+#include "master/allocator/role_tree.hpp"
 
 namespace agora {
 
@@ -34,8 +35,14 @@ class Allocator {
   // An inactive framework keeps its allocation but receives no offers.
   virtual void activateFramework(const std::string& frameworkId) = 0;
   virtual void deactivateFramework(const std::string& frameworkId) = 0;
-  virtual void suppressOffers(const std::string& frameworkId) = 0;
-  virtual void reviveOffers(const std::string& frameworkId) = 0;
+  // Per role of the framework; no roles: all of them. Revive also clears decline filters.
+  virtual void suppressOffers(const std::string& frameworkId, const std::vector<std::string>& roles) = 0;
+  virtual void reviveOffers(const std::string& frameworkId, const std::vector<std::string>& roles) = 0;
+
+  // Role weights (default 1) and quota; an empty quota removes it. Roles are validated by
+  // the caller (validateRole).
+  virtual void setWeight(const std::string& role, double weight) = 0;
+  virtual void setQuota(const std::string& role, const Quota& quota) = 0;
 
   // `used` maps framework id -> resources its running tasks hold on this agent.
   virtual void addAgent(const std::string& agentId, const Resources& total,
@@ -47,10 +54,15 @@ class Allocator {
   virtual void recoverResources(const std::string& frameworkId, const std::string& agentId,
                                 const Resources& resources, std::optional<Duration> refuse) = 0;
 
-  virtual std::vector<Allocation> allocate() = 0;
+  // kAll: every agent (the periodic cycle; decline filters expire there). kChanged: only
+  // agents whose available resources, or whose candidate frameworks, changed since the last
+  // cycle (the cycle that events trigger).
+  enum class Scope { kAll, kChanged };
+  virtual std::vector<Allocation> allocate(Scope scope) = 0;
 };
 
-// Dominant Resource Fairness between roles and then between the frameworks of a role.
-std::unique_ptr<Allocator> makeDrfAllocator(Clock& clock);
+// Hierarchical weighted Dominant Resource Fairness: quota guarantees first, then fair shares
+// between sibling roles down the role tree, then between the frameworks of a role.
+std::unique_ptr<Allocator> makeHierarchicalAllocator(Clock& clock);
 
 }  // namespace agora

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   options.agentReregisterTimeout = agora::seconds(FLAGS_agent_reregister_timeout);
   options.agentRemovalTimeout = agora::seconds(FLAGS_agent_removal_timeout);
   options.limits.maxBytes = static_cast<size_t>(FLAGS_max_message_bytes);
-  agora::Master master(context, loop, options, std::move(*registry), agora::makeDrfAllocator(clock));
+  agora::Master master(context, loop, options, std::move(*registry), agora::makeHierarchicalAllocator(clock));
   auto bound = master.start();
   if (bound.isError()) {
     LOG(ERROR) << bound.error();

@@ -105,9 +105,9 @@ void Master::onPeerMessage(const std::string& peer, const Peer& who, proto::Enve
       case proto::Envelope::KILL: onKill(f, message.getKill()); return;
       case proto::Envelope::RECONCILE: onReconcile(f, message.getReconcile()); return;
       case proto::Envelope::ACKNOWLEDGE: onAcknowledge(f, message.getAcknowledge()); return;
-      case proto::Envelope::SUPPRESS: allocator_->suppressOffers(f.info.id); return;
+      case proto::Envelope::SUPPRESS: allocator_->suppressOffers(f.info.id, {}); return;
       case proto::Envelope::REVIVE:
-        allocator_->reviveOffers(f.info.id);
+        allocator_->reviveOffers(f.info.id, {});
         triggerAllocation();
         return;
       case proto::Envelope::TEARDOWN: removeFramework(f.info.id, "the framework tore itself down"); return;
@@ -143,7 +143,7 @@ void Master::pingTick() {
 }
 
 void Master::allocationTick() {
-  allocate();
+  allocate(Allocator::Scope::kAll);
   loop_.after(options_.allocationInterval, [this] { allocationTick(); });
 }
 
@@ -151,13 +151,13 @@ void Master::allocationTick() {
 void Master::triggerAllocation() {
   if (allocationPending_) return;
   allocationPending_ = true;
-  loop_.post([this] { allocate(); });
+  loop_.post([this] { allocate(Allocator::Scope::kChanged); });
 }
 
-void Master::allocate() {
+void Master::allocate(Allocator::Scope scope) {
   allocationPending_ = false;
   std::map<std::string, std::vector<Offer>> byFramework;
-  for (Allocation& a : allocator_->allocate()) {
+  for (Allocation& a : allocator_->allocate(scope)) {
     auto fw = frameworks_.find(a.frameworkId);
     auto agent = agents_.find(a.agentId);
     if (fw == frameworks_.end() || !fw->second.connected || agent == agents_.end()) {

@@ -96,7 +96,7 @@ class Master {
   void pingTick();
   void triggerAllocation();
   void allocationTick();
-  void allocate();
+  void allocate(Allocator::Scope scope);
   void rescindOffer(const std::string& offerId, bool recover);
   void removeOffer(const std::string& offerId);
   void sendTo(const std::string& peer, OutboundEnvelope& message);

@@ -1,0 +1,382 @@
+#include "master/allocator/hierarchical_allocator.hpp"
+
+#include <algorithm>
+
+#include <glog/logging.h>
+
+namespace agora {
+
+std::unique_ptr<Allocator> makeHierarchicalAllocator(Clock& clock) {
+  return std::make_unique<HierarchicalAllocator>(clock);
+}
+
+// ---------------------------------------------------------------- frameworks
+
+bool HierarchicalAllocator::eligible(const FrameworkEntry& fw, const std::string& role) const {
+  return fw.active && !fw.suppressed.count(role);
+}
+
+void HierarchicalAllocator::addFramework(const std::string& frameworkId, const std::vector<std::string>& roles,
+                                         bool active) {
+  std::set<std::string> wanted(roles.begin(), roles.end());
+  if (wanted.empty()) wanted.insert("*");
+  auto [it, inserted] = frameworks_.try_emplace(frameworkId);
+  FrameworkEntry& fw = it->second;
+  for (const std::string& role : fw.roles) {
+    RoleTree::Node* node = roles_.find(role);
+    if (eligible(fw, role)) roles_.setEligible(*node, false);
+    if (!wanted.count(role) && !node->frameworks.allocation(frameworkId).anyPositive()) {
+      roles_.removeFramework(*node, frameworkId);
+      roles_.prune(*node);
+    }
+  }
+  fw.active = active;
+  for (const std::string& role : wanted) {
+    RoleTree::Node& node = roles_.ensure(role);
+    if (!node.frameworks.contains(frameworkId)) roles_.addFramework(node, frameworkId);
+  }
+  fw.roles = wanted;
+  for (const std::string& role : fw.roles)
+    if (eligible(fw, role)) roles_.setEligible(*roles_.find(role), true);
+  markAllChanged();
+}
+
+void HierarchicalAllocator::removeFramework(const std::string& frameworkId) {
+  auto it = frameworks_.find(frameworkId);
+  if (it == frameworks_.end()) return;
+  FrameworkEntry& fw = it->second;
+  // What the master did not recover goes back to the agents.
+  for (auto& [agentId, agent] : agents_) {
+    for (auto a = agent.allocations.begin(); a != agent.allocations.end();) {
+      if (a->first.first != frameworkId) { ++a; continue; }
+      Resources r = a->second;
+      std::string role = a->first.second;
+      ++a;
+      release(frameworkId, role, agent, r);
+      changed_.insert(agentId);
+    }
+  }
+  for (const std::string& role : fw.roles) {
+    RoleTree::Node* node = roles_.find(role);
+    if (eligible(fw, role)) roles_.setEligible(*node, false);
+    roles_.removeFramework(*node, frameworkId);
+    roles_.prune(*node);
+  }
+  frameworks_.erase(it);
+}
+
+void HierarchicalAllocator::activateFramework(const std::string& frameworkId) {
+  auto it = frameworks_.find(frameworkId);
+  if (it == frameworks_.end() || it->second.active) return;
+  it->second.active = true;
+  for (const std::string& role : it->second.roles)
+    if (eligible(it->second, role)) roles_.setEligible(*roles_.find(role), true);
+  markAllChanged();
+}
+
+void HierarchicalAllocator::deactivateFramework(const std::string& frameworkId) {
+  auto it = frameworks_.find(frameworkId);
+  if (it == frameworks_.end() || !it->second.active) return;
+  for (const std::string& role : it->second.roles)
+    if (eligible(it->second, role)) roles_.setEligible(*roles_.find(role), false);
+  it->second.active = false;
+}
+
+void HierarchicalAllocator::suppressOffers(const std::string& frameworkId, const std::vector<std::string>& roles) {
+  auto it = frameworks_.find(frameworkId);
+  if (it == frameworks_.end()) return;
+  FrameworkEntry& fw = it->second;
+  for (const std::string& role : roles.empty() ? std::vector<std::string>(fw.roles.begin(), fw.roles.end()) : roles) {
+    if (!fw.roles.count(role) || fw.suppressed.count(role)) continue;
+    if (eligible(fw, role)) roles_.setEligible(*roles_.find(role), false);
+    fw.suppressed.insert(role);
+  }
+}
+
+void HierarchicalAllocator::reviveOffers(const std::string& frameworkId, const std::vector<std::string>& roles) {
+  auto it = frameworks_.find(frameworkId);
+  if (it == frameworks_.end()) return;
+  FrameworkEntry& fw = it->second;
+  for (const std::string& role : roles.empty() ? std::vector<std::string>(fw.roles.begin(), fw.roles.end()) : roles) {
+    if (!fw.suppressed.count(role)) continue;
+    fw.suppressed.erase(role);
+    if (eligible(fw, role)) roles_.setEligible(*roles_.find(role), true);
+  }
+  fw.filters.clear();  // revive also clears decline filters, as in Mesos
+  markAllChanged();
+}
+
+// ---------------------------------------------------------------- roles
+
+void HierarchicalAllocator::setWeight(const std::string& role, double weight) {
+  RoleTree::Node& node = roles_.ensure(role);
+  roles_.setWeight(node, weight);
+  roles_.prune(node);
+  markAllChanged();
+}
+
+void HierarchicalAllocator::setQuota(const std::string& role, const Quota& quota) {
+  RoleTree::Node& node = roles_.ensure(role);
+  roles_.setQuota(node, quota, names_);
+  roles_.prune(node);
+  markAllChanged();
+}
+
+double HierarchicalAllocator::frameworkShare(const std::string& frameworkId) {
+  updateTotal();
+  Scalars sum;
+  for (const auto& [agentId, agent] : agents_)
+    for (const auto& [key, r] : agent.allocations)
+      if (key.first == frameworkId) sum += toScalars(r, names_);
+  return dominantShare(sum, totalScalars_);
+}
+
+double HierarchicalAllocator::roleShare(const std::string& role) {
+  updateTotal();
+  RoleTree::Node* node = roles_.find(role);
+  return node ? dominantShare(node->allocated, totalScalars_) : 0.0;
+}
+
+// ---------------------------------------------------------------- agents
+
+void HierarchicalAllocator::addAgent(const std::string& agentId, const Resources& total,
+                                     const std::map<std::string, Resources>& used) {
+  if (agents_.count(agentId)) removeAgent(agentId);
+  AgentEntry& agent = agents_[agentId];
+  agent.total = total;
+  agent.available = total;
+  agent.reserved = !(total.reservedFor("*") == total);
+  clusterTotal_ += total;
+  unreservedAvailable_ += toScalars(total.reservedFor("*"), names_);
+  totalChanged_ = true;
+  updateTotal();
+  for (const auto& [frameworkId, resources] : used) {
+    // Tasks that outlived a failover: accounted to the framework's first role.
+    auto fw = frameworks_.find(frameworkId);
+    if (fw == frameworks_.end()) addFramework(frameworkId, {"*"}, false);
+    std::string role = *frameworks_.at(frameworkId).roles.begin();
+    Resources held = resources;
+    agent.available -= held;
+    agent.allocations[{frameworkId, role}] += held;
+    unreservedAvailable_ -= toScalars(held.reservedFor("*"), names_);
+    roles_.allocate(*roles_.find(role), frameworkId, toScalars(held, names_));
+  }
+  changed_.insert(agentId);
+}
+
+void HierarchicalAllocator::removeAgent(const std::string& agentId) {
+  auto it = agents_.find(agentId);
+  if (it == agents_.end()) return;
+  AgentEntry& agent = it->second;
+  for (auto& [key, r] : agent.allocations)
+    if (RoleTree::Node* node = roles_.find(key.second)) roles_.unallocate(*node, key.first, toScalars(r, names_));
+  clusterTotal_ -= agent.total;
+  unreservedAvailable_ -= toScalars(agent.available.reservedFor("*"), names_);
+  for (auto& [id, fw] : frameworks_) fw.filters.erase(agentId);
+  agents_.erase(it);
+  changed_.erase(agentId);
+  totalChanged_ = true;
+}
+
+void HierarchicalAllocator::release(const std::string& frameworkId, const std::string& role, AgentEntry& agent,
+                                    const Resources& r) {
+  auto key = std::make_pair(frameworkId, role);
+  agent.allocations[key] -= r;
+  if (agent.allocations[key].empty()) agent.allocations.erase(key);
+  agent.available += r;
+  unreservedAvailable_ += toScalars(r.reservedFor("*"), names_);
+  if (RoleTree::Node* node = roles_.find(role)) roles_.unallocate(*node, frameworkId, toScalars(r, names_));
+}
+
+void HierarchicalAllocator::recoverResources(const std::string& frameworkId, const std::string& agentId,
+                                             const Resources& resources, std::optional<Duration> refuse) {
+  if (resources.empty()) return;
+  auto agent = agents_.find(agentId);
+  if (agent == agents_.end()) return;
+  Resources left = resources;
+  for (auto a = agent->second.allocations.begin(); a != agent->second.allocations.end() && !left.empty();) {
+    if (a->first.first != frameworkId) { ++a; continue; }
+    Resources part = a->second - (a->second - left);  // what of `left` this role holds
+    std::string role = a->first.second;
+    ++a;
+    if (part.empty()) continue;
+    release(frameworkId, role, agent->second, part);
+    left -= part;
+  }
+  changed_.insert(agentId);
+  auto fw = frameworks_.find(frameworkId);
+  if (fw != frameworks_.end() && refuse && *refuse > Duration::zero())
+    fw->second.filters[agentId].push_back({resources, clock_.now() + *refuse});
+}
+
+void HierarchicalAllocator::updateTotal() {
+  if (!totalChanged_) return;
+  totalScalars_ = toScalars(clusterTotal_, names_);
+  roles_.setTotal(totalScalars_);
+  totalChanged_ = false;
+}
+
+// ---------------------------------------------------------------- a cycle
+
+bool HierarchicalAllocator::isFiltered(FrameworkEntry& fw, const std::string& agentId, const Resources& candidate) {
+  if (fw.filters.empty()) return false;
+  auto it = fw.filters.find(agentId);
+  if (it == fw.filters.end()) return false;
+  TimePoint now = clock_.now();
+  auto& filters = it->second;
+  filters.erase(std::remove_if(filters.begin(), filters.end(), [now](const Filter& f) { return f.expires <= now; }),
+                filters.end());
+  if (filters.empty()) {
+    fw.filters.erase(it);
+    return false;
+  }
+  for (const Filter& f : filters)
+    if (f.resources.contains(candidate)) return true;
+  return false;
+}
+
+// Unreserved resources, and those reserved for the role or one of its ancestors.
+Resources HierarchicalAllocator::offerable(const AgentEntry& agent, const std::string& role) const {
+  if (!agent.reserved) return agent.available;
+  Resources out = agent.available.reservedFor("*");
+  if (role != "*")
+    for (const std::string& r : roleAndAncestors(role)) out += agent.available.reservedFor(r);
+  return out;
+}
+
+// `candidate` with each scalar cut down to `cap`; other resources as they are.
+Resources HierarchicalAllocator::capped(const Resources& candidate, const Scalars& cap) {
+  Resources out;
+  Scalars left = cap;
+  for (const Resource& r : candidate.items()) {
+    int slot = r.type == Resource::Type::kScalar ? names_.find(r.name) : -1;
+    if (slot < 0) {
+      (void)out.add(r);
+      continue;
+    }
+    int64_t& room = left.milli[static_cast<size_t>(slot)];
+    if (room <= 0) continue;
+    Resource part = r;
+    part.milli = std::min(r.milli, room);
+    room -= part.milli;
+    (void)out.add(part);
+  }
+  return out;
+}
+
+// Stage 2 may take from the unreserved pool only what the unmet guarantees do not need.
+Scalars HierarchicalAllocator::headroomCap() {
+  Scalars cap;
+  cap.milli.fill(RoleTree::kUnlimited);
+  Scalars needed;
+  bool any = false;
+  for (RoleTree::Node* node : roles_.guaranteed()) {
+    for (size_t i = 0; i < needed.milli.size(); ++i) {
+      int64_t lack = node->guarantee.milli[i] - node->allocated.milli[i];
+      if (lack > 0) needed.milli[i] += lack, any = true;
+    }
+  }
+  if (!any) return cap;
+  for (size_t i = 0; i < cap.milli.size(); ++i)
+    if (needed.milli[i] > 0) cap.milli[i] = std::max<int64_t>(0, unreservedAvailable_.milli[i] - needed.milli[i]);
+  return cap;
+}
+
+static Scalars minimum(const Scalars& a, const Scalars& b) {
+  Scalars out;
+  for (size_t i = 0; i < out.milli.size(); ++i) out.milli[i] = std::min(a.milli[i], b.milli[i]);
+  return out;
+}
+
+void HierarchicalAllocator::grant(const std::string& frameworkId, RoleTree::Node& role, const std::string& agentId,
+                                  AgentEntry& agent, const Resources& offer, std::vector<Allocation>& out) {
+  agent.available -= offer;
+  agent.allocations[{frameworkId, role.path}] += offer;
+  unreservedAvailable_ -= toScalars(offer.reservedFor("*"), names_);
+  roles_.allocate(role, frameworkId, toScalars(offer, names_));
+  out.push_back({frameworkId, role.path, agentId, offer});
+}
+
+// Walks down from `node` by weighted DRF to the first framework that takes this agent's
+// resources; true if one did. `cap` holds the quota limits of the ancestors.
+bool HierarchicalAllocator::descend(RoleTree::Node& node, const std::string& agentId, AgentEntry& agent, Scalars cap,
+                                    std::set<std::string>& served, std::vector<Allocation>& out) {
+  if (node.eligible <= 0) return false;
+  Scalars room = node.limit;
+  for (size_t i = 0; i < room.milli.size(); ++i)
+    if (room.milli[i] != RoleTree::kUnlimited) room.milli[i] -= node.allocated.milli[i];
+  cap = minimum(cap, room);
+  // A grant reorders the sets walked here; every walk stops right after one.
+  for (const auto& [key, name] : node.order.order()) {
+    if (name != RoleTree::kSelf) {
+      if (descend(*node.children.at(name), agentId, agent, cap, served, out)) return true;
+      continue;
+    }
+    if (node.frameworks.empty() || served.count(node.path)) continue;
+    Resources offer = capped(offerable(agent, node.path), cap);
+    if (!toScalars(offer, names_).anyPositive()) continue;
+    for (const auto& [share, id] : node.frameworks.order()) {
+      FrameworkEntry& fw = frameworks_.at(id);
+      if (!eligible(fw, node.path) || isFiltered(fw, agentId, offer)) continue;
+      std::string frameworkId = id;  // the grant reorders the set that holds `id`
+      served.insert(node.path);
+      grant(frameworkId, node, agentId, agent, offer, out);
+      return true;
+    }
+  }
+  return false;
+}
+
+// Roles below their guarantee, lowest share first, get what they lack from this agent.
+void HierarchicalAllocator::stageOne(const std::string& agentId, AgentEntry& agent, std::set<std::string>& served,
+                                     std::vector<Allocation>& out) {
+  std::vector<RoleTree::Node*> lacking;
+  for (RoleTree::Node* node : roles_.guaranteed()) {
+    Scalars lack = node->guarantee;
+    lack -= node->allocated;
+    if (lack.anyPositive() && node->eligible > 0) lacking.push_back(node);
+  }
+  std::sort(lacking.begin(), lacking.end(), [&](RoleTree::Node* a, RoleTree::Node* b) {
+    return dominantShare(a->allocated, a->guarantee) < dominantShare(b->allocated, b->guarantee);
+  });
+  for (RoleTree::Node* node : lacking) {
+    Scalars lack = node->guarantee;
+    lack -= node->allocated;
+    for (int64_t& v : lack.milli) v = std::max<int64_t>(0, v);
+    // Limits of the role's ancestors still hold; descend() applies the role's own.
+    Scalars cap = lack;
+    for (RoleTree::Node* up = node->parent; up != nullptr; up = up->parent)
+      for (size_t i = 0; i < cap.milli.size(); ++i)
+        if (up->limit.milli[i] != RoleTree::kUnlimited)
+          cap.milli[i] = std::min(cap.milli[i], up->limit.milli[i] - up->allocated.milli[i]);
+    descend(*node, agentId, agent, cap, served, out);
+  }
+}
+
+std::vector<Allocation> HierarchicalAllocator::allocate(Scope scope) {
+  updateTotal();
+  std::vector<std::pair<const std::string*, AgentEntry*>> todo;
+  bool all = scope == Scope::kAll || allChanged_;
+  for (auto& [agentId, agent] : agents_)
+    if ((all || changed_.count(agentId)) && !agent.available.empty()) todo.emplace_back(&agentId, &agent);
+  changed_.clear();
+  allChanged_ = false;
+  std::vector<Allocation> out;
+  if (roles_.root().eligible <= 0) return out;
+  std::map<const std::string*, std::set<std::string>> served;
+  bool guarantees = !roles_.guaranteed().empty();
+  if (guarantees)
+    for (auto& [agentId, agent] : todo) stageOne(*agentId, *agent, served[agentId], out);
+  Scalars unlimited;
+  unlimited.milli.fill(RoleTree::kUnlimited);
+  for (auto& [agentId, agent] : todo) {
+    // One role after another may take what is left (reserved resources, or what a quota
+    // limit held back), each role once.
+    while (!agent->available.empty() &&
+           descend(roles_.root(), *agentId, *agent, guarantees ? headroomCap() : unlimited, served[agentId], out)) {
+    }
+  }
+  return out;
+}
+
+}  // namespace agora
