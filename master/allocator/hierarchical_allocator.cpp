@@ -16,12 +16,26 @@ bool HierarchicalAllocator::eligible(const FrameworkEntry& fw, const std::string
   return fw.active && !fw.suppressed.count(role);
 }
 
+bool HierarchicalAllocator::eligible(const FrameworkEntry& fw) const {
+  return fw.active && fw.suppressed.size() < fw.roles.size();
+}
+
+// Keeps the count of eligible frameworks, and the filters' view of them, in step.
+void HierarchicalAllocator::eligibilityChanged(const std::string& frameworkId, bool before) {
+  auto it = frameworks_.find(frameworkId);
+  bool after = it != frameworks_.end() && eligible(it->second);
+  if (before == after) return;
+  eligibleFrameworks_ += after ? 1 : -1;
+  filters_.eligibilityChanged(frameworkId, after);
+}
+
 void HierarchicalAllocator::addFramework(const std::string& frameworkId, const std::vector<std::string>& roles,
                                          bool active) {
   std::set<std::string> wanted(roles.begin(), roles.end());
   if (wanted.empty()) wanted.insert("*");
   auto [it, inserted] = frameworks_.try_emplace(frameworkId);
   FrameworkEntry& fw = it->second;
+  bool before = !inserted && eligible(fw);
   for (const std::string& role : fw.roles) {
     RoleTree::Node* node = roles_.find(role);
     if (eligible(fw, role)) roles_.setEligible(*node, false);
@@ -36,8 +50,10 @@ void HierarchicalAllocator::addFramework(const std::string& frameworkId, const s
     if (!node.frameworks.contains(frameworkId)) roles_.addFramework(node, frameworkId);
   }
   fw.roles = wanted;
+  for (auto s = fw.suppressed.begin(); s != fw.suppressed.end();) s = wanted.count(*s) ? std::next(s) : fw.suppressed.erase(s);
   for (const std::string& role : fw.roles)
     if (eligible(fw, role)) roles_.setEligible(*roles_.find(role), true);
+  eligibilityChanged(frameworkId, before);
   markAllChanged();
 }
 
@@ -62,47 +78,58 @@ void HierarchicalAllocator::removeFramework(const std::string& frameworkId) {
     roles_.removeFramework(*node, frameworkId);
     roles_.prune(*node);
   }
+  bool was = eligible(fw);
+  if (was) --eligibleFrameworks_;
+  filters_.removeFramework(frameworkId, was);
   frameworks_.erase(it);
 }
 
 void HierarchicalAllocator::activateFramework(const std::string& frameworkId) {
   auto it = frameworks_.find(frameworkId);
   if (it == frameworks_.end() || it->second.active) return;
+  bool before = eligible(it->second);
   it->second.active = true;
   for (const std::string& role : it->second.roles)
     if (eligible(it->second, role)) roles_.setEligible(*roles_.find(role), true);
+  eligibilityChanged(frameworkId, before);
   markAllChanged();
 }
 
 void HierarchicalAllocator::deactivateFramework(const std::string& frameworkId) {
   auto it = frameworks_.find(frameworkId);
   if (it == frameworks_.end() || !it->second.active) return;
+  bool before = eligible(it->second);
   for (const std::string& role : it->second.roles)
     if (eligible(it->second, role)) roles_.setEligible(*roles_.find(role), false);
   it->second.active = false;
+  eligibilityChanged(frameworkId, before);
 }
 
 void HierarchicalAllocator::suppressOffers(const std::string& frameworkId, const std::vector<std::string>& roles) {
   auto it = frameworks_.find(frameworkId);
   if (it == frameworks_.end()) return;
   FrameworkEntry& fw = it->second;
+  bool before = eligible(fw);
   for (const std::string& role : roles.empty() ? std::vector<std::string>(fw.roles.begin(), fw.roles.end()) : roles) {
     if (!fw.roles.count(role) || fw.suppressed.count(role)) continue;
     if (eligible(fw, role)) roles_.setEligible(*roles_.find(role), false);
     fw.suppressed.insert(role);
   }
+  eligibilityChanged(frameworkId, before);
 }
 
 void HierarchicalAllocator::reviveOffers(const std::string& frameworkId, const std::vector<std::string>& roles) {
   auto it = frameworks_.find(frameworkId);
   if (it == frameworks_.end()) return;
   FrameworkEntry& fw = it->second;
+  bool before = eligible(fw);
   for (const std::string& role : roles.empty() ? std::vector<std::string>(fw.roles.begin(), fw.roles.end()) : roles) {
     if (!fw.suppressed.count(role)) continue;
     fw.suppressed.erase(role);
     if (eligible(fw, role)) roles_.setEligible(*roles_.find(role), true);
   }
-  fw.filters.clear();  // revive also clears decline filters, as in Mesos
+  eligibilityChanged(frameworkId, before);
+  filters_.removeFramework(frameworkId, eligible(fw));  // revive also clears decline filters, as in Mesos
   markAllChanged();
 }
 
@@ -172,7 +199,7 @@ void HierarchicalAllocator::removeAgent(const std::string& agentId) {
     if (RoleTree::Node* node = roles_.find(key.second)) roles_.unallocate(*node, key.first, toScalars(r, names_));
   clusterTotal_ -= agent.total;
   unreservedAvailable_ -= toScalars(agent.available.reservedFor("*"), names_);
-  for (auto& [id, fw] : frameworks_) fw.filters.erase(agentId);
+  filters_.removeAgent(agentId);
   agents_.erase(it);
   changed_.erase(agentId);
   totalChanged_ = true;
@@ -206,7 +233,7 @@ void HierarchicalAllocator::recoverResources(const std::string& frameworkId, con
   changed_.insert(agentId);
   auto fw = frameworks_.find(frameworkId);
   if (fw != frameworks_.end() && refuse && *refuse > Duration::zero())
-    fw->second.filters[agentId].push_back({resources, clock_.now() + *refuse});
+    filters_.add(frameworkId, agentId, resources, agent->second.total, clock_.now() + *refuse, eligible(fw->second));
 }
 
 void HierarchicalAllocator::updateTotal() {
@@ -217,23 +244,6 @@ void HierarchicalAllocator::updateTotal() {
 }
 
 // ---------------------------------------------------------------- a cycle
-
-bool HierarchicalAllocator::isFiltered(FrameworkEntry& fw, const std::string& agentId, const Resources& candidate) {
-  if (fw.filters.empty()) return false;
-  auto it = fw.filters.find(agentId);
-  if (it == fw.filters.end()) return false;
-  TimePoint now = clock_.now();
-  auto& filters = it->second;
-  filters.erase(std::remove_if(filters.begin(), filters.end(), [now](const Filter& f) { return f.expires <= now; }),
-                filters.end());
-  if (filters.empty()) {
-    fw.filters.erase(it);
-    return false;
-  }
-  for (const Filter& f : filters)
-    if (f.resources.contains(candidate)) return true;
-  return false;
-}
 
 // Unreserved resources, and those reserved for the role or one of its ancestors.
 Resources HierarchicalAllocator::offerable(const AgentEntry& agent, const std::string& role) const {
@@ -289,18 +299,22 @@ static Scalars minimum(const Scalars& a, const Scalars& b) {
 }
 
 void HierarchicalAllocator::grant(const std::string& frameworkId, RoleTree::Node& role, const std::string& agentId,
-                                  AgentEntry& agent, const Resources& offer, std::vector<Allocation>& out) {
-  agent.available -= offer;
+                                  AgentEntry& agent, Resources offer, const Scalars& scalars,
+                                  std::vector<Allocation>& out) {
+  if (offer == agent.available)
+    agent.available = Resources();
+  else
+    agent.available -= offer;
   agent.allocations[{frameworkId, role.path}] += offer;
-  unreservedAvailable_ -= toScalars(offer.reservedFor("*"), names_);
-  roles_.allocate(role, frameworkId, toScalars(offer, names_));
-  out.push_back({frameworkId, role.path, agentId, offer});
+  unreservedAvailable_ -= agent.reserved ? toScalars(offer.reservedFor("*"), names_) : scalars;
+  roles_.allocate(role, frameworkId, scalars);
+  out.push_back({frameworkId, role.path, agentId, std::move(offer)});
 }
 
 // Walks down from `node` by weighted DRF to the first framework that takes this agent's
 // resources; true if one did. `cap` holds the quota limits of the ancestors.
 bool HierarchicalAllocator::descend(RoleTree::Node& node, const std::string& agentId, AgentEntry& agent, Scalars cap,
-                                    std::set<std::string>& served, std::vector<Allocation>& out) {
+                                    Served& served, std::vector<Allocation>& out) {
   if (node.eligible <= 0) return false;
   Scalars room = node.limit;
   for (size_t i = 0; i < room.milli.size(); ++i)
@@ -312,15 +326,17 @@ bool HierarchicalAllocator::descend(RoleTree::Node& node, const std::string& age
       if (descend(*node.children.at(name), agentId, agent, cap, served, out)) return true;
       continue;
     }
-    if (node.frameworks.empty() || served.count(node.path)) continue;
-    Resources offer = capped(offerable(agent, node.path), cap);
-    if (!toScalars(offer, names_).anyPositive()) continue;
+    if (node.frameworks.empty() || std::find(served.begin(), served.end(), &node) != served.end()) continue;
+    bool limited = std::any_of(cap.milli.begin(), cap.milli.end(), [](int64_t v) { return v != RoleTree::kUnlimited; });
+    Resources offer = limited ? capped(offerable(agent, node.path), cap) : offerable(agent, node.path);
+    Scalars scalars = toScalars(offer, names_);
+    if (!scalars.anyPositive()) continue;
     for (const auto& [share, id] : node.frameworks.order()) {
       FrameworkEntry& fw = frameworks_.at(id);
-      if (!eligible(fw, node.path) || isFiltered(fw, agentId, offer)) continue;
+      if (!eligible(fw, node.path) || filters_.filtered(id, agentId, offer)) continue;
       std::string frameworkId = id;  // the grant reorders the set that holds `id`
-      served.insert(node.path);
-      grant(frameworkId, node, agentId, agent, offer, out);
+      served.push_back(&node);
+      grant(frameworkId, node, agentId, agent, std::move(offer), scalars, out);
       return true;
     }
   }
@@ -328,7 +344,7 @@ bool HierarchicalAllocator::descend(RoleTree::Node& node, const std::string& age
 }
 
 // Roles below their guarantee, lowest share first, get what they lack from this agent.
-void HierarchicalAllocator::stageOne(const std::string& agentId, AgentEntry& agent, std::set<std::string>& served,
+void HierarchicalAllocator::stageOne(const std::string& agentId, AgentEntry& agent, Served& served,
                                      std::vector<Allocation>& out) {
   std::vector<RoleTree::Node*> lacking;
   for (RoleTree::Node* node : roles_.guaranteed()) {
@@ -355,25 +371,34 @@ void HierarchicalAllocator::stageOne(const std::string& agentId, AgentEntry& age
 
 std::vector<Allocation> HierarchicalAllocator::allocate(Scope scope) {
   updateTotal();
-  std::vector<std::pair<const std::string*, AgentEntry*>> todo;
   bool all = scope == Scope::kAll || allChanged_;
-  for (auto& [agentId, agent] : agents_)
-    if ((all || changed_.count(agentId)) && !agent.available.empty()) todo.emplace_back(&agentId, &agent);
+  TimePoint now = clock_.now();
+  auto frameworkEligible = [this](const std::string& id) {
+    auto it = frameworks_.find(id);
+    return it != frameworks_.end() && eligible(it->second);
+  };
+  std::vector<std::pair<const std::string*, AgentEntry*>> todo;
+  for (auto& [agentId, agent] : agents_) {
+    if ((!all && !changed_.count(agentId)) || agent.available.empty()) continue;
+    filters_.expire(agentId, now, frameworkEligible);
+    if (!filters_.blocksAll(agentId, eligibleFrameworks_)) todo.emplace_back(&agentId, &agent);
+  }
   changed_.clear();
   allChanged_ = false;
   std::vector<Allocation> out;
   if (roles_.root().eligible <= 0) return out;
-  std::map<const std::string*, std::set<std::string>> served;
+  std::vector<Served> served(todo.size());
   bool guarantees = !roles_.guaranteed().empty();
   if (guarantees)
-    for (auto& [agentId, agent] : todo) stageOne(*agentId, *agent, served[agentId], out);
+    for (size_t i = 0; i < todo.size(); ++i) stageOne(*todo[i].first, *todo[i].second, served[i], out);
   Scalars unlimited;
   unlimited.milli.fill(RoleTree::kUnlimited);
-  for (auto& [agentId, agent] : todo) {
+  for (size_t i = 0; i < todo.size(); ++i) {
+    auto& [agentId, agent] = todo[i];
     // One role after another may take what is left (reserved resources, or what a quota
     // limit held back), each role once.
     while (!agent->available.empty() &&
-           descend(roles_.root(), *agentId, *agent, guarantees ? headroomCap() : unlimited, served[agentId], out)) {
+           descend(roles_.root(), *agentId, *agent, guarantees ? headroomCap() : unlimited, served[i], out)) {
     }
   }
   return out;

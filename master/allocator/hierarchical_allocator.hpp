@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "master/allocator.hpp"
+#include "master/allocator/filter_set.hpp"
 #include "master/allocator/role_tree.hpp"
 
 namespace agora {
@@ -43,16 +44,12 @@ class HierarchicalAllocator final : public Allocator {
   double roleShare(const std::string& role);
 
  private:
-  struct Filter {
-    Resources resources;
-    TimePoint expires;
-  };
   struct FrameworkEntry {
     std::set<std::string> roles;
     std::set<std::string> suppressed;
     bool active = true;
-    std::unordered_map<std::string, std::vector<Filter>> filters;  // agent id -> filters
   };
+  using Served = std::vector<const RoleTree::Node*>;  // roles an agent has served this cycle
   struct AgentEntry {
     Resources total;
     Resources available;
@@ -61,17 +58,18 @@ class HierarchicalAllocator final : public Allocator {
   };
 
   bool eligible(const FrameworkEntry& fw, const std::string& role) const;
-  bool isFiltered(FrameworkEntry& fw, const std::string& agentId, const Resources& candidate);
+  // Active with some role not suppressed: may be offered something somewhere.
+  bool eligible(const FrameworkEntry& fw) const;
+  void eligibilityChanged(const std::string& frameworkId, bool before);
   Resources offerable(const AgentEntry& agent, const std::string& role) const;
   Resources capped(const Resources& candidate, const Scalars& cap);
   Scalars headroomCap();
   bool descend(RoleTree::Node& node, const std::string& agentId, AgentEntry& agent, Scalars cap,
-               std::set<std::string>& served, std::vector<Allocation>& out);
+               Served& served, std::vector<Allocation>& out);
   void grant(const std::string& frameworkId, RoleTree::Node& role, const std::string& agentId, AgentEntry& agent,
-             const Resources& offer, std::vector<Allocation>& out);
+             Resources offer, const Scalars& scalars, std::vector<Allocation>& out);
   void release(const std::string& frameworkId, const std::string& role, AgentEntry& agent, const Resources& r);
-  void stageOne(const std::string& agentId, AgentEntry& agent, std::set<std::string>& served,
-                std::vector<Allocation>& out);
+  void stageOne(const std::string& agentId, AgentEntry& agent, Served& served, std::vector<Allocation>& out);
   void updateTotal();
   void markAllChanged() { allChanged_ = true; }  // a framework or role may take more now
 
@@ -79,6 +77,8 @@ class HierarchicalAllocator final : public Allocator {
   ScalarNames names_;
   RoleTree roles_;
   std::unordered_map<std::string, FrameworkEntry> frameworks_;
+  int eligibleFrameworks_ = 0;
+  FilterSet filters_;
   std::map<std::string, AgentEntry> agents_;
   Resources clusterTotal_;
   Scalars totalScalars_;

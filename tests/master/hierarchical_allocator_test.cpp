@@ -161,6 +161,29 @@ TEST_F(HierarchicalAllocatorTest, ResourcesHeldAtAddAgentCountInTheFrameworksRol
   EXPECT_NEAR(allocator.roleShare("eng"), 0.5, 1e-9);
 }
 
+TEST_F(HierarchicalAllocatorTest, AnAgentEveryFrameworkDeclinedWaitsForAFilterToExpireOrANewFramework) {
+  allocator.addFramework("f1", {"*"}, true);
+  allocator.addFramework("f2", {"*"}, true);
+  allocator.addAgent("a0", res("cpus:1;mem:100"), {});
+  for (int i = 0; i < 2; ++i) {
+    auto out = allocator.allocate(Allocator::Scope::kAll);
+    ASSERT_EQ(out.size(), 1u);
+    allocator.recoverResources(out[0].frameworkId, "a0", out[0].resources, seconds(10));
+  }
+  EXPECT_TRUE(allocator.allocate(Allocator::Scope::kAll).empty()) << "both frameworks declined a0";
+  allocator.addFramework("f3", {"*"}, true);
+  auto out = allocator.allocate(Allocator::Scope::kAll);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].frameworkId, "f3");
+  allocator.recoverResources("f3", "a0", out[0].resources, std::nullopt);
+  allocator.deactivateFramework("f3");
+  EXPECT_TRUE(allocator.allocate(Allocator::Scope::kAll).empty()) << "the one framework not filtered is inactive";
+  clock.advance(seconds(10));
+  out = allocator.allocate(Allocator::Scope::kAll);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NE(out[0].frameworkId, "f3");
+}
+
 TEST(RoleNameTest, ValidatesSegments) {
   EXPECT_TRUE(validateRole("*").ok());
   EXPECT_TRUE(validateRole("eng/ml/training").ok());
