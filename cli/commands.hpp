@@ -10,6 +10,9 @@ int devCommand();
 int runCommand(const std::vector<std::string>& command);
 int statusCommand();
 int logsCommand(const std::string& taskId);
+int rolesCommand();
+int weightCommand(const std::vector<std::string>& args);
+int quotaCommand(const std::vector<std::string>& args);
 
 // The master's address: --master, else $AGORA_MASTER, else the local default.
 std::string masterAddress();

@@ -28,6 +28,10 @@ static const char* kUsage =
     "  run [--cpus=0.1 --mem=32] -- CMD     run CMD on the cluster; exits with its exit code\n"
     "  status [--json]                      agents, frameworks and tasks\n"
     "  logs TASK [-f] [--stderr]            a task's stdout (stderr), following it with -f\n"
+    "  roles [--json]                       roles: weight, quota, allocation, reservations, shares\n"
+    "  weight ROLE W                        set a role's weight (default 1)\n"
+    "  quota set ROLE RES [--limit=RES]     guarantee RES (e.g. 'cpus:8;mem:16384') to ROLE\n"
+    "  quota remove ROLE                    remove ROLE's quota\n"
     "\n"
     "Clients talk to --master, else $AGORA_MASTER, else 127.0.0.1:5050 (where `agora dev` puts it).";
 
@@ -65,6 +69,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string sub = p[1];
+  std::vector<std::string> rest;
+  for (int i = 2; i < n; ++i) rest.push_back(p[i]);
+  if (sub == "weight") return agora::cli::weightCommand(rest);
+  if (sub == "quota") return agora::cli::quotaCommand(rest);
   if (sub == "logs") {
     if (n != 3) {
       std::cerr << "usage: agora logs TASK [-f] [--stderr] [--framework=ID]\n";
@@ -79,6 +87,7 @@ int main(int argc, char** argv) {
   if (sub == "dev") return agora::cli::devCommand();
   if (sub == "run") return agora::cli::runCommand(command);
   if (sub == "status") return agora::cli::statusCommand();
+  if (sub == "roles") return agora::cli::rolesCommand();
   if (sub == "help") {
     std::cout << kUsage << "\n";
     return 0;

@@ -24,6 +24,16 @@ struct Allocation {
   Resources resources;
 };
 
+// A role as the allocator sees it, for the operator API.
+struct RoleView {
+  std::string role;
+  double weight = 1.0;
+  Quota quota;
+  std::map<std::string, double> allocated;  // scalars offered or in use in this subtree
+  double share = 0;                         // dominant share of the cluster
+  std::map<std::string, double> frameworks; // framework id -> its dominant share in this role
+};
+
 class Allocator {
  public:
   virtual ~Allocator() = default;
@@ -59,6 +69,9 @@ class Allocator {
   // cycle (the cycle that events trigger).
   enum class Scope { kAll, kChanged };
   virtual std::vector<Allocation> allocate(Scope scope) = 0;
+
+  // Every role in the tree (with a framework, a weight or a quota), parents before children.
+  virtual std::vector<RoleView> roles() = 0;
 };
 
 // Hierarchical weighted Dominant Resource Fairness: quota guarantees first, then fair shares

@@ -35,6 +35,8 @@ Try<std::string> Master::start() {
 // Agents and frameworks from the registry wait for their owners to come back.
 void Master::recover(const RegistryState& state) {
   TimePoint now = loop_.clock().now();
+  roleConfigs_ = state.roles;
+  for (const auto& [role, config] : state.roles) applyRole(role, config);
   for (const auto& [id, info] : state.frameworks) {
     FrameworkRecord& fw = ensureFramework(id);
     fw.info = info;

@@ -138,6 +138,11 @@ class Master {
   // master_state.cpp: the JSON view.
   nlohmann::json stateJson() const;
 
+  // master_roles.cpp: weights and quota, the operator's part of allocation.
+  ApiReply handleRoles(const ApiCall& call);
+  nlohmann::json rolesJson();
+  void applyRole(const std::string& role, const RoleConfig& config);
+
   zmq::context_t& context_;
   EventLoop& loop_;
   MasterOptions options_;
@@ -155,6 +160,7 @@ class Master {
   std::map<TaskKey, TaskRecord> tasks_;
   std::deque<TaskRecord> completedTasks_;
   std::map<std::string, Offer> offers_;
+  std::map<std::string, RoleConfig> roleConfigs_;
   std::map<std::string, uint64_t> counters_;
 };
 

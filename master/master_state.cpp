@@ -71,6 +71,7 @@ json Master::stateJson() const {
 }
 
 ApiReply Master::handleApi(const ApiCall& call) {
+  if (call.path == "/api/v1/roles" || call.path.rfind("/api/v1/roles/", 0) == 0) return handleRoles(call);
   struct Route {
     const char* path;
     std::function<ApiReply()> get;
@@ -81,6 +82,7 @@ ApiReply Master::handleApi(const ApiCall& call) {
          return ApiReply{200, json{{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}}.dump()};
        }},
       {"/api/v1/state", [this] { return ApiReply{200, stateJson().dump()}; }},
+      {"/api/v1/roles", [this] { return handleRoles(ApiCall{"GET", "/api/v1/roles", {}, ""}); }},
   };
   std::string known;
   for (const Route& route : routes) {

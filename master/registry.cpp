@@ -5,6 +5,8 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/codec.hpp"
 
 namespace agora {
@@ -28,6 +30,20 @@ auto deserialize(const std::string& bytes) -> decltype(codec::read(typename Sche
   return codec::read(reader.getRoot<Schema>());
 }
 
+// Role entries are JSON: they hold nothing the wire carries.
+Try<RoleConfig> parseRole(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("weight")) return Error("not a role entry: " + text);
+  RoleConfig config;
+  config.weight = j.value("weight", 1.0);
+  auto guarantee = Resources::fromJson(j.value("guarantee", nlohmann::json::object()));
+  auto limit = Resources::fromJson(j.value("limit", nlohmann::json::object()));
+  if (guarantee.isError()) return Error(guarantee.error());
+  if (limit.isError()) return Error(limit.error());
+  config.quota = Quota{*guarantee, *limit};
+  return config;
+}
+
 class RocksDbRegistry final : public Registry {
  public:
   explicit RocksDbRegistry(std::unique_ptr<Store> store) : store_(std::move(store)) {}
@@ -41,6 +57,13 @@ class RocksDbRegistry final : public Registry {
         Try<AgentInfo> agent = deserialize<proto::AgentInfo>(value);
         if (agent.isError()) return Error("registry entry " + key + ": " + agent.error());
         state.agents[agent->id] = *agent;
+      }
+      auto roles = store_->scan("role/");
+      if (roles.isError()) return Error(roles.error());
+      for (const auto& [key, value] : *roles) {
+        Try<RoleConfig> role = parseRole(value);
+        if (role.isError()) return Error("registry entry " + key + ": " + role.error());
+        state.roles[key.substr(5)] = *role;
       }
       auto frameworks = store_->scan("framework/");
       if (frameworks.isError()) return Error(frameworks.error());
@@ -62,6 +85,13 @@ class RocksDbRegistry final : public Registry {
     return store_->put("framework/" + fw.id, serialize<proto::FrameworkInfo>(fw));
   }
   Status removeFramework(const std::string& id) override { return store_->remove("framework/" + id); }
+  Status putRole(const std::string& role, const RoleConfig& config) override {
+    nlohmann::json j{{"weight", config.weight},
+                     {"guarantee", config.quota.guarantee.toJson()},
+                     {"limit", config.quota.limit.toJson()}};
+    return store_->put("role/" + role, j.dump());
+  }
+  Status removeRole(const std::string& role) override { return store_->remove("role/" + role); }
 
  private:
   std::unique_ptr<Store> store_;

@@ -1,6 +1,6 @@
 #pragma once
-// The registry: what the master must remember across its own restart — admitted agents and
-// registered frameworks (roles, quota, weights and maintenance join them in later issues).
+// The registry: what the master must remember across its own restart — admitted agents,
+// registered frameworks, and the weight and quota of each role (maintenance joins them later).
 // A plug-in point: RocksDB for a single master here, etcd when several masters elect a leader.
 
 #include <map>
@@ -9,12 +9,20 @@
 
 #include "common/store.hpp"
 #include "common/types.hpp"
+#include "master/allocator/role_tree.hpp"
 
 namespace agora {
+
+// What an operator set for a role; a role with weight 1 and no quota needs no entry.
+struct RoleConfig {
+  double weight = 1.0;
+  Quota quota;
+};
 
 struct RegistryState {
   std::map<std::string, AgentInfo> agents;
   std::map<std::string, FrameworkInfo> frameworks;
+  std::map<std::string, RoleConfig> roles;
 };
 
 class Registry {
@@ -25,6 +33,8 @@ class Registry {
   virtual Status removeAgent(const std::string& agentId) = 0;
   virtual Status putFramework(const FrameworkInfo& framework) = 0;
   virtual Status removeFramework(const std::string& frameworkId) = 0;
+  virtual Status putRole(const std::string& role, const RoleConfig& config) = 0;
+  virtual Status removeRole(const std::string& role) = 0;
 };
 
 // Keeps the registry in a RocksDB database in `directory`.

@@ -164,6 +164,24 @@ double HierarchicalAllocator::roleShare(const std::string& role) {
   return node ? dominantShare(node->allocated, totalScalars_) : 0.0;
 }
 
+std::vector<RoleView> HierarchicalAllocator::roles() {
+  updateTotal();
+  std::vector<RoleView> out;
+  roles_.forEach([&](RoleTree::Node& node) {
+    if (node.parent == nullptr) return;  // the root is no role
+    RoleView view;
+    view.role = node.path;
+    view.weight = node.weight;
+    view.quota = node.quota;
+    for (size_t i = 0; i < names_.names().size(); ++i)
+      view.allocated[names_.names()[i]] = static_cast<double>(node.allocated.milli[i]) / 1000.0;
+    view.share = dominantShare(node.allocated, totalScalars_);
+    for (const auto& [key, id] : node.frameworks.order()) view.frameworks[id] = node.frameworks.share(id);
+    out.push_back(std::move(view));
+  });
+  return out;
+}
+
 // ---------------------------------------------------------------- agents
 
 void HierarchicalAllocator::addAgent(const std::string& agentId, const Resources& total,
@@ -378,10 +396,20 @@ std::vector<Allocation> HierarchicalAllocator::allocate(Scope scope) {
     return it != frameworks_.end() && eligible(it->second);
   };
   std::vector<std::pair<const std::string*, AgentEntry*>> todo;
-  for (auto& [agentId, agent] : agents_) {
-    if ((!all && !changed_.count(agentId)) || agent.available.empty()) continue;
+  auto consider = [&](const std::string& agentId, AgentEntry& agent) {
+    if (agent.available.empty()) return;
     filters_.expire(agentId, now, frameworkEligible);
     if (!filters_.blocksAll(agentId, eligibleFrameworks_)) todo.emplace_back(&agentId, &agent);
+  };
+  if (all) {
+    for (auto& [agentId, agent] : agents_) consider(agentId, agent);
+  } else {
+    // Only what changed, in agent order so that a cycle is deterministic.
+    std::vector<std::map<std::string, AgentEntry>::iterator> changed;
+    for (const std::string& id : changed_)
+      if (auto it = agents_.find(id); it != agents_.end()) changed.push_back(it);
+    std::sort(changed.begin(), changed.end(), [](auto a, auto b) { return a->first < b->first; });
+    for (auto it : changed) consider(it->first, it->second);
   }
   changed_.clear();
   allChanged_ = false;

@@ -38,6 +38,7 @@ class HierarchicalAllocator final : public Allocator {
   void recoverResources(const std::string& frameworkId, const std::string& agentId, const Resources& resources,
                         std::optional<Duration> refuse) override;
   std::vector<Allocation> allocate(Scope scope) override;
+  std::vector<RoleView> roles() override;
 
   // Dominant shares against the cluster total, for the state API and tests.
   double frameworkShare(const std::string& frameworkId);

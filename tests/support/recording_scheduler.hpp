@@ -76,6 +76,11 @@ struct TestFramework {
     Status s = driver->start();
     if (!s.ok()) throw std::runtime_error(s.error());
   }
+  // Not started: set the scheduler's policy first, then call driver->start().
+  TestFramework(const std::string& master, FrameworkInfo info) {
+    if (info.failoverTimeoutSeconds == 0) info.failoverTimeoutSeconds = 60;
+    driver = std::make_unique<sdk::SchedulerDriver>(scheduler, info, master);
+  }
   ~TestFramework() { driver->stop(); }
   bool waitRegistered() {
     return scheduler.waitFor([&] { return scheduler.registrations > 0; });
