@@ -194,6 +194,7 @@ void write(const Offer& in, proto::Offer::Builder out) {
   out.setHostname(in.hostname);
   AGORA_CODEC_INIT(out, Resources, in.resources);
   AGORA_CODEC_INIT(out, Attributes, in.attributes);
+  out.setRole(in.role);
 }
 
 Try<Offer> read(proto::Offer::Reader in) {
@@ -206,6 +207,8 @@ Try<Offer> read(proto::Offer::Reader in) {
   if (r.isError()) return Error(r.error());
   out.resources = *r;
   out.attributes = read(in.getAttributes());
+  out.role = in.getRole();
+  if (out.role.empty()) out.role.push_back('*');
   return out;
 }
 

@@ -51,6 +51,7 @@ json toJson(const Offer& o) {
               {"framework_id", o.frameworkId},
               {"agent_id", o.agentId},
               {"hostname", o.hostname},
+              {"role", o.role},
               {"resources", o.resources.toJson()}};
 }
 

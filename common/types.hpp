@@ -73,6 +73,7 @@ struct Offer {
   std::string hostname;
   Resources resources;
   Attributes attributes;
+  std::string role = "*";  // the role the resources are allocated to
 };
 
 bool isTerminal(TaskState s);

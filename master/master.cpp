@@ -107,9 +107,9 @@ void Master::onPeerMessage(const std::string& peer, const Peer& who, proto::Enve
       case proto::Envelope::KILL: onKill(f, message.getKill()); return;
       case proto::Envelope::RECONCILE: onReconcile(f, message.getReconcile()); return;
       case proto::Envelope::ACKNOWLEDGE: onAcknowledge(f, message.getAcknowledge()); return;
-      case proto::Envelope::SUPPRESS: allocator_->suppressOffers(f.info.id, {}); return;
+      case proto::Envelope::SUPPRESS: allocator_->suppressOffers(f.info.id, callRoles(message.getSuppress())); return;
       case proto::Envelope::REVIVE:
-        allocator_->reviveOffers(f.info.id, {});
+        allocator_->reviveOffers(f.info.id, callRoles(message.getRevive()));
         triggerAllocation();
         return;
       case proto::Envelope::TEARDOWN: removeFramework(f.info.id, "the framework tore itself down"); return;
@@ -144,6 +144,13 @@ void Master::pingTick() {
   loop_.after(options_.pingInterval, [this] { pingTick(); });
 }
 
+// The roles a suppress or revive names; roles the framework is not in are ignored there.
+std::vector<std::string> Master::callRoles(proto::FrameworkCall::Reader call) {
+  std::vector<std::string> roles;
+  for (auto r : call.getRoles()) roles.emplace_back(r.cStr());
+  return roles;
+}
+
 void Master::allocationTick() {
   allocate(Allocator::Scope::kAll);
   loop_.after(options_.allocationInterval, [this] { allocationTick(); });
@@ -167,10 +174,19 @@ void Master::allocate(Allocator::Scope scope) {
       continue;
     }
     Offer offer{newId("offer"), a.frameworkId, a.agentId, agent->second.info.hostname, a.resources,
-                agent->second.info.attributes};
+                agent->second.info.attributes, a.role};
     offers_[offer.id] = offer;
     fw->second.offers.insert(offer.id);
     agent->second.offers.insert(offer.id);
+    if (options_.offerTimeout > Duration::zero()) {
+      // A framework that sits on an offer keeps it from everyone else: take it back.
+      loop_.after(options_.offerTimeout, [this, id = offer.id] {
+        if (!offers_.count(id)) return;
+        LOG(INFO) << "Offer " << id << " was neither accepted nor declined in time: rescinding it";
+        ++counters_["offers_timed_out"];
+        rescindOffer(id, true);
+      });
+    }
     byFramework[a.frameworkId].push_back(std::move(offer));
   }
   for (auto& [frameworkId, offers] : byFramework) {

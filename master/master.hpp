@@ -33,6 +33,8 @@ struct MasterOptions {
   // How long an unreachable agent may stay away before it is removed and its tasks are GONE.
   Duration agentRemovalTimeout = std::chrono::minutes(10);
   size_t maxCompletedTasks = 1000;
+  // An offer outstanding this long is rescinded and its resources offered again; 0: never.
+  Duration offerTimeout{};
   DecodeLimits limits;
 };
 
@@ -104,6 +106,7 @@ class Master {
   void sendReregisterRequired(const std::string& peer, const std::string& why);
   void recover(const RegistryState& state);
   void onApiRequest(const std::string& peer, proto::ApiRequest::Reader request);
+  static std::vector<std::string> callRoles(proto::FrameworkCall::Reader call);
 
   // master_agents.cpp: agents, status updates.
   void onRegisterAgent(const std::string& peer, proto::RegisterAgent::Reader message);

@@ -137,6 +137,7 @@ struct Offer {
   hostname @3 :Text;
   resources @4 :List(Resource);
   attributes @5 :List(Attribute);
+  role @6 :Text;                # the role the resources are allocated to
 }
 
 # ---------------------------------------------------------------- agent <-> master
@@ -245,6 +246,7 @@ struct Reconcile {
 
 struct FrameworkCall {
   frameworkId @0 :Text;
+  roles @1 :List(Text);         # suppress / revive: these of the framework's roles; empty: all
 }
 
 struct Error {

@@ -66,8 +66,10 @@ class SchedulerDriver {
   void killTask(const std::string& taskId);
   // Empty: the latest state of every task of this framework (implicit reconciliation).
   void reconcileTasks(const std::vector<std::string>& taskIds = {});
-  void suppressOffers();
-  void reviveOffers();
+  // For the given roles of the framework; none: all of them. Revive also clears the
+  // framework's decline filters.
+  void suppressOffers(const std::vector<std::string>& roles = {});
+  void reviveOffers(const std::vector<std::string>& roles = {});
   // Unregisters the framework: the master kills its tasks and forgets it.
   void teardown();
 

@@ -238,12 +238,19 @@ void SchedulerDriver::reconcileTasks(const std::vector<std::string>& taskIds) {
   });
 }
 
-void SchedulerDriver::suppressOffers() {
-  impl_->call([](proto::Envelope::Builder e, const std::string& fwId) { e.initSuppress().setFrameworkId(fwId); });
+static void frameworkCall(proto::FrameworkCall::Builder call, const std::string& fwId,
+                          const std::vector<std::string>& roles) {
+  call.setFrameworkId(fwId);
+  auto list = call.initRoles(static_cast<unsigned>(roles.size()));
+  for (unsigned i = 0; i < roles.size(); ++i) list.set(i, roles[i]);
 }
 
-void SchedulerDriver::reviveOffers() {
-  impl_->call([](proto::Envelope::Builder e, const std::string& fwId) { e.initRevive().setFrameworkId(fwId); });
+void SchedulerDriver::suppressOffers(const std::vector<std::string>& roles) {
+  impl_->call([=](proto::Envelope::Builder e, const std::string& fwId) { frameworkCall(e.initSuppress(), fwId, roles); });
+}
+
+void SchedulerDriver::reviveOffers(const std::vector<std::string>& roles) {
+  impl_->call([=](proto::Envelope::Builder e, const std::string& fwId) { frameworkCall(e.initRevive(), fwId, roles); });
 }
 
 void SchedulerDriver::teardown() {

@@ -145,5 +145,53 @@ TEST(RolesTest, QuotaAndWeightsSurviveAMasterRestart) {
   EXPECT_TRUE(role(cluster, "eng/ml").is_null()) << "the removal was lost";
 }
 
+TEST(RolesTest, OfferNeitherAcceptedNorDeclinedIsRescindedAfterTheOfferTimeout) {
+  TestCluster cluster({"--offer_timeout=0.2"});
+  cluster.startMaster();
+  cluster.startAgents(1);
+  FrameworkInfo info;
+  info.name = "sitter";
+  TestFramework fw(cluster.master(), info);
+  fw.scheduler.onOffers = [](sdk::SchedulerDriver&, const std::vector<Offer>&) {};  // sits on them
+  ASSERT_TRUE(fw.driver->start().ok());
+  ASSERT_TRUE(fw.scheduler.waitFor([&] { return fw.scheduler.offers.size() >= 2; }))
+      << "the resources of a timed-out offer were not offered again";
+  std::lock_guard<std::mutex> lock(fw.scheduler.mutex);
+  ASSERT_FALSE(fw.scheduler.rescinded.empty());
+  EXPECT_EQ(fw.scheduler.rescinded.front(), fw.scheduler.offers.front().offer.id);
+  auto delay = fw.scheduler.offers[1].at - fw.scheduler.offers[0].at;
+  EXPECT_GE(delay, std::chrono::milliseconds(200)) << "rescinded before the timeout";
+}
+
+TEST(RolesTest, SuppressAndReviveWorkPerRoleOverTheWire) {
+  TestCluster cluster;
+  cluster.startMaster();
+  cluster.startAgents(1);
+  FrameworkInfo info;
+  info.name = "two-roles";
+  info.roles = {"alpha", "beta"};
+  TestFramework fw(cluster.master(), info);
+  // Each offer: suppress its role and hand it back, so that the next one must be for the other.
+  std::vector<std::string> roles;
+  fw.scheduler.onOffers = [&](sdk::SchedulerDriver& driver, const std::vector<Offer>& offers) {
+    for (const Offer& o : offers) {
+      std::unique_lock<std::mutex> lock(fw.scheduler.mutex);
+      roles.push_back(o.role);
+      if (roles.size() == 1) driver.suppressOffers({o.role});
+      if (roles.size() == 2) {
+        driver.suppressOffers({o.role});
+        driver.reviveOffers({roles.front()});
+      }
+      driver.declineOffer(o.id, 0);
+    }
+  };
+  ASSERT_TRUE(fw.driver->start().ok());
+  ASSERT_TRUE(fw.scheduler.waitFor([&] { return roles.size() >= 3; })) << roles.size() << " offers";
+  std::lock_guard<std::mutex> lock(fw.scheduler.mutex);
+  EXPECT_NE(roles[0], roles[1]) << "a suppressed role was offered";
+  EXPECT_EQ(roles[2], roles[0]) << "the revived role was not offered again";
+  EXPECT_TRUE(roles[0] == "alpha" || roles[0] == "beta") << roles[0];
+}
+
 }  // namespace
 }  // namespace agora::testing
