@@ -143,7 +143,7 @@ void Agent::taskExited(TaskRecord& task, const ExitRecord& exit) {
   if (!exit.launchError.empty()) {
     updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED, "launch failed: " + exit.launchError);
   } else if (task.killRequested) {
-    updateStatus(task, TaskState::KILLED, TaskReason::KILLED_BY_FRAMEWORK, "killed: command " + how, code);
+    updateStatus(task, TaskState::KILLED, task.killReason, "killed: command " + how, code);
   } else if (limit && !(WIFEXITED(ws) && *code == 0)) {
     updateStatus(task, TaskState::FAILED, limit->reason, limit->message + "; command " + how, code);
   } else if (WIFEXITED(ws) && *code == 0) {

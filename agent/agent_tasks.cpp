@@ -173,11 +173,12 @@ void Agent::onKillTask(proto::KillTask::Reader message) {
   TaskRecord& task = it->second;
   if (isTerminal(task.state) || task.killRequested) return;
   task.killRequested = true;
+  if (message.getReason() != TaskReason::NONE) task.killReason = message.getReason();
   double grace = message.getGracePeriodSeconds();
   if (grace < 0) grace = task.info.killGracePeriodSeconds;
   LOG(INFO) << "Killing task " << key.second << " (container " << task.containerId << ") with a grace period of "
             << grace << " s";
-  updateStatus(task, TaskState::KILLING, TaskReason::KILLED_BY_FRAMEWORK, "SIGTERM sent");
+  updateStatus(task, TaskState::KILLING, task.killReason, "SIGTERM sent");
   sendKill(task, grace);
 }
 

@@ -31,6 +31,7 @@ std::string encodeCheckpoint(const TaskCheckpoint& t) {
   b.setTaskPid(t.taskPid);
   b.setKillRequested(t.killRequested);
   b.setExitHandled(t.exitHandled);
+  b.setKillReason(t.killReason);
   auto pending = b.initPending(static_cast<unsigned>(t.pending.size()));
   for (unsigned i = 0; i < t.pending.size(); ++i) codec::write(t.pending[i], pending[i]);
   kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
@@ -59,6 +60,7 @@ Try<TaskCheckpoint> decodeCheckpoint(const std::string& bytes) {
     t.taskPid = r.getTaskPid();
     t.killRequested = r.getKillRequested();
     t.exitHandled = r.getExitHandled();
+    if (t.killRequested && r.getKillReason() != TaskReason::NONE) t.killReason = r.getKillReason();
     for (auto s : r.getPending()) t.pending.push_back(codec::read(s));
     return t;
   } catch (const kj::Exception& e) {

@@ -26,6 +26,7 @@ struct TaskCheckpoint {
   ProcessIdentity supervisor;
   pid_t taskPid = -1;
   bool killRequested = false;
+  TaskReason killReason = TaskReason::KILLED_BY_FRAMEWORK;
   bool exitHandled = false;         // the exit has been turned into the terminal update
   std::deque<TaskStatus> pending;   // front is in flight; the rest wait for its ack
 };

@@ -13,6 +13,8 @@ int logsCommand(const std::string& taskId);
 int rolesCommand();
 int weightCommand(const std::vector<std::string>& args);
 int quotaCommand(const std::vector<std::string>& args);
+// drain: false for undrain.
+int drainCommand(const std::vector<std::string>& args, bool drain);
 
 // The master's address: --master, else $AGORA_MASTER, else the local default.
 std::string masterAddress();

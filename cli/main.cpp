@@ -32,6 +32,8 @@ static const char* kUsage =
     "  weight ROLE W                        set a role's weight (default 1)\n"
     "  quota set ROLE RES [--limit=RES]     guarantee RES (e.g. 'cpus:8;mem:16384') to ROLE\n"
     "  quota remove ROLE                    remove ROLE's quota\n"
+    "  drain AGENT [--deadline=60]          no new tasks on AGENT; its tasks are killed at the deadline\n"
+    "  undrain AGENT                        AGENT is back from maintenance\n"
     "\n"
     "Clients talk to --master, else $AGORA_MASTER, else 127.0.0.1:5050 (where `agora dev` puts it).";
 
@@ -73,6 +75,7 @@ int main(int argc, char** argv) {
   for (int i = 2; i < n; ++i) rest.push_back(p[i]);
   if (sub == "weight") return agora::cli::weightCommand(rest);
   if (sub == "quota") return agora::cli::quotaCommand(rest);
+  if (sub == "drain" || sub == "undrain") return agora::cli::drainCommand(rest, sub == "drain");
   if (sub == "logs") {
     if (n != 3) {
       std::cerr << "usage: agora logs TASK [-f] [--stderr] [--framework=ID]\n";

@@ -58,6 +58,8 @@ class Allocator {
   virtual void addAgent(const std::string& agentId, const Resources& total,
                         const std::map<std::string, Resources>& used) = 0;
   virtual void removeAgent(const std::string& agentId) = 0;
+  // A draining agent is offered to nobody; what it holds stays allocated.
+  virtual void setAgentDraining(const std::string& agentId, bool draining) = 0;
 
   // Resources allocated to a framework come back (declined, unused, task ended). With
   // `refuse`, the framework is not offered these resources of this agent again for that long.

@@ -85,6 +85,8 @@ class Master {
     std::set<std::string> offers;
     std::set<TaskKey> tasks;
     std::optional<EventLoop::TimerId> removalTimer;
+    std::optional<double> drainDeadline;  // seconds since the epoch; set while draining
+    std::optional<EventLoop::TimerId> drainTimer;
   };
 
   struct Peer {
@@ -131,7 +133,14 @@ class Master {
   FrameworkRecord& ensureFramework(const std::string& frameworkId);
   void launchTask(FrameworkRecord& fw, AgentRecord& agent, const TaskInfo& task);
 
+  // master_maintenance.cpp: draining agents for maintenance.
+  ApiReply handleMaintenance(const ApiCall& call);
+  void drain(AgentRecord& agent, double deadline);
+  void undrain(AgentRecord& agent);
+  void drainDeadlineReached(const std::string& agentId);
+
   // master_tasks.cpp: task bookkeeping shared by both sides.
+  void killOnAgent(AgentRecord& agent, const std::string& frameworkId, const std::string& taskId, TaskReason reason);
   void forwardStatus(const TaskStatus& status);
   TaskStatus masterStatus(const TaskRecord& task, TaskState state, TaskReason reason, const std::string& message);
   void completeTask(const TaskKey& key);

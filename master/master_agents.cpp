@@ -61,6 +61,7 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
   peers_[peer] = Peer{true, info->id};
   adoptAgentTasks(agent, infos, states);
   addAgentToAllocator(agent);
+  if (agent.drainDeadline) drain(agent, *agent.drainDeadline);  // still in maintenance
 
   OutboundEnvelope out;
   auto r = out.get().initAgentRegistered();
@@ -193,6 +194,8 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   LOG(WARNING) << "Removing agent " << agentId << ": " << why;
   if (agent.state == AgentState::kActive) releaseAgentFromAllocator(agent);
   if (agent.removalTimer) loop_.cancel(*agent.removalTimer);
+  if (agent.drainTimer) loop_.cancel(*agent.drainTimer);
+  if (agent.drainDeadline) (void)registry_->removeDrain(agentId);
   peers_.erase(agent.peer);
   for (const TaskKey& key : std::set<TaskKey>(agent.tasks)) {
     TaskRecord& task = tasks_.at(key);

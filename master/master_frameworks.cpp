@@ -208,12 +208,7 @@ void Master::onKill(FrameworkRecord& fw, proto::Kill::Reader message) {
     LOG(WARNING) << "Cannot kill task " << taskId << " now: its agent is not connected; it is killed when it returns";
     return;
   }
-  OutboundEnvelope out;
-  auto kill = out.get().initKillTask();
-  kill.setFrameworkId(fw.info.id);
-  kill.setTaskId(taskId);
-  kill.setGracePeriodSeconds(-1);
-  sendTo(agent->second.peer, out);
+  killOnAgent(agent->second, fw.info.id, taskId, TaskReason::KILLED_BY_FRAMEWORK);
 }
 
 void Master::onReconcile(FrameworkRecord& fw, proto::Reconcile::Reader message) {
@@ -276,12 +271,7 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
     TaskRecord& task = tasks_.at(key);
     auto agent = agents_.find(task.info.agentId);
     if (!isTerminal(task.latest.state) && agent != agents_.end() && agent->second.state == AgentState::kActive) {
-      OutboundEnvelope out;
-      auto kill = out.get().initKillTask();
-      kill.setFrameworkId(frameworkId);
-      kill.setTaskId(taskId);
-      kill.setGracePeriodSeconds(-1);
-      sendTo(agent->second.peer, out);
+      killOnAgent(agent->second, frameworkId, taskId, TaskReason::FRAMEWORK_REMOVED);
       allocator_->recoverResources(frameworkId, task.info.agentId, task.info.resources, std::nullopt);
     }
     completeTask(key);

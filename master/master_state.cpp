@@ -43,6 +43,8 @@ json Master::stateJson() const {
     j["used_resources"] = usedByAgent[id].toJson();
     j["offered_resources"] = offeredByAgent[id].toJson();
     j["task_count"] = agent.tasks.size();
+    j["draining"] = agent.drainDeadline.has_value();
+    if (agent.drainDeadline) j["drain_deadline"] = *agent.drainDeadline;
     agents.push_back(j);
   }
   for (const auto& [id, fw] : frameworks_) {
@@ -72,6 +74,7 @@ json Master::stateJson() const {
 
 ApiReply Master::handleApi(const ApiCall& call) {
   if (call.path == "/api/v1/roles" || call.path.rfind("/api/v1/roles/", 0) == 0) return handleRoles(call);
+  if (call.path.rfind("/api/v1/agents/", 0) == 0) return handleMaintenance(call);
   struct Route {
     const char* path;
     std::function<ApiReply()> get;

@@ -60,4 +60,15 @@ void Master::acknowledgeToAgent(const std::string& agentId, const std::string& f
   sendTo(agent->second.peer, out);
 }
 
+void Master::killOnAgent(AgentRecord& agent, const std::string& frameworkId, const std::string& taskId,
+                         TaskReason reason) {
+  OutboundEnvelope out;
+  auto kill = out.get().initKillTask();
+  kill.setFrameworkId(frameworkId);
+  kill.setTaskId(taskId);
+  kill.setGracePeriodSeconds(-1);
+  kill.setReason(reason);
+  sendTo(agent.peer, out);
+}
+
 }  // namespace agora

@@ -65,6 +65,15 @@ class RocksDbRegistry final : public Registry {
         if (role.isError()) return Error("registry entry " + key + ": " + role.error());
         state.roles[key.substr(5)] = *role;
       }
+      auto draining = store_->scan("drain/");
+      if (draining.isError()) return Error(draining.error());
+      for (const auto& [key, value] : *draining) {
+        try {
+          state.draining[key.substr(6)] = std::stod(value);
+        } catch (const std::exception&) {
+          return Error("registry entry " + key + " is not a deadline: " + value);
+        }
+      }
       auto frameworks = store_->scan("framework/");
       if (frameworks.isError()) return Error(frameworks.error());
       for (const auto& [key, value] : *frameworks) {
@@ -92,6 +101,10 @@ class RocksDbRegistry final : public Registry {
     return store_->put("role/" + role, j.dump());
   }
   Status removeRole(const std::string& role) override { return store_->remove("role/" + role); }
+  Status putDrain(const std::string& agentId, double deadline) override {
+    return store_->put("drain/" + agentId, std::to_string(deadline));
+  }
+  Status removeDrain(const std::string& agentId) override { return store_->remove("drain/" + agentId); }
 
  private:
   std::unique_ptr<Store> store_;

@@ -23,6 +23,7 @@ struct RegistryState {
   std::map<std::string, AgentInfo> agents;
   std::map<std::string, FrameworkInfo> frameworks;
   std::map<std::string, RoleConfig> roles;
+  std::map<std::string, double> draining;  // agent id -> drain deadline, seconds since the epoch
 };
 
 class Registry {
@@ -35,6 +36,8 @@ class Registry {
   virtual Status removeFramework(const std::string& frameworkId) = 0;
   virtual Status putRole(const std::string& role, const RoleConfig& config) = 0;
   virtual Status removeRole(const std::string& role) = 0;
+  virtual Status putDrain(const std::string& agentId, double deadline) = 0;
+  virtual Status removeDrain(const std::string& agentId) = 0;
 };
 
 // Keeps the registry in a RocksDB database in `directory`.

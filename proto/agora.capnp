@@ -169,6 +169,7 @@ struct KillTask {
   frameworkId @0 :Text;
   taskId @1 :Text;
   gracePeriodSeconds @2 :Float64;   # negative: use the task's own
+  reason @3 :TaskReason;            # none: the framework asked (KILLED_BY_FRAMEWORK)
 }
 
 struct StatusUpdate {
@@ -334,6 +335,7 @@ struct CheckpointedTask {
   killRequested @8 :Bool;
   pending @9 :List(TaskStatus);     # unacknowledged updates, oldest first
   exitHandled @10 :Bool;            # the supervisor's exit report has been turned into an update
+  killReason @11 :TaskReason;
 }
 
 struct Envelope {

@@ -223,6 +223,13 @@ void HierarchicalAllocator::removeAgent(const std::string& agentId) {
   totalChanged_ = true;
 }
 
+void HierarchicalAllocator::setAgentDraining(const std::string& agentId, bool draining) {
+  auto it = agents_.find(agentId);
+  if (it == agents_.end()) return;
+  it->second.draining = draining;
+  changed_.insert(agentId);
+}
+
 void HierarchicalAllocator::release(const std::string& frameworkId, const std::string& role, AgentEntry& agent,
                                     const Resources& r) {
   auto key = std::make_pair(frameworkId, role);
@@ -397,7 +404,7 @@ std::vector<Allocation> HierarchicalAllocator::allocate(Scope scope) {
   };
   std::vector<std::pair<const std::string*, AgentEntry*>> todo;
   auto consider = [&](const std::string& agentId, AgentEntry& agent) {
-    if (agent.available.empty()) return;
+    if (agent.available.empty() || agent.draining) return;
     filters_.expire(agentId, now, frameworkEligible);
     if (!filters_.blocksAll(agentId, eligibleFrameworks_)) todo.emplace_back(&agentId, &agent);
   };

@@ -35,6 +35,7 @@ class HierarchicalAllocator final : public Allocator {
   void addAgent(const std::string& agentId, const Resources& total,
                 const std::map<std::string, Resources>& used) override;
   void removeAgent(const std::string& agentId) override;
+  void setAgentDraining(const std::string& agentId, bool draining) override;
   void recoverResources(const std::string& frameworkId, const std::string& agentId, const Resources& resources,
                         std::optional<Duration> refuse) override;
   std::vector<Allocation> allocate(Scope scope) override;
@@ -55,6 +56,7 @@ class HierarchicalAllocator final : public Allocator {
     Resources total;
     Resources available;
     bool reserved = false;  // holds reserved resources: offers depend on the role
+    bool draining = false;
     std::map<std::pair<std::string, std::string>, Resources> allocations;  // (framework, role)
   };
 

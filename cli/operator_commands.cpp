@@ -1,5 +1,6 @@
-// agora roles | agora weight ROLE W | agora quota set ROLE RESOURCES [--limit=RESOURCES] |
-// agora quota remove ROLE: the operator's view of roles and the calls that change them.
+// The operator's commands: agora roles | agora weight ROLE W | agora quota set ROLE RESOURCES
+// [--limit=RESOURCES] | agora quota remove ROLE | agora drain AGENT [--deadline=S] |
+// agora undrain AGENT.
 #include <iostream>
 #include <sstream>
 
@@ -12,6 +13,7 @@
 
 DECLARE_bool(json);
 DEFINE_string(limit, "", "agora quota set: the role's limit, e.g. 'cpus:16;mem:32768' (default: none).");
+DEFINE_double(deadline, 60, "agora drain: seconds before the agent's tasks are killed.");
 
 namespace agora::cli {
 
@@ -98,6 +100,15 @@ int quotaCommand(const std::vector<std::string>& args) {
   std::cerr << "usage: agora quota set ROLE 'cpus:8;mem:16384' [--limit='cpus:16;mem:32768']\n"
                "       agora quota remove ROLE\n";
   return 2;
+}
+
+int drainCommand(const std::vector<std::string>& args, bool drain) {
+  if (args.size() != 1) {
+    std::cerr << (drain ? "usage: agora drain AGENT [--deadline=60]\n" : "usage: agora undrain AGENT\n");
+    return 2;
+  }
+  std::string body = drain ? json{{"deadline_seconds", FLAGS_deadline}}.dump() : "";
+  return call("POST", "/api/v1/agents/" + args[0] + (drain ? "/drain" : "/undrain"), body, drain ? "drain" : "undrain");
 }
 
 }  // namespace agora::cli
