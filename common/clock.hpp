@@ -10,7 +10,11 @@ namespace agora {
 using Duration = std::chrono::nanoseconds;
 using TimePoint = std::chrono::time_point<std::chrono::steady_clock, Duration>;
 
+// Saturates at about 31 years (and takes NaN for 0): a huge timeout from a peer must not
+// overflow into a negative one that fires at once.
 inline Duration seconds(double s) {
+  if (!(s == s)) s = 0;
+  s = s < -1e9 ? -1e9 : s > 1e9 ? 1e9 : s;
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
 }
 inline Duration millis(int64_t ms) { return std::chrono::milliseconds(ms); }

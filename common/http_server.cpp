@@ -8,7 +8,9 @@
 namespace agora {
 
 ApiReply errorReply(int status, const std::string& message) {
-  return {status, nlohmann::json{{"error", message}}.dump(), "application/json"};
+  // The message may quote bytes of the request that are not UTF-8.
+  return {status, nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          "application/json"};
 }
 
 ApiCall parseApiTarget(const std::string& method, const std::string& target, std::string body) {

@@ -148,6 +148,7 @@ class Master {
                           const std::string& uuid);
 
   // master_state.cpp: the JSON view.
+  ApiReply route(const ApiCall& call);
   nlohmann::json stateJson() const;
 
   // master_roles.cpp: weights and quota, the operator's part of allocation.

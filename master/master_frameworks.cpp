@@ -16,10 +16,8 @@ static Status validateFrameworkInfo(const FrameworkInfo& info) {
   if (!std::isfinite(info.failoverTimeoutSeconds) || info.failoverTimeoutSeconds < 0)
     return Error("failover timeout must be a non-negative number of seconds");
   for (const auto& role : info.roles) {
-    if (role == "*") continue;
-    bool ok = !role.empty() && role.front() != '/' && role.back() != '/' && role.find("//") == std::string::npos;
-    for (char c : role) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/');
-    if (!ok) return Error("role '" + role + "' is invalid: use letters, digits, '_', '-', '.' and '/' between levels");
+    Status valid = validateRole(role);
+    if (!valid.ok()) return Error(valid.error());
   }
   return Status::OK();
 }

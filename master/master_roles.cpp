@@ -95,9 +95,17 @@ ApiReply Master::handleRoles(const ApiCall& call) {
       Resources total;
       for (const auto& [id, agent] : agents_)
         if (agent.state == AgentState::kActive) total += agent.info.resources.flatten();
-      Resources guaranteed = *guarantee;
+      // A parent's guarantee covers its children's: sum the topmost guaranteed roles only.
+      std::map<std::string, Resources> guarantees;
       for (const auto& [other, c] : roleConfigs_)
-        if (other != role) guaranteed += c.quota.guarantee;
+        if (other != role && !c.quota.guarantee.empty()) guarantees[other] = c.quota.guarantee;
+      if (!guarantee->empty()) guarantees[role] = *guarantee;
+      Resources guaranteed;
+      for (const auto& [r, g] : guarantees) {
+        bool covered = false;
+        for (const std::string& up : roleAndAncestors(r)) covered = covered || (up != r && guarantees.count(up));
+        if (!covered) guaranteed += g;
+      }
       if (!total.contains(guaranteed))
         return errorReply(409, "the guarantees of all roles would be " + guaranteed.toString() +
                                    " but the cluster has only " + total.toString());

@@ -1,4 +1,6 @@
 // The operator API: /health, /api/v1/info, /api/v1/state.
+#include <glog/logging.h>
+
 #include "common/json.hpp"
 #include "master/master.hpp"
 
@@ -73,6 +75,16 @@ json Master::stateJson() const {
 }
 
 ApiReply Master::handleApi(const ApiCall& call) {
+  try {
+    return route(call);
+  } catch (const std::exception& e) {
+    // A request must never take the master down; this is a bug to fix, said as such.
+    LOG(ERROR) << "Bug: " << call.method << " " << call.path << " threw: " << e.what();
+    return errorReply(500, std::string("the master failed on this request (a bug, logged): ") + e.what());
+  }
+}
+
+ApiReply Master::route(const ApiCall& call) {
   if (call.path == "/api/v1/roles" || call.path.rfind("/api/v1/roles/", 0) == 0) return handleRoles(call);
   if (call.path.rfind("/api/v1/agents/", 0) == 0) return handleMaintenance(call);
   struct Route {

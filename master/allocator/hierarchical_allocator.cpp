@@ -12,8 +12,10 @@ std::unique_ptr<Allocator> makeHierarchicalAllocator(Clock& clock) {
 
 // ---------------------------------------------------------------- frameworks
 
+// A framework may still hold resources in a role it left (until they come back); it is never
+// offered more there.
 bool HierarchicalAllocator::eligible(const FrameworkEntry& fw, const std::string& role) const {
-  return fw.active && !fw.suppressed.count(role);
+  return fw.active && fw.roles.count(role) && !fw.suppressed.count(role);
 }
 
 bool HierarchicalAllocator::eligible(const FrameworkEntry& fw) const {
@@ -72,9 +74,15 @@ void HierarchicalAllocator::removeFramework(const std::string& frameworkId) {
       changed_.insert(agentId);
     }
   }
-  for (const std::string& role : fw.roles) {
+  for (const std::string& role : fw.roles)
+    if (eligible(fw, role)) roles_.setEligible(*roles_.find(role), false);
+  // Also the roles it left while it still held resources there.
+  std::vector<std::string> holding;
+  roles_.forEach([&](RoleTree::Node& node) {
+    if (node.frameworks.contains(frameworkId)) holding.push_back(node.path);
+  });
+  for (const std::string& role : holding) {
     RoleTree::Node* node = roles_.find(role);
-    if (eligible(fw, role)) roles_.setEligible(*node, false);
     roles_.removeFramework(*node, frameworkId);
     roles_.prune(*node);
   }
@@ -200,7 +208,8 @@ void HierarchicalAllocator::addAgent(const std::string& agentId, const Resources
     auto fw = frameworks_.find(frameworkId);
     if (fw == frameworks_.end()) addFramework(frameworkId, {"*"}, false);
     std::string role = *frameworks_.at(frameworkId).roles.begin();
-    Resources held = resources;
+    // Only what the agent has: it may come back smaller than its tasks.
+    Resources held = agent.available - (agent.available - resources);
     agent.available -= held;
     agent.allocations[{frameworkId, role}] += held;
     unreservedAvailable_ -= toScalars(held.reservedFor("*"), names_);
@@ -279,21 +288,24 @@ Resources HierarchicalAllocator::offerable(const AgentEntry& agent, const std::s
   return out;
 }
 
-// `candidate` with each scalar cut down to `cap`; other resources as they are.
-Resources HierarchicalAllocator::capped(const Resources& candidate, const Scalars& cap) {
+// `candidate` with each scalar cut down to `cap` (quota limits), and its unreserved scalars
+// also to `headroom` (what unmet guarantees leave); other resources as they are.
+Resources HierarchicalAllocator::capped(const Resources& candidate, const Scalars& cap, const Scalars& headroom) {
   Resources out;
-  Scalars left = cap;
+  Scalars left = cap, free = headroom;
   for (const Resource& r : candidate.items()) {
     int slot = r.type == Resource::Type::kScalar ? names_.find(r.name) : -1;
     if (slot < 0) {
       (void)out.add(r);
       continue;
     }
-    int64_t& room = left.milli[static_cast<size_t>(slot)];
+    size_t i = static_cast<size_t>(slot);
+    int64_t room = r.role == "*" ? std::min(left.milli[i], free.milli[i]) : left.milli[i];
     if (room <= 0) continue;
     Resource part = r;
     part.milli = std::min(r.milli, room);
-    room -= part.milli;
+    left.milli[i] -= part.milli;
+    if (r.role == "*") free.milli[i] -= part.milli;
     (void)out.add(part);
   }
   return out;
@@ -306,6 +318,11 @@ Scalars HierarchicalAllocator::headroomCap() {
   Scalars needed;
   bool any = false;
   for (RoleTree::Node* node : roles_.guaranteed()) {
+    // A parent's guarantee covers its children's: count each subtree once, at its top.
+    bool covered = false;
+    for (RoleTree::Node* up = node->parent; up != nullptr && !covered; up = up->parent)
+      covered = up->guarantee.anyPositive();
+    if (covered) continue;
     for (size_t i = 0; i < needed.milli.size(); ++i) {
       int64_t lack = node->guarantee.milli[i] - node->allocated.milli[i];
       if (lack > 0) needed.milli[i] += lack, any = true;
@@ -339,7 +356,7 @@ void HierarchicalAllocator::grant(const std::string& frameworkId, RoleTree::Node
 // Walks down from `node` by weighted DRF to the first framework that takes this agent's
 // resources; true if one did. `cap` holds the quota limits of the ancestors.
 bool HierarchicalAllocator::descend(RoleTree::Node& node, const std::string& agentId, AgentEntry& agent, Scalars cap,
-                                    Served& served, std::vector<Allocation>& out) {
+                                    const Scalars& headroom, Served& served, std::vector<Allocation>& out) {
   if (node.eligible <= 0) return false;
   Scalars room = node.limit;
   for (size_t i = 0; i < room.milli.size(); ++i)
@@ -348,16 +365,21 @@ bool HierarchicalAllocator::descend(RoleTree::Node& node, const std::string& age
   // A grant reorders the sets walked here; every walk stops right after one.
   for (const auto& [key, name] : node.order.order()) {
     if (name != RoleTree::kSelf) {
-      if (descend(*node.children.at(name), agentId, agent, cap, served, out)) return true;
+      if (descend(*node.children.at(name), agentId, agent, cap, headroom, served, out)) return true;
       continue;
     }
     if (node.frameworks.empty() || std::find(served.begin(), served.end(), &node) != served.end()) continue;
-    bool limited = std::any_of(cap.milli.begin(), cap.milli.end(), [](int64_t v) { return v != RoleTree::kUnlimited; });
-    Resources offer = limited ? capped(offerable(agent, node.path), cap) : offerable(agent, node.path);
+    auto isLimited = [](const Scalars& c) {
+      return std::any_of(c.milli.begin(), c.milli.end(), [](int64_t v) { return v != RoleTree::kUnlimited; });
+    };
+    bool limited = isLimited(cap) || isLimited(headroom);
+    Resources offer = limited ? capped(offerable(agent, node.path), cap, headroom) : offerable(agent, node.path);
     Scalars scalars = toScalars(offer, names_);
     if (!scalars.anyPositive()) continue;
     for (const auto& [share, id] : node.frameworks.order()) {
-      FrameworkEntry& fw = frameworks_.at(id);
+      auto found = frameworks_.find(id);
+      if (found == frameworks_.end()) continue;
+      FrameworkEntry& fw = found->second;
       if (!eligible(fw, node.path) || filters_.filtered(id, agentId, offer)) continue;
       std::string frameworkId = id;  // the grant reorders the set that holds `id`
       served.push_back(&node);
@@ -390,7 +412,9 @@ void HierarchicalAllocator::stageOne(const std::string& agentId, AgentEntry& age
       for (size_t i = 0; i < cap.milli.size(); ++i)
         if (up->limit.milli[i] != RoleTree::kUnlimited)
           cap.milli[i] = std::min(cap.milli[i], up->limit.milli[i] - up->allocated.milli[i]);
-    descend(*node, agentId, agent, cap, served, out);
+    Scalars none;
+    none.milli.fill(RoleTree::kUnlimited);
+    descend(*node, agentId, agent, cap, none, served, out);
   }
 }
 
@@ -433,7 +457,8 @@ std::vector<Allocation> HierarchicalAllocator::allocate(Scope scope) {
     // One role after another may take what is left (reserved resources, or what a quota
     // limit held back), each role once.
     while (!agent->available.empty() &&
-           descend(roles_.root(), *agentId, *agent, guarantees ? headroomCap() : unlimited, served[i], out)) {
+           descend(roles_.root(), *agentId, *agent, unlimited, guarantees ? headroomCap() : unlimited, served[i],
+                   out)) {
     }
   }
   return out;

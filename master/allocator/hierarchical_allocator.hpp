@@ -65,10 +65,10 @@ class HierarchicalAllocator final : public Allocator {
   bool eligible(const FrameworkEntry& fw) const;
   void eligibilityChanged(const std::string& frameworkId, bool before);
   Resources offerable(const AgentEntry& agent, const std::string& role) const;
-  Resources capped(const Resources& candidate, const Scalars& cap);
+  Resources capped(const Resources& candidate, const Scalars& cap, const Scalars& headroom);
   Scalars headroomCap();
   bool descend(RoleTree::Node& node, const std::string& agentId, AgentEntry& agent, Scalars cap,
-               Served& served, std::vector<Allocation>& out);
+               const Scalars& headroom, Served& served, std::vector<Allocation>& out);
   void grant(const std::string& frameworkId, RoleTree::Node& role, const std::string& agentId, AgentEntry& agent,
              Resources offer, const Scalars& scalars, std::vector<Allocation>& out);
   void release(const std::string& frameworkId, const std::string& role, AgentEntry& agent, const Resources& r);

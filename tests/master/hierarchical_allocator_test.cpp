@@ -184,6 +184,57 @@ TEST_F(HierarchicalAllocatorTest, AnAgentEveryFrameworkDeclinedWaitsForAFilterTo
   EXPECT_NE(out[0].frameworkId, "f3");
 }
 
+TEST_F(HierarchicalAllocatorTest, AFrameworkThatLeftARoleIsNotOfferedThereAndCanGoAway) {
+  allocator.addFramework("a", {"*"}, true);
+  allocator.addFramework("b", {"*"}, true);
+  allocator.addAgent("a0", res("cpus:1;mem:100"), {});
+  auto out = allocator.allocate(Allocator::Scope::kAll);
+  ASSERT_EQ(out.size(), 1u);
+  std::string holder = out[0].frameworkId, other = holder == "a" ? "b" : "a";
+  allocator.addFramework(holder, {"eng"}, true);  // re-subscribes in another role
+  allocator.recoverResources(holder, "a0", out[0].resources, std::nullopt);
+  out = allocator.allocate(Allocator::Scope::kAll);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].role, out[0].frameworkId == holder ? "eng" : "*") << "offered in a role it left";
+  allocator.recoverResources(out[0].frameworkId, "a0", out[0].resources, std::nullopt);
+  allocator.removeFramework(holder);
+  out = allocator.allocate(Allocator::Scope::kAll);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].frameworkId, other);
+}
+
+TEST_F(HierarchicalAllocatorTest, NestedGuaranteesHoldBackTheParentsOnly) {
+  allocator.setQuota("eng", Quota{res("cpus:4"), Resources()});
+  allocator.setQuota("eng/ml", Quota{res("cpus:2"), Resources()});
+  allocator.addFramework("ml", {"eng/ml"}, true);
+  allocator.suppressOffers("ml", {});
+  allocator.addFramework("other", {"ops"}, true);
+  agents(10, "cpus:1;mem:100");
+  EXPECT_EQ(cycle()["other"], 6) << "eng's 4 cpus cover eng/ml's 2";
+}
+
+TEST_F(HierarchicalAllocatorTest, HeadroomForGuaranteesDoesNotHoldBackReservations) {
+  allocator.setQuota("q", Quota{res("cpus:4"), Resources()});
+  allocator.addFramework("fq", {"q"}, true);
+  allocator.suppressOffers("fq", {});
+  allocator.addFramework("eng", {"eng"}, true);
+  allocator.addAgent("plain", res("cpus:4;mem:100"), {});
+  allocator.addAgent("owned", res("cpus(eng):4;mem(eng):100"), {});
+  std::map<std::string, Resources> offered;
+  for (const auto& a : allocator.allocate(Allocator::Scope::kAll)) offered[a.agentId] += a.resources;
+  EXPECT_TRUE(offered["owned"] == res("cpus(eng):4;mem(eng):100")) << offered["owned"];
+  EXPECT_EQ(offered["plain"].scalar("cpus"), 0) << "the unreserved cpus are q's headroom";
+}
+
+TEST_F(HierarchicalAllocatorTest, TasksLargerThanARestartedAgentAreChargedOnlyWhatItHas) {
+  allocator.addFramework("f", {"*"}, true);
+  allocator.addAgent("a0", res("cpus:2;mem:100"), {{"f", res("cpus:4;mem:100")}});
+  allocator.recoverResources("f", "a0", res("cpus:4;mem:100"), std::nullopt);
+  auto out = allocator.allocate(Allocator::Scope::kAll);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].resources == res("cpus:2;mem:100")) << out[0].resources;
+}
+
 TEST(RoleNameTest, ValidatesSegments) {
   EXPECT_TRUE(validateRole("*").ok());
   EXPECT_TRUE(validateRole("eng/ml/training").ok());
