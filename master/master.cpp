@@ -38,9 +38,8 @@ void Master::recover(const RegistryState& state) {
   roleConfigs_ = state.roles;
   for (const auto& [role, config] : state.roles) applyRole(role, config);
   for (const auto& [id, info] : state.frameworks) {
-    FrameworkRecord& fw = ensureFramework(id);
-    fw.info = info;
-    allocator_->addFramework(id, info.roles, false);
+    // With its registry entry, so that it gets its own failover timeout to come back.
+    ensureFramework(id, &info);
   }
   for (const auto& [id, info] : state.agents) {
     AgentRecord& agent = agents_[id];

@@ -130,7 +130,9 @@ class Master {
   void onAcknowledge(FrameworkRecord& fw, proto::StatusAcknowledgement::Reader message);
   void frameworkDisconnected(FrameworkRecord& fw, const std::string& why);
   void removeFramework(const std::string& frameworkId, const std::string& why);
-  FrameworkRecord& ensureFramework(const std::string& frameworkId);
+  // The framework's record, made (as recovered, waiting for its scheduler) if it is new;
+  // `known` is what the registry holds of it, if anything.
+  FrameworkRecord& ensureFramework(const std::string& frameworkId, const FrameworkInfo* known = nullptr);
   void launchTask(FrameworkRecord& fw, AgentRecord& agent, const TaskInfo& task);
 
   // master_maintenance.cpp: draining agents for maintenance.

@@ -22,19 +22,22 @@ static Status validateFrameworkInfo(const FrameworkInfo& info) {
   return Status::OK();
 }
 
-Master::FrameworkRecord& Master::ensureFramework(const std::string& frameworkId) {
+Master::FrameworkRecord& Master::ensureFramework(const std::string& frameworkId, const FrameworkInfo* known) {
   auto [it, inserted] = frameworks_.try_emplace(frameworkId);
   FrameworkRecord& fw = it->second;
   if (inserted) {
+    if (known) fw.info = *known;
     fw.info.id = frameworkId;
-    fw.info.name = "(recovered)";
+    if (!known) fw.info.name = "(recovered)";
     fw.recovered = true;
     fw.registeredAt = loop_.clock().wallSeconds();
     allocator_->addFramework(frameworkId, fw.info.roles, false);
     // Its scheduler gets as long to come back as agents do after a master failover.
     Duration wait = std::max(options_.agentReregisterTimeout, seconds(fw.info.failoverTimeoutSeconds));
     fw.failoverTimer = loop_.after(wait, [this, frameworkId] {
-      frameworks_.at(frameworkId).failoverTimer.reset();
+      auto f = frameworks_.find(frameworkId);
+      if (f == frameworks_.end()) return;
+      f->second.failoverTimer.reset();
       removeFramework(frameworkId, "its scheduler did not re-subscribe after master failover");
     });
   }

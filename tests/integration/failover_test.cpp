@@ -83,5 +83,30 @@ TEST(MasterFailoverTest, RestartedMasterRemembersFrameworksAndAgentsInItsRegistr
   EXPECT_TRUE(eventually([&] { return cluster.activeAgents() == 1; }));
 }
 
+TEST(MasterFailoverTest, RecoveredFrameworkWaitsItsOwnFailoverTimeoutNotTheAgentsOne) {
+  TestCluster cluster({"--agent_reregister_timeout=0.5"});
+  cluster.startMaster();
+  cluster.startAgents(1);
+  std::string frameworkId;
+  {
+    TestFramework fw(cluster.master(), "patient");  // failover timeout 60 s
+    ASSERT_TRUE(fw.waitRegistered());
+    frameworkId = fw.driver->frameworkId();
+  }
+  cluster.stopAgent(0, SIGKILL);
+  cluster.stopMaster(SIGKILL);
+  cluster.startMaster();
+  // The agent does not come back: it is removed once the re-registration time is over...
+  ASSERT_TRUE(eventually([&] {
+    auto state = cluster.state();
+    return !state.is_null() && state["agents"].empty();
+  }));
+  // ...but the framework has its own, longer failover timeout.
+  auto state = cluster.state();
+  bool found = false;
+  for (const auto& f : state["frameworks"]) found |= f["id"] == frameworkId;
+  EXPECT_TRUE(found) << "the framework was removed with the agents' timeout: " << state.dump();
+}
+
 }  // namespace
 }  // namespace agora::testing
