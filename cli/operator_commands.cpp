@@ -61,7 +61,7 @@ int rolesCommand() {
     std::cout << reply->body << "\n";
     return 0;
   }
-  Table table({"ROLE", "WEIGHT", "GUARANTEE", "LIMIT", "ALLOCATED", "RESERVED", "SHARE", "FRAMEWORKS"});
+  Table table({"ROLE", "WEIGHT", "GUARANTEE", "LIMIT", "USED", "OFFERED", "RESERVED", "SHARE", "FRAMEWORKS"});
   json roles = json::parse(reply->body);
   for (const auto& r : roles["roles"]) {
     std::ostringstream weight, share;
@@ -69,7 +69,8 @@ int rolesCommand() {
     share.precision(3);
     share << r["share"].get<double>();
     table.add({r["role"], weight.str(), scalars(r["quota"]["guarantee"]), scalars(r["quota"]["limit"]),
-               scalars(r["allocated"]), scalars(r["reserved"]), share.str(), std::to_string(r["frameworks"].size())});
+               scalars(r["used"]), scalars(r["offered"]), scalars(r["reserved"]), share.str(),
+               std::to_string(r["frameworks"].size())});
   }
   table.print(std::cout);
   return 0;

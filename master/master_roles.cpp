@@ -41,12 +41,23 @@ json Master::rolesJson() {
       }
   json out = json::array();
   for (const RoleView& v : allocator_->roles()) {
+    // Offers of this role's subtree; the rest of its allocation is in use by tasks.
+    Resources offered;
+    for (const auto& [id, offer] : offers_)
+      if (offer.role == v.role || offer.role.rfind(v.role + "/", 0) == 0) offered += offer.resources;
+    json used = json::object(), offeredJson = json::object();
+    for (const auto& [name, amount] : v.allocated) {
+      offeredJson[name] = offered.scalar(name);
+      used[name] = std::max(0.0, amount - offered.scalar(name));
+    }
     json frameworks = json::array();
     for (const auto& [id, share] : v.frameworks) frameworks.push_back({{"id", id}, {"share", share}});
     out.push_back({{"role", v.role},
                    {"weight", v.weight},
                    {"quota", quotaJson(v.quota)},
                    {"allocated", v.allocated},
+                   {"offered", offeredJson},
+                   {"used", used},
                    {"reserved", reserved[v.role].toJson()},
                    {"share", v.share},
                    {"frameworks", frameworks}});

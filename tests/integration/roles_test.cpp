@@ -81,6 +81,11 @@ TEST(RolesTest, FrameworksInRolesOfWeightOneAndThreeSplitTheCpusOneToThree) {
   ASSERT_FALSE(h.is_null());
   EXPECT_EQ(h["weight"], 3);
   EXPECT_EQ(h["frameworks"].size(), 1u);
+  // Tasks hold all 8 cpus: they are in use, none offered.
+  auto l = role(cluster, "light");
+  ASSERT_FALSE(l.is_null());
+  EXPECT_EQ(h["used"]["cpus"].get<double>() + l["used"]["cpus"].get<double>(), 8) << h.dump() << l.dump();
+  EXPECT_EQ(h["offered"]["cpus"].get<double>() + l["offered"]["cpus"].get<double>(), 0);
 }
 
 TEST(RolesTest, BadRequestsAnswer4xxWithTheReasonAndChangeNothing) {
