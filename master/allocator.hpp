@@ -60,6 +60,10 @@ class Allocator {
   virtual void removeAgent(const std::string& agentId) = 0;
   // A draining agent is offered to nobody; what it holds stays allocated.
   virtual void setAgentDraining(const std::string& agentId, bool draining) = 0;
+  // A RESERVE or UNRESERVE on resources a framework holds on an agent: `from` becomes `to`
+  // (the same amounts, other roles) in the framework's allocation and the agent's total.
+  virtual void convertAllocation(const std::string& frameworkId, const std::string& agentId, const Resources& from,
+                                 const Resources& to) = 0;
 
   // Resources allocated to a framework come back (declined, unused, task ended). With
   // `refuse`, the framework is not offered these resources of this agent again for that long.

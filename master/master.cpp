@@ -47,6 +47,7 @@ void Master::recover(const RegistryState& state) {
     agent.state = AgentState::kRecovered;
     agent.lastSeen = now;
     if (auto d = state.draining.find(id); d != state.draining.end()) agent.drainDeadline = d->second;
+    if (auto r = state.reservations.find(id); r != state.reservations.end()) agent.dynamic = r->second;
   }
   if (!state.agents.empty() || !state.frameworks.empty())
     LOG(INFO) << "Recovered " << state.agents.size() << " agents and " << state.frameworks.size()

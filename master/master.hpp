@@ -20,6 +20,7 @@
 #include "common/types.hpp"
 #include "master/allocator.hpp"
 #include "master/registry.hpp"
+#include "master/validation.hpp"
 
 namespace agora {
 
@@ -86,6 +87,7 @@ class Master {
     std::set<TaskKey> tasks;
     std::optional<EventLoop::TimerId> removalTimer;
     std::optional<double> drainDeadline;  // seconds since the epoch; set while draining
+    Resources dynamic;                    // reservations made with RESERVE, kept by the master
     std::optional<EventLoop::TimerId> drainTimer;
   };
 
@@ -134,6 +136,12 @@ class Master {
   // `known` is what the registry holds of it, if anything.
   FrameworkRecord& ensureFramework(const std::string& frameworkId, const FrameworkInfo* known = nullptr);
   void launchTask(FrameworkRecord& fw, AgentRecord& agent, const TaskInfo& task);
+  // RESERVE (reserve) or UNRESERVE (!reserve) of resources in an accepted offer; an error says
+  // why nothing was done.
+  Status convert(FrameworkRecord& fw, AgentRecord& agent, LaunchContext& context, const Resources& resources,
+                 bool reserve);
+  // The agent's resources as it reported them, with the master's dynamic reservations applied.
+  void applyReservations(AgentRecord& agent);
 
   // master_maintenance.cpp: draining agents for maintenance.
   ApiReply handleMaintenance(const ApiCall& call);

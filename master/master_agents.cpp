@@ -54,6 +54,7 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
   }
   AgentRecord& agent = agents_[info->id];
   agent.info = *info;
+  applyReservations(agent);
   agent.peer = peer;
   agent.state = AgentState::kActive;
   agent.lastSeen = loop_.clock().now();

@@ -96,14 +96,24 @@ void Master::onSubscribe(const std::string& peer, proto::Subscribe::Reader messa
 void Master::onAccept(FrameworkRecord& fw, proto::Accept::Reader message) {
   std::vector<std::string> offerIds;
   for (auto id : message.getOfferIds()) offerIds.push_back(id);
-  std::vector<Try<TaskInfo>> tasks;
+  // Operations run in order: a RESERVE before a LAUNCH provides what the task uses.
+  struct Step {
+    std::vector<Try<TaskInfo>> launch;
+    std::optional<Try<Resources>> reserve, unreserve;
+  };
+  std::vector<Step> steps;
+  std::vector<Try<TaskInfo>> tasks;  // every task, for the answer to an invalid accept
   for (auto op : message.getOperations()) {
+    Step step;
     if (op.isLaunch()) {
-      for (auto t : op.getLaunch()) tasks.push_back(codec::read(t));
+      for (auto t : op.getLaunch()) step.launch.push_back(codec::read(t));
+      tasks.insert(tasks.end(), step.launch.begin(), step.launch.end());
+    } else if (op.isReserve()) {
+      step.reserve = codec::read(op.getReserve());
     } else {
-      sendError(fw.peer, "accept: RESERVE and UNRESERVE are not supported by this master yet; "
-                         "the operation was ignored and its resources stay in the offer");
+      step.unreserve = codec::read(op.getUnreserve());
     }
+    steps.push_back(std::move(step));
   }
 
   Status offersOk = validateOfferIds(offerIds, fw.info.id, [this](const std::string& id) -> const Offer* {
@@ -135,26 +145,76 @@ void Master::onAccept(FrameworkRecord& fw, proto::Accept::Reader message) {
   }
   for (const auto& taskId : fw.tasks) context.taskIdsInUse.insert(taskId);
   AgentRecord& agent = agents_.at(context.agentId);
-  for (auto& t : tasks) {
-    if (t.isError()) {
-      taskStatus("", TaskReason::INVALID_TASK, t.error());
-      continue;
+  for (const Step& step : steps) {
+    for (bool reserve : {true, false}) {
+      const auto& r = reserve ? step.reserve : step.unreserve;
+      if (!r) continue;
+      Status done = r->isError() ? Status(Error(r->error())) : convert(fw, agent, context, **r, reserve);
+      if (!done.ok()) {
+        sendError(fw.peer, "accept: " + done.error() + "; the operation was not done");
+        ++counters_["operations_invalid"];
+      }
     }
-    TaskInfo task = *t;
-    Status ok = validateTask(task, context);
-    if (!ok.ok()) {
-      taskStatus(task.taskId, TaskReason::INVALID_TASK, ok.error());
-      ++counters_["tasks_invalid"];
-      continue;
+    for (auto& t : step.launch) {
+      if (t.isError()) {
+        taskStatus("", TaskReason::INVALID_TASK, t.error());
+        continue;
+      }
+      TaskInfo task = *t;
+      Status ok = validateTask(task, context);
+      if (!ok.ok()) {
+        taskStatus(task.taskId, TaskReason::INVALID_TASK, ok.error());
+        ++counters_["tasks_invalid"];
+        continue;
+      }
+      task.agentId = context.agentId;
+      context.remaining -= task.resources;
+      context.taskIdsInUse.insert(task.taskId);
+      launchTask(fw, agent, task);
     }
-    task.agentId = context.agentId;
-    context.remaining -= task.resources;
-    context.taskIdsInUse.insert(task.taskId);
-    launchTask(fw, agent, task);
   }
   double refuse = message.getFilters().getRefuseSeconds();
   allocator_->recoverResources(fw.info.id, context.agentId, context.remaining,
                                std::isfinite(refuse) && refuse > 0 ? std::optional(seconds(refuse)) : std::nullopt);
+}
+
+Status Master::convert(FrameworkRecord& fw, AgentRecord& agent, LaunchContext& context, const Resources& resources,
+                       bool reserve) {
+  Status valid = reserve ? validateReserve(resources, fw.info.roles, context.remaining)
+                         : validateUnreserve(resources, agent.dynamic, context.remaining);
+  if (!valid.ok()) return valid;
+  Resources from = reserve ? resources.flatten() : resources, to = reserve ? resources : resources.flatten();
+  Resources dynamic = agent.dynamic;
+  if (reserve)
+    dynamic += resources;
+  else
+    dynamic -= resources;
+  // Written before it takes effect: a reservation must not vanish with a master restart.
+  Status persisted = registry_->putReservations(agent.info.id, dynamic);
+  if (!persisted.ok()) return Error("the registry write failed: " + persisted.error());
+  agent.dynamic = dynamic;
+  agent.info.resources -= from;
+  agent.info.resources += to;
+  context.remaining -= from;
+  context.remaining += to;
+  allocator_->convertAllocation(fw.info.id, agent.info.id, from, to);
+  LOG(INFO) << (reserve ? "Reserved " : "Unreserved ") << resources << " on agent " << agent.info.id
+            << " for framework " << fw.info.id;
+  return Status::OK();
+}
+
+void Master::applyReservations(AgentRecord& agent) {
+  if (agent.dynamic.empty()) return;
+  Resources unreserved = agent.dynamic.flatten();
+  if (!agent.info.resources.reservedFor("*").contains(unreserved)) {
+    LOG(ERROR) << "Agent " << agent.info.id << " came back with " << agent.info.resources
+               << ", too little for its dynamic reservations " << agent.dynamic << "; they are dropped";
+    agent.dynamic = Resources();
+    (void)registry_->putReservations(agent.info.id, agent.dynamic);
+    return;
+  }
+  agent.info.resources -= unreserved;
+  agent.info.resources += agent.dynamic;
 }
 
 void Master::launchTask(FrameworkRecord& fw, AgentRecord& agent, const TaskInfo& task) {

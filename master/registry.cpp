@@ -74,6 +74,13 @@ class RocksDbRegistry final : public Registry {
           return Error("registry entry " + key + " is not a deadline: " + value);
         }
       }
+      auto reservations = store_->scan("reservation/");
+      if (reservations.isError()) return Error(reservations.error());
+      for (const auto& [key, value] : *reservations) {
+        Try<Resources> r = Resources::parse(value);
+        if (r.isError()) return Error("registry entry " + key + ": " + r.error());
+        state.reservations[key.substr(12)] = *r;
+      }
       auto frameworks = store_->scan("framework/");
       if (frameworks.isError()) return Error(frameworks.error());
       for (const auto& [key, value] : *frameworks) {
@@ -105,6 +112,10 @@ class RocksDbRegistry final : public Registry {
     return store_->put("drain/" + agentId, std::to_string(deadline));
   }
   Status removeDrain(const std::string& agentId) override { return store_->remove("drain/" + agentId); }
+  Status putReservations(const std::string& agentId, const Resources& reserved) override {
+    if (reserved.empty()) return store_->remove("reservation/" + agentId);
+    return store_->put("reservation/" + agentId, reserved.toString());
+  }
 
  private:
   std::unique_ptr<Store> store_;

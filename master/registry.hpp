@@ -24,6 +24,7 @@ struct RegistryState {
   std::map<std::string, FrameworkInfo> frameworks;
   std::map<std::string, RoleConfig> roles;
   std::map<std::string, double> draining;  // agent id -> drain deadline, seconds since the epoch
+  std::map<std::string, Resources> reservations;  // agent id -> its dynamic reservations
 };
 
 class Registry {
@@ -38,6 +39,8 @@ class Registry {
   virtual Status removeRole(const std::string& role) = 0;
   virtual Status putDrain(const std::string& agentId, double deadline) = 0;
   virtual Status removeDrain(const std::string& agentId) = 0;
+  // Empty: none.
+  virtual Status putReservations(const std::string& agentId, const Resources& reserved) = 0;
 };
 
 // Keeps the registry in a RocksDB database in `directory`.

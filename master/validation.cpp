@@ -1,5 +1,7 @@
 #include "master/validation.hpp"
 
+#include <algorithm>
+
 #include <cmath>
 
 #include "common/ids.hpp"
@@ -70,6 +72,29 @@ Status validateOfferIds(const std::vector<std::string>& offerIds, const std::str
     if (offer->agentId != agentId)
       return Error("offers '" + offerIds.front() + "' and '" + id + "' are for different agents");
   }
+  return Status::OK();
+}
+
+Status validateReserve(const Resources& reserve, const std::vector<std::string>& frameworkRoles,
+                       const Resources& remaining) {
+  if (reserve.empty()) return Error("RESERVE names no resources");
+  for (const Resource& r : reserve.items()) {
+    if (r.role == "*") return Error("RESERVE of " + r.name + " names no role: write it as " + r.name + "(ROLE)");
+    if (std::find(frameworkRoles.begin(), frameworkRoles.end(), r.role) == frameworkRoles.end())
+      return Error("RESERVE for role '" + r.role + "', which is not one of the framework's roles");
+  }
+  if (!remaining.reservedFor("*").contains(reserve.flatten()))
+    return Error("RESERVE of " + reserve.toString() + " but the offers have only " +
+                 remaining.reservedFor("*").toString() + " unreserved");
+  return Status::OK();
+}
+
+Status validateUnreserve(const Resources& unreserve, const Resources& dynamic, const Resources& remaining) {
+  if (unreserve.empty()) return Error("UNRESERVE names no resources");
+  if (!dynamic.contains(unreserve))
+    return Error("UNRESERVE of " + unreserve.toString() + ", which is not (all) dynamically reserved on the agent");
+  if (!remaining.contains(unreserve))
+    return Error("UNRESERVE of " + unreserve.toString() + " but the offers hold only " + remaining.toString());
   return Status::OK();
 }
 

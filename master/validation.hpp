@@ -23,6 +23,13 @@ struct LaunchContext {
 // `remaining` and records its id.
 Status validateTask(const TaskInfo& task, const LaunchContext& context);
 
+// RESERVE: every resource names one of the framework's roles, and its unreserved amount is in
+// `remaining`. UNRESERVE: every resource is a dynamic reservation (in `dynamic`) and is in
+// `remaining`. OK, or what is wrong.
+Status validateReserve(const Resources& reserve, const std::vector<std::string>& frameworkRoles,
+                       const Resources& remaining);
+Status validateUnreserve(const Resources& unreserve, const Resources& dynamic, const Resources& remaining);
+
 // The offers of one accept: all known, all of this framework, all for one agent, none twice.
 // `lookup` finds an outstanding offer by id, or returns nullptr.
 Status validateOfferIds(const std::vector<std::string>& offerIds, const std::string& frameworkId,

@@ -46,6 +46,18 @@ struct DriverOptions {
   double masterTimeoutSeconds = 5.0;
 };
 
+// One operation of an accept: launch tasks, or reserve / unreserve resources of the offers
+// for one of the framework's roles (e.g. cpus(eng):2). They run in order.
+struct Operation {
+  enum class Type { kLaunch, kReserve, kUnreserve };
+  Type type = Type::kLaunch;
+  std::vector<TaskInfo> tasks;
+  Resources resources;
+  static Operation launch(std::vector<TaskInfo> tasks) { return {Type::kLaunch, std::move(tasks), {}}; }
+  static Operation reserve(Resources r) { return {Type::kReserve, {}, std::move(r)}; }
+  static Operation unreserve(Resources r) { return {Type::kUnreserve, {}, std::move(r)}; }
+};
+
 class SchedulerDriver {
  public:
   // `master` is "host:port" or "tcp://host:port". A non-empty framework.id re-subscribes
@@ -62,6 +74,8 @@ class SchedulerDriver {
   // All calls below may be made from any thread, callbacks included; they are queued.
   void launchTasks(const std::vector<std::string>& offerIds, const std::vector<TaskInfo>& tasks,
                    double refuseSeconds = 5.0);
+  void acceptOffers(const std::vector<std::string>& offerIds, const std::vector<Operation>& operations,
+                    double refuseSeconds = 5.0);
   void declineOffer(const std::string& offerId, double refuseSeconds = 5.0);
   void killTask(const std::string& taskId);
   // Empty: the latest state of every task of this framework (implicit reconciliation).

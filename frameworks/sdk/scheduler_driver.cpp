@@ -201,13 +201,28 @@ static void setIds(capnp::List<capnp::Text>::Builder list, const std::vector<std
 
 void SchedulerDriver::launchTasks(const std::vector<std::string>& offerIds, const std::vector<TaskInfo>& tasks,
                                   double refuseSeconds) {
+  acceptOffers(offerIds, {Operation::launch(tasks)}, refuseSeconds);
+}
+
+void SchedulerDriver::acceptOffers(const std::vector<std::string>& offerIds, const std::vector<Operation>& operations,
+                                   double refuseSeconds) {
   impl_->call([=](proto::Envelope::Builder e, const std::string& fwId) {
     auto accept = e.initAccept();
     accept.setFrameworkId(fwId);
     setIds(accept.initOfferIds(static_cast<unsigned>(offerIds.size())), offerIds);
-    auto ops = accept.initOperations(1);
-    auto launch = ops[0].initLaunch(static_cast<unsigned>(tasks.size()));
-    for (unsigned i = 0; i < tasks.size(); ++i) codec::write(tasks[i], launch[i]);
+    auto ops = accept.initOperations(static_cast<unsigned>(operations.size()));
+    for (unsigned i = 0; i < operations.size(); ++i) {
+      const Operation& op = operations[i];
+      switch (op.type) {
+        case Operation::Type::kLaunch: {
+          auto launch = ops[i].initLaunch(static_cast<unsigned>(op.tasks.size()));
+          for (unsigned j = 0; j < op.tasks.size(); ++j) codec::write(op.tasks[j], launch[j]);
+          break;
+        }
+        case Operation::Type::kReserve: AGORA_CODEC_INIT(ops[i], Reserve, op.resources); break;
+        case Operation::Type::kUnreserve: AGORA_CODEC_INIT(ops[i], Unreserve, op.resources); break;
+      }
+    }
     accept.initFilters().setRefuseSeconds(refuseSeconds);
   });
 }

@@ -239,6 +239,26 @@ void HierarchicalAllocator::setAgentDraining(const std::string& agentId, bool dr
   changed_.insert(agentId);
 }
 
+void HierarchicalAllocator::convertAllocation(const std::string& frameworkId, const std::string& agentId,
+                                              const Resources& from, const Resources& to) {
+  auto agent = agents_.find(agentId);
+  if (agent == agents_.end()) return;
+  for (auto& [key, held] : agent->second.allocations) {
+    if (key.first != frameworkId || !held.contains(from)) continue;
+    // Same amounts: the role tree's scalars do not move.
+    held -= from;
+    held += to;
+    agent->second.total -= from;
+    agent->second.total += to;
+    clusterTotal_ -= from;
+    clusterTotal_ += to;
+    agent->second.reserved = !(agent->second.total.reservedFor("*") == agent->second.total);
+    return;
+  }
+  LOG(ERROR) << "Framework " << frameworkId << " does not hold " << from << " on agent " << agentId
+             << "; the conversion to " << to << " is not accounted";
+}
+
 void HierarchicalAllocator::release(const std::string& frameworkId, const std::string& role, AgentEntry& agent,
                                     const Resources& r) {
   auto key = std::make_pair(frameworkId, role);

@@ -36,6 +36,8 @@ class HierarchicalAllocator final : public Allocator {
                 const std::map<std::string, Resources>& used) override;
   void removeAgent(const std::string& agentId) override;
   void setAgentDraining(const std::string& agentId, bool draining) override;
+  void convertAllocation(const std::string& frameworkId, const std::string& agentId, const Resources& from,
+                         const Resources& to) override;
   void recoverResources(const std::string& frameworkId, const std::string& agentId, const Resources& resources,
                         std::optional<Duration> refuse) override;
   std::vector<Allocation> allocate(Scope scope) override;

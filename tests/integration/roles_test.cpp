@@ -198,5 +198,74 @@ TEST(RolesTest, SuppressAndReviveWorkPerRoleOverTheWire) {
   EXPECT_TRUE(roles[0] == "alpha" || roles[0] == "beta") << roles[0];
 }
 
+// The agent's resources as the master's state shows them, e.g. {"cpus": 2, "cpus(eng)": 2}.
+nlohmann::json agentResources(TestCluster& cluster) {
+  auto state = cluster.state();
+  return state.is_null() || state["agents"].empty() ? nlohmann::json() : state["agents"][0]["resources"];
+}
+
+TEST(RolesTest, DynamicReservationGoesOnlyToItsRoleAndSurvivesAMasterRestart) {
+  TestCluster cluster;
+  cluster.startMaster();
+  cluster.startAgent({"--resources=cpus:4;mem:1024"});
+  ASSERT_TRUE(eventually([&] { return cluster.activeAgents() == 1; }));
+  FrameworkInfo ownerInfo;
+  ownerInfo.name = "owner";
+  ownerInfo.roles = {"eng"};
+  TestFramework owner(cluster.master(), ownerInfo);
+  auto reserved = std::make_shared<bool>(false);
+  owner.scheduler.onOffers = [reserved](sdk::SchedulerDriver& driver, const std::vector<Offer>& offers) {
+    for (const Offer& o : offers) {
+      if (*reserved) {
+        driver.declineOffer(o.id, 3600);
+        continue;
+      }
+      *reserved = true;
+      // One refused operation (a role it is not in), then the real one; the rest goes back.
+      driver.acceptOffers({o.id},
+                          {sdk::Operation::reserve(*Resources::parse("cpus(ops):1")),
+                           sdk::Operation::reserve(*Resources::parse("cpus(eng):2;mem(eng):256"))},
+                          3600);
+    }
+  };
+  ASSERT_TRUE(owner.driver->start().ok());
+  ASSERT_TRUE(eventually([&] {
+    auto r = agentResources(cluster);
+    return r.is_object() && r.value("cpus(eng)", 0.0) == 2;
+  })) << agentResources(cluster).dump();
+  EXPECT_EQ(agentResources(cluster)["cpus"], 2);
+  ASSERT_TRUE(owner.scheduler.waitFor([&] { return !owner.scheduler.errors.empty(); }));
+  {
+    std::lock_guard<std::mutex> lock(owner.scheduler.mutex);
+    EXPECT_NE(owner.scheduler.errors.front().find("not one of the framework's roles"), std::string::npos)
+        << owner.scheduler.errors.front();
+  }
+
+  // Another role's framework is offered the unreserved part only.
+  FrameworkInfo otherInfo;
+  otherInfo.name = "other";
+  otherInfo.roles = {"ops"};
+  TestFramework other(cluster.master(), otherInfo);
+  other.scheduler.onOffers = [](sdk::SchedulerDriver& driver, const std::vector<Offer>& offers) {
+    for (const Offer& o : offers) driver.declineOffer(o.id, 3600);
+  };
+  ASSERT_TRUE(other.driver->start().ok());
+  ASSERT_TRUE(other.scheduler.waitFor([&] { return !other.scheduler.offers.empty(); }));
+  {
+    std::lock_guard<std::mutex> lock(other.scheduler.mutex);
+    for (const auto& o : other.scheduler.offers) {
+      EXPECT_TRUE(o.offer.resources.reservedFor("eng").empty()) << o.offer.resources;
+      EXPECT_EQ(o.offer.resources.scalar("cpus"), 2) << o.offer.resources;
+    }
+  }
+
+  cluster.stopMaster(SIGKILL);
+  cluster.startMaster();
+  ASSERT_TRUE(eventually([&] { return cluster.activeAgents() == 1; }));
+  EXPECT_EQ(agentResources(cluster).value("cpus(eng)", 0.0), 2) << "the reservation was lost: "
+                                                                 << agentResources(cluster).dump();
+  EXPECT_EQ(agentResources(cluster).value("mem(eng)", 0.0), 256);
+}
+
 }  // namespace
 }  // namespace agora::testing

@@ -235,6 +235,34 @@ TEST_F(HierarchicalAllocatorTest, TasksLargerThanARestartedAgentAreChargedOnlyWh
   EXPECT_TRUE(out[0].resources == res("cpus:2;mem:100")) << out[0].resources;
 }
 
+TEST_F(HierarchicalAllocatorTest, AConvertedAllocationComesBackReservedForItsRole) {
+  allocator.addFramework("owner", {"eng"}, true);
+  allocator.addFramework("other", {"ops"}, true);
+  allocator.addAgent("a0", res("cpus:2;mem:100"), {});
+  auto out = allocator.allocate(Allocator::Scope::kAll);
+  ASSERT_EQ(out.size(), 1u);
+  std::string holder = out[0].frameworkId;
+  if (holder != "owner") {  // let the owner hold it
+    allocator.recoverResources(holder, "a0", out[0].resources, seconds(60));
+    out = allocator.allocate(Allocator::Scope::kAll);
+    ASSERT_EQ(out.size(), 1u);
+  }
+  ASSERT_EQ(out[0].frameworkId, "owner");
+  allocator.convertAllocation("owner", "a0", res("cpus:1"), res("cpus(eng):1"));
+  allocator.recoverResources("owner", "a0", res("cpus:1;cpus(eng):1;mem:100"), seconds(60));
+  clock.advance(seconds(61));
+  allocator.suppressOffers("owner", {});
+  out = allocator.allocate(Allocator::Scope::kAll);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].frameworkId, "other");
+  EXPECT_TRUE(out[0].resources == res("cpus:1;mem:100")) << out[0].resources << ": the reservation went to ops";
+  allocator.reviveOffers("owner", {});
+  out = allocator.allocate(Allocator::Scope::kAll);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].frameworkId, "owner");
+  EXPECT_TRUE(out[0].resources == res("cpus(eng):1")) << out[0].resources;
+}
+
 TEST(RoleNameTest, ValidatesSegments) {
   EXPECT_TRUE(validateRole("*").ok());
   EXPECT_TRUE(validateRole("eng/ml/training").ok());

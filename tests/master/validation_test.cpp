@@ -57,6 +57,23 @@ TEST(ValidationTest, RejectsTasksWithPreciseMessages) {
   EXPECT_TRUE(validateTask(task("utf8", "cpus:1", "echo caf\xc3\xa9 \xe2\x82\xac"), context()).ok());
 }
 
+TEST(ValidationTest, ReserveAndUnreserveNameWhatIsWrong) {
+  Resources remaining = *Resources::parse("cpus:2;mem:256;cpus(eng):1");
+  EXPECT_TRUE(validateReserve(*Resources::parse("cpus(eng):2"), {"eng"}, remaining).ok());
+  auto expect = [](const Status& s, const std::string& fragment) {
+    ASSERT_FALSE(s.ok()) << "expected an error with '" << fragment << "'";
+    EXPECT_NE(s.error().find(fragment), std::string::npos) << s.error();
+  };
+  expect(validateReserve(*Resources::parse("cpus:1"), {"eng"}, remaining), "names no role");
+  expect(validateReserve(*Resources::parse("cpus(ops):1"), {"eng"}, remaining), "not one of the framework's roles");
+  expect(validateReserve(*Resources::parse("cpus(eng):3"), {"eng"}, remaining), "unreserved");
+  expect(validateReserve(Resources(), {"eng"}, remaining), "names no resources");
+  Resources dynamic = *Resources::parse("cpus(eng):1");
+  EXPECT_TRUE(validateUnreserve(*Resources::parse("cpus(eng):1"), dynamic, remaining).ok());
+  expect(validateUnreserve(*Resources::parse("cpus(eng):2"), dynamic, remaining), "not (all) dynamically reserved");
+  expect(validateUnreserve(*Resources::parse("cpus(eng):1"), dynamic, *Resources::parse("cpus:2")), "offers hold only");
+}
+
 TEST(ValidationTest, OfferIdsMustBeOutstandingOwnedAndOnOneAgent) {
   std::map<std::string, Offer> offers = {
       {"o1", Offer{"o1", "fw", "a1", "h", {}, {}}},
