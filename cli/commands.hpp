@@ -15,6 +15,8 @@ int weightCommand(const std::vector<std::string>& args);
 int quotaCommand(const std::vector<std::string>& args);
 // drain: false for undrain.
 int drainCommand(const std::vector<std::string>& args, bool drain);
+// reserve: false for unreserve.
+int reserveCommand(const std::vector<std::string>& args, bool reserve);
 
 // The master's address: --master, else $AGORA_MASTER, else the local default.
 std::string masterAddress();

@@ -34,6 +34,7 @@ static const char* kUsage =
     "  quota remove ROLE                    remove ROLE's quota\n"
     "  drain AGENT [--deadline=60]          no new tasks on AGENT; its tasks are killed at the deadline\n"
     "  undrain AGENT                        AGENT is back from maintenance\n"
+    "  reserve AGENT 'cpus(ROLE):2'         reserve free resources of AGENT for ROLE (unreserve: back)\n"
     "\n"
     "Clients talk to --master, else $AGORA_MASTER, else 127.0.0.1:5050 (where `agora dev` puts it).";
 
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   if (sub == "weight") return agora::cli::weightCommand(rest);
   if (sub == "quota") return agora::cli::quotaCommand(rest);
   if (sub == "drain" || sub == "undrain") return agora::cli::drainCommand(rest, sub == "drain");
+  if (sub == "reserve" || sub == "unreserve") return agora::cli::reserveCommand(rest, sub == "reserve");
   if (sub == "logs") {
     if (n != 3) {
       std::cerr << "usage: agora logs TASK [-f] [--stderr] [--framework=ID]\n";

@@ -1,6 +1,6 @@
 // The operator's commands: agora roles | agora weight ROLE W | agora quota set ROLE RESOURCES
 // [--limit=RESOURCES] | agora quota remove ROLE | agora drain AGENT [--deadline=S] |
-// agora undrain AGENT.
+// agora undrain AGENT | agora reserve AGENT RESOURCES | agora unreserve AGENT RESOURCES.
 #include <iostream>
 #include <sstream>
 
@@ -110,6 +110,15 @@ int drainCommand(const std::vector<std::string>& args, bool drain) {
   }
   std::string body = drain ? json{{"deadline_seconds", FLAGS_deadline}}.dump() : "";
   return call("POST", "/api/v1/agents/" + args[0] + (drain ? "/drain" : "/undrain"), body, drain ? "drain" : "undrain");
+}
+
+int reserveCommand(const std::vector<std::string>& args, bool reserve) {
+  const char* what = reserve ? "reserve" : "unreserve";
+  if (args.size() != 2) {
+    std::cerr << "usage: agora " << what << " AGENT 'cpus(ROLE):2;mem(ROLE):1024'\n";
+    return 2;
+  }
+  return call("POST", "/api/v1/agents/" + args[0] + "/" + what, json{{"resources", args[1]}}.dump(), what);
 }
 
 }  // namespace agora::cli

@@ -64,6 +64,9 @@ class Allocator {
   // (the same amounts, other roles) in the framework's allocation and the agent's total.
   virtual void convertAllocation(const std::string& frameworkId, const std::string& agentId, const Resources& from,
                                  const Resources& to) = 0;
+  // The same for resources nobody holds (an operator's reservation): fails, changing nothing,
+  // unless the agent has `from` available.
+  virtual Status convertAvailable(const std::string& agentId, const Resources& from, const Resources& to) = 0;
 
   // Resources allocated to a framework come back (declined, unused, task ended). With
   // `refuse`, the framework is not offered these resources of this agent again for that long.

@@ -148,6 +148,8 @@ class Master {
   void drain(AgentRecord& agent, double deadline);
   void undrain(AgentRecord& agent);
   void drainDeadlineReached(const std::string& agentId);
+  // master_reservations.cpp: an operator's reserve (reserve) or unreserve (!reserve).
+  ApiReply handleReservation(const ApiCall& call, AgentRecord& agent, bool reserve);
 
   // master_tasks.cpp: task bookkeeping shared by both sides.
   void killOnAgent(AgentRecord& agent, const std::string& frameworkId, const std::string& taskId, TaskReason reason);

@@ -1,3 +1,4 @@
+// Operator calls on one agent; reserve and unreserve are in master_reservations.cpp.
 // Maintenance: POST /api/v1/agents/AGENT/drain {"deadline_seconds": 60} takes an agent out of
 // allocation at once (its outstanding offers are rescinded) and kills its tasks at the
 // deadline with reason AGENT_DRAINING, so that frameworks move them first;
@@ -17,12 +18,13 @@ ApiReply Master::handleMaintenance(const ApiCall& call) {
   std::string rest = call.path.substr(std::string("/api/v1/agents/").size());
   size_t slash = rest.find('/');
   std::string agentId = rest.substr(0, slash), what = slash == std::string::npos ? "" : rest.substr(slash + 1);
-  if (what != "drain" && what != "undrain")
-    return errorReply(404, "no endpoint " + call.path + "; use /api/v1/agents/AGENT/drain or .../undrain");
+  if (what != "drain" && what != "undrain" && what != "reserve" && what != "unreserve")
+    return errorReply(404, "no endpoint " + call.path + "; use /api/v1/agents/AGENT/ and drain, undrain, reserve or unreserve");
   if (call.method != "POST" && call.method != "PUT") return errorReply(405, call.path + " answers POST");
   auto it = agents_.find(agentId);
   if (it == agents_.end()) return errorReply(404, "no agent " + agentId + " (see agora status)");
   AgentRecord& agent = it->second;
+  if (what == "reserve" || what == "unreserve") return handleReservation(call, agent, what == "reserve");
   if (what == "undrain") {
     if (!agent.drainDeadline) return errorReply(409, "agent " + agentId + " is not draining");
     Status s = registry_->removeDrain(agentId);

@@ -259,6 +259,26 @@ void HierarchicalAllocator::convertAllocation(const std::string& frameworkId, co
              << "; the conversion to " << to << " is not accounted";
 }
 
+Status HierarchicalAllocator::convertAvailable(const std::string& agentId, const Resources& from,
+                                              const Resources& to) {
+  auto it = agents_.find(agentId);
+  if (it == agents_.end()) return Error("no agent " + agentId);
+  AgentEntry& agent = it->second;
+  if (!agent.available.contains(from))
+    return Error("agent " + agentId + " has only " + agent.available.toString() + " free (the rest is in use)");
+  unreservedAvailable_ -= toScalars(agent.available.reservedFor("*"), names_);
+  agent.available -= from;
+  agent.available += to;
+  unreservedAvailable_ += toScalars(agent.available.reservedFor("*"), names_);
+  agent.total -= from;
+  agent.total += to;
+  clusterTotal_ -= from;
+  clusterTotal_ += to;
+  agent.reserved = !(agent.total.reservedFor("*") == agent.total);
+  changed_.insert(agentId);
+  return Status::OK();
+}
+
 void HierarchicalAllocator::release(const std::string& frameworkId, const std::string& role, AgentEntry& agent,
                                     const Resources& r) {
   auto key = std::make_pair(frameworkId, role);

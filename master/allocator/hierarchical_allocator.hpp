@@ -38,6 +38,7 @@ class HierarchicalAllocator final : public Allocator {
   void setAgentDraining(const std::string& agentId, bool draining) override;
   void convertAllocation(const std::string& frameworkId, const std::string& agentId, const Resources& from,
                          const Resources& to) override;
+  Status convertAvailable(const std::string& agentId, const Resources& from, const Resources& to) override;
   void recoverResources(const std::string& frameworkId, const std::string& agentId, const Resources& resources,
                         std::optional<Duration> refuse) override;
   std::vector<Allocation> allocate(Scope scope) override;

@@ -267,5 +267,32 @@ TEST(RolesTest, DynamicReservationGoesOnlyToItsRoleAndSurvivesAMasterRestart) {
   EXPECT_EQ(agentResources(cluster).value("mem(eng)", 0.0), 256);
 }
 
+TEST(RolesTest, OperatorReservesAndUnreservesFreeResources) {
+  TestCluster cluster;
+  cluster.startMaster();
+  cluster.startAgent({"--resources=cpus:4;mem:1024"});
+  ASSERT_TRUE(eventually([&] { return cluster.activeAgents() == 1; }));
+  std::string agentId = cluster.state()["agents"][0]["id"];
+  std::string master = "--master=" + cluster.master();
+  auto [code, out] = agora(cluster.workDir(), {"reserve", master, agentId, "cpus(eng):3"});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(agentResources(cluster).value("cpus(eng)", 0.0), 3) << agentResources(cluster).dump();
+  EXPECT_EQ(agentResources(cluster).value("cpus", 0.0), 1);
+  auto [tooMuch, tooMuchOut] = agora(cluster.workDir(), {"reserve", master, agentId, "cpus(eng):2"});
+  EXPECT_EQ(tooMuch, 1);
+  EXPECT_NE(tooMuchOut.find("free"), std::string::npos) << tooMuchOut;
+  auto [noRole, noRoleOut] = agora(cluster.workDir(), {"reserve", master, agentId, "cpus:1"});
+  EXPECT_EQ(noRole, 1);
+  EXPECT_NE(noRoleOut.find("names no role"), std::string::npos) << noRoleOut;
+  auto [notReserved, notReservedOut] = agora(cluster.workDir(), {"unreserve", master, agentId, "cpus(ops):1"});
+  EXPECT_EQ(notReserved, 1);
+  EXPECT_NE(notReservedOut.find("not (all) dynamically reserved"), std::string::npos) << notReservedOut;
+
+  auto [back, backOut] = agora(cluster.workDir(), {"unreserve", master, agentId, "cpus(eng):3"});
+  ASSERT_EQ(back, 0) << backOut;
+  EXPECT_EQ(agentResources(cluster).value("cpus", 0.0), 4) << agentResources(cluster).dump();
+  EXPECT_FALSE(agentResources(cluster).contains("cpus(eng)"));
+}
+
 }  // namespace
 }  // namespace agora::testing
