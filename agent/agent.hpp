@@ -81,7 +81,6 @@ class Agent {
   struct TaskRecord : TaskCheckpoint {
     std::string supervisorPeer;  // routing id on the supervisors' socket, once it reported
     int pidfd = -1;              // readable when the supervisor ends
-    std::optional<ContainerUsage> usage;  // the latest sample
     bool checkpointed = true;    // the last checkpoint write succeeded
     std::optional<EventLoop::TimerId> retryTimer;
     Duration retryDelay{};

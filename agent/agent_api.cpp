@@ -20,32 +20,30 @@ json usageJson(const ContainerUsage& u, const ContainerLimits& limits) {
 }  // namespace
 
 void Agent::usageTick() {
-  OutboundEnvelope out;
-  std::vector<TaskRecord*> running;
-  for (auto& [key, task] : tasks_) {
+  loop_.after(options_.usageInterval, [this] { usageTick(); });
+  if (!registered_) return;  // the samples are only for the master
+  std::vector<std::pair<const TaskRecord*, ContainerUsage>> running;
+  for (const auto& [key, task] : tasks_) {
     if (task.taskPid <= 0 || task.exitHandled) continue;
     Try<ContainerUsage> u = isolator_->usage(task.containerId);
-    if (u.isError()) continue;  // the container is going away
-    task.usage = *u;
-    running.push_back(&task);
+    if (u.ok()) running.emplace_back(&task, *u);  // an error: the container is going away
   }
-  if (registered_ && !running.empty()) {
-    auto list = out.get().initAgentUsage().initTasks(static_cast<unsigned>(running.size()));
-    double now = loop_.clock().wallSeconds();
-    for (unsigned i = 0; i < running.size(); ++i) {
-      const TaskRecord& t = *running[i];
-      list[i].setFrameworkId(t.frameworkId);
-      list[i].setTaskId(t.info.taskId);
-      list[i].setCpuSeconds(t.usage->cpuSeconds);
-      list[i].setMemBytes(t.usage->memBytes);
-      list[i].setMemPeakBytes(t.usage->memPeakBytes);
-      list[i].setMemLimitBytes(limitsOf(t.info).memBytes);
-      list[i].setPids(t.usage->pids);
-      list[i].setTimestamp(now);
-    }
-    send(out);
+  if (running.empty()) return;
+  OutboundEnvelope out;
+  auto list = out.get().initAgentUsage().initTasks(static_cast<unsigned>(running.size()));
+  double now = loop_.clock().wallSeconds();
+  for (unsigned i = 0; i < running.size(); ++i) {
+    const auto& [t, u] = running[i];
+    list[i].setFrameworkId(t->frameworkId);
+    list[i].setTaskId(t->info.taskId);
+    list[i].setCpuSeconds(u.cpuSeconds);
+    list[i].setMemBytes(u.memBytes);
+    list[i].setMemPeakBytes(u.memPeakBytes);
+    list[i].setMemLimitBytes(limitsOf(t->info).memBytes);
+    list[i].setPids(u.pids);
+    list[i].setTimestamp(now);
   }
-  loop_.after(options_.usageInterval, [this] { usageTick(); });
+  send(out);
 }
 
 json Agent::containersJson() const {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json.hpp"
 #include "isolators/proc_stat.hpp"
 
 namespace agora {
@@ -51,8 +52,8 @@ static Try<json> readJsonFile(const std::string& path) {
   if (!in) return Error("cannot read " + path + ": " + std::strerror(errno));
   std::stringstream text;
   text << in.rdbuf();
-  json j = json::parse(text.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Error(path + " does not hold a JSON object");
+  Try<json> j = parseJson(text.str());
+  if (j.isError() || !j->is_object()) return Error(path + " does not hold a JSON object");
   return j;
 }
 

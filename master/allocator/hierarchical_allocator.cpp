@@ -113,12 +113,17 @@ void HierarchicalAllocator::deactivateFramework(const std::string& frameworkId) 
   eligibilityChanged(frameworkId, before);
 }
 
+// The roles a suppress or revive names; none: all of the framework's.
+std::vector<std::string> HierarchicalAllocator::selected(const FrameworkEntry& fw, const std::vector<std::string>& roles) {
+  return roles.empty() ? std::vector<std::string>(fw.roles.begin(), fw.roles.end()) : roles;
+}
+
 void HierarchicalAllocator::suppressOffers(const std::string& frameworkId, const std::vector<std::string>& roles) {
   auto it = frameworks_.find(frameworkId);
   if (it == frameworks_.end()) return;
   FrameworkEntry& fw = it->second;
   bool before = eligible(fw);
-  for (const std::string& role : roles.empty() ? std::vector<std::string>(fw.roles.begin(), fw.roles.end()) : roles) {
+  for (const std::string& role : selected(fw, roles)) {
     if (!fw.roles.count(role) || fw.suppressed.count(role)) continue;
     if (eligible(fw, role)) roles_.setEligible(*roles_.find(role), false);
     fw.suppressed.insert(role);
@@ -131,7 +136,7 @@ void HierarchicalAllocator::reviveOffers(const std::string& frameworkId, const s
   if (it == frameworks_.end()) return;
   FrameworkEntry& fw = it->second;
   bool before = eligible(fw);
-  for (const std::string& role : roles.empty() ? std::vector<std::string>(fw.roles.begin(), fw.roles.end()) : roles) {
+  for (const std::string& role : selected(fw, roles)) {
     if (!fw.suppressed.count(role)) continue;
     fw.suppressed.erase(role);
     if (eligible(fw, role)) roles_.setEligible(*roles_.find(role), true);
@@ -352,12 +357,12 @@ Resources HierarchicalAllocator::capped(const Resources& candidate, const Scalar
 }
 
 // Stage 2 may take from the unreserved pool only what the unmet guarantees do not need.
-Scalars HierarchicalAllocator::headroomCap() {
+Scalars HierarchicalAllocator::headroomCap(const std::vector<RoleTree::Node*>& guaranteed) {
   Scalars cap;
   cap.milli.fill(RoleTree::kUnlimited);
   Scalars needed;
   bool any = false;
-  for (RoleTree::Node* node : roles_.guaranteed()) {
+  for (RoleTree::Node* node : guaranteed) {
     // A parent's guarantee covers its children's: count each subtree once, at its top.
     bool covered = false;
     for (RoleTree::Node* up = node->parent; up != nullptr && !covered; up = up->parent)
@@ -431,10 +436,10 @@ bool HierarchicalAllocator::descend(RoleTree::Node& node, const std::string& age
 }
 
 // Roles below their guarantee, lowest share first, get what they lack from this agent.
-void HierarchicalAllocator::stageOne(const std::string& agentId, AgentEntry& agent, Served& served,
-                                     std::vector<Allocation>& out) {
+void HierarchicalAllocator::stageOne(const std::vector<RoleTree::Node*>& guaranteed, const std::string& agentId,
+                                     AgentEntry& agent, Served& served, std::vector<Allocation>& out) {
   std::vector<RoleTree::Node*> lacking;
-  for (RoleTree::Node* node : roles_.guaranteed()) {
+  for (RoleTree::Node* node : guaranteed) {
     Scalars lack = node->guarantee;
     lack -= node->allocated;
     if (lack.anyPositive() && node->eligible > 0) lacking.push_back(node);
@@ -487,9 +492,10 @@ std::vector<Allocation> HierarchicalAllocator::allocate(Scope scope) {
   std::vector<Allocation> out;
   if (roles_.root().eligible <= 0) return out;
   std::vector<Served> served(todo.size());
-  bool guarantees = !roles_.guaranteed().empty();
+  const std::vector<RoleTree::Node*> guaranteed = roles_.guaranteed();  // once a cycle: it walks the tree
+  bool guarantees = !guaranteed.empty();
   if (guarantees)
-    for (size_t i = 0; i < todo.size(); ++i) stageOne(*todo[i].first, *todo[i].second, served[i], out);
+    for (size_t i = 0; i < todo.size(); ++i) stageOne(guaranteed, *todo[i].first, *todo[i].second, served[i], out);
   Scalars unlimited;
   unlimited.milli.fill(RoleTree::kUnlimited);
   for (size_t i = 0; i < todo.size(); ++i) {
@@ -497,7 +503,7 @@ std::vector<Allocation> HierarchicalAllocator::allocate(Scope scope) {
     // One role after another may take what is left (reserved resources, or what a quota
     // limit held back), each role once.
     while (!agent->available.empty() &&
-           descend(roles_.root(), *agentId, *agent, unlimited, guarantees ? headroomCap() : unlimited, served[i],
+           descend(roles_.root(), *agentId, *agent, unlimited, guarantees ? headroomCap(guaranteed) : unlimited, served[i],
                    out)) {
     }
   }

@@ -69,13 +69,15 @@ class HierarchicalAllocator final : public Allocator {
   void eligibilityChanged(const std::string& frameworkId, bool before);
   Resources offerable(const AgentEntry& agent, const std::string& role) const;
   Resources capped(const Resources& candidate, const Scalars& cap, const Scalars& headroom);
-  Scalars headroomCap();
+  Scalars headroomCap(const std::vector<RoleTree::Node*>& guaranteed);
+  static std::vector<std::string> selected(const FrameworkEntry& fw, const std::vector<std::string>& roles);
   bool descend(RoleTree::Node& node, const std::string& agentId, AgentEntry& agent, Scalars cap,
                const Scalars& headroom, Served& served, std::vector<Allocation>& out);
   void grant(const std::string& frameworkId, RoleTree::Node& role, const std::string& agentId, AgentEntry& agent,
              Resources offer, const Scalars& scalars, std::vector<Allocation>& out);
   void release(const std::string& frameworkId, const std::string& role, AgentEntry& agent, const Resources& r);
-  void stageOne(const std::string& agentId, AgentEntry& agent, Served& served, std::vector<Allocation>& out);
+  void stageOne(const std::vector<RoleTree::Node*>& guaranteed, const std::string& agentId, AgentEntry& agent,
+                Served& served, std::vector<Allocation>& out);
   void updateTotal();
   void markAllChanged() { allChanged_ = true; }  // a framework or role may take more now
 
