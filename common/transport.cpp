@@ -21,6 +21,10 @@ MessageSocket::MessageSocket(zmq::context_t& context, EventLoop& loop, Kind kind
     socket_.set(zmq::sockopt::router_mandatory, 1);
     // A peer that reconnects with the same routing id takes over its old connection.
     socket_.set(zmq::sockopt::router_handover, 1);
+    // A whole fleet connects at once after a master restart; with ZeroMQ's default queue of
+    // 100 pending connections most would wait out TCP's SYN retries (the kernel caps this at
+    // net.core.somaxconn).
+    socket_.set(zmq::sockopt::backlog, 4096);
   }
   loop_.watchSocket(socket_.handle(), [this] { drain(); });
 }

@@ -5,6 +5,7 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include "common/file_limit.hpp"
 #include "common/http_server.hpp"
 #include "common/signals.hpp"
 #include "master/master.hpp"
@@ -35,6 +36,10 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "--work_dir is required: the master keeps its registry there (e.g. --work_dir=/var/lib/agora/master)";
     return 2;
   }
+  // One descriptor per connected agent and framework.
+  uint64_t files = agora::raiseOpenFileLimit(65536);
+  if (files < 20000) LOG(WARNING) << "The open-file limit is " << files << ": the master can serve about that many "
+                                  << "agents and frameworks; raise it (ulimit -n) for a larger cluster";
   std::error_code ec;
   std::filesystem::create_directories(FLAGS_work_dir, ec);
   auto registry = agora::openRocksDbRegistry(FLAGS_work_dir + "/registry");

@@ -162,6 +162,7 @@ class Master {
   // master_state.cpp: the JSON view.
   ApiReply route(const ApiCall& call);
   nlohmann::json stateJson() const;
+  nlohmann::json metricsJson() const;
 
   // master_roles.cpp: weights and quota, the operator's part of allocation.
   ApiReply handleRoles(const ApiCall& call);

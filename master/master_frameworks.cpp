@@ -143,7 +143,8 @@ void Master::onAccept(FrameworkRecord& fw, proto::Accept::Reader message) {
     context.remaining += offers_.at(id).resources;
     removeOffer(id);
   }
-  for (const auto& taskId : fw.tasks) context.taskIdsInUse.insert(taskId);
+  // launchTask() records each task in fw.tasks, so later tasks of this accept see it too.
+  context.isTaskIdInUse = [&fw](const std::string& id) { return fw.tasks.count(id) > 0; };
   AgentRecord& agent = agents_.at(context.agentId);
   for (const Step& step : steps) {
     for (bool reserve : {true, false}) {
@@ -169,7 +170,6 @@ void Master::onAccept(FrameworkRecord& fw, proto::Accept::Reader message) {
       }
       task.agentId = context.agentId;
       context.remaining -= task.resources;
-      context.taskIdsInUse.insert(task.taskId);
       launchTask(fw, agent, task);
     }
   }

@@ -1,6 +1,7 @@
 #include "master/validation.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <cmath>
 
@@ -29,7 +30,7 @@ Status validateTask(const TaskInfo& task, const LaunchContext& context) {
   if (!isValidId(task.taskId))
     return Error("task id '" + task.taskId +
                  "' is invalid: use 1 to 200 letters, digits, '.', '_' or '-'");
-  if (context.taskIdsInUse.count(task.taskId))
+  if (context.isTaskIdInUse && context.isTaskIdInUse(task.taskId))
     return fail(task, "the id is already used by another task of this framework");
   if (!task.agentId.empty() && task.agentId != context.agentId)
     return fail(task, "names agent '" + task.agentId + "' but the offers are for agent '" + context.agentId + "'");

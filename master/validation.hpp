@@ -3,7 +3,6 @@
 // what passes. Messages say exactly what was wrong so that the framework author can fix it.
 
 #include <functional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -15,7 +14,9 @@ namespace agora {
 // already uses (including earlier tasks of the same accept), and what the offers have left.
 struct LaunchContext {
   std::string agentId;
-  std::set<std::string> taskIdsInUse;
+  // Looks the id up where the framework's tasks are kept: copying them per accept would cost
+  // as much as the framework has tasks.
+  std::function<bool(const std::string&)> isTaskIdInUse;
   Resources remaining;
 };
 

@@ -16,7 +16,7 @@ TaskInfo task(const std::string& id, const std::string& resources, const std::st
 LaunchContext context() {
   LaunchContext c;
   c.agentId = "agent-1";
-  c.taskIdsInUse = {"running"};
+  c.isTaskIdInUse = [](const std::string& id) { return id == "running"; };
   c.remaining = *Resources::parse("cpus:2;mem:256;ports:[31000-31010]");
   return c;
 }

@@ -11,8 +11,9 @@
 
 namespace agora::testing {
 
-Try<Process> Process::start(std::vector<std::string> argv, const std::string& logPath) {
+Try<Process> Process::start(std::vector<std::string> argv, const std::string& logPath, bool dieWithParent) {
   LaunchSpec spec;
+  spec.dieWithParent = dieWithParent;
   spec.argv = std::move(argv);
   spec.environment = inheritedEnvironment();
   spec.workingDirectory = std::filesystem::path(logPath).parent_path().string();

@@ -13,7 +13,8 @@ namespace agora::testing {
 
 class Process {
  public:
-  static Try<Process> start(std::vector<std::string> argv, const std::string& logPath);
+  // `dieWithParent`: the process gets SIGKILL if the calling thread ends first.
+  static Try<Process> start(std::vector<std::string> argv, const std::string& logPath, bool dieWithParent = false);
   Process() = default;
   Process(Process&& o) noexcept : pid_(o.pid_), log_(std::move(o.log_)) { o.pid_ = -1; }
   Process& operator=(Process&& o) noexcept;

@@ -1,0 +1,76 @@
+#pragma once
+// Thousands of DEALER peers of one ROUTER, served by one thread. Each peer is a plain TCP
+// connection that speaks ZMTP 3.0 (the ZeroMQ wire protocol, NULL security) itself: a
+// libzmq socket costs two descriptors (the connection and a mailbox), which puts ten
+// thousand agents over the usual hard limit of 20,000 open files; here each costs one, and
+// one epoll set serves them all, so a wake-up costs only the peers that have work.
+
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/envelope.hpp"
+
+namespace agora::sim {
+
+class DealerSet {
+ public:
+  using Handler = std::function<void(proto::Envelope::Reader message)>;
+
+  // `maxConnecting`: connections in their handshake at once; the rest wait their turn, so
+  // that a burst of thousands does not overflow the listener's accept queue.
+  explicit DealerSet(size_t maxConnecting = 512);
+  ~DealerSet();
+  DealerSet(const DealerSet&) = delete;
+  DealerSet& operator=(const DealerSet&) = delete;
+
+  // A peer with routing id `identity` for the ROUTER at `endpoint` ("tcp://IPv4:port"); its
+  // messages go to `handler`. It connects soon; what is sent meanwhile waits. Returns its index.
+  Try<size_t> add(const std::string& endpoint, const std::string& identity, Handler handler);
+  void send(size_t index, OutboundEnvelope& message);
+  // Waits up to `timeoutMs` for traffic and hands every message that arrived to its handler.
+  void poll(int timeoutMs);
+
+  uint64_t malformed() const { return malformed_; }
+  uint64_t connectionsLost() const { return lost_; }
+
+ private:
+  enum class State { kWaiting, kConnecting, kGreeting, kHandshake, kReady, kClosed };
+  struct Peer {
+    sockaddr_in address{};
+    std::string identity;
+    Handler handler;
+    int fd = -1;
+    State state = State::kWaiting;
+    std::string in;          // bytes received and not yet parsed
+    std::string out;         // bytes to write, from outOffset on
+    std::string held;        // messages sent before the handshake ended
+    size_t outOffset = 0;
+    bool wantWrite = false;  // EPOLLOUT is armed
+    bool skipping = false;   // inside a multi-part message, which our protocol never sends
+  };
+
+  void startConnects();
+  void connectPeer(size_t index);
+  void onEvent(size_t index, uint32_t events);
+  void readFrom(size_t index);
+  // Parses what `in` holds; false if the peer broke the protocol.
+  bool parse(size_t index);
+  void flush(size_t index);
+  void close(size_t index, const std::string& why);
+  void arm(size_t index, bool write);
+
+  int epoll_ = -1;
+  size_t maxConnecting_;
+  size_t connecting_ = 0;  // peers between connect() and the ROUTER's READY
+  std::vector<Peer> peers_;
+  std::deque<size_t> waiting_;
+  uint64_t malformed_ = 0;
+  uint64_t lost_ = 0;
+};
+
+}  // namespace agora::sim

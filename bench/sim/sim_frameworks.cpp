@@ -1,0 +1,188 @@
+#include "bench/sim/sim_frameworks.hpp"
+
+#include <algorithm>
+
+#include <glog/logging.h>
+
+#include "common/codec.hpp"
+#include "common/ids.hpp"
+
+namespace agora::sim {
+
+FrameworkFleet::FrameworkFleet(DealerSet& sockets, FrameworkFleetOptions options)
+    : sockets_(sockets), options_(std::move(options)) {}
+
+Status FrameworkFleet::start() {
+  frameworks_.resize(static_cast<size_t>(options_.count));
+  for (uint32_t i = 0; i < frameworks_.size(); ++i) {
+    auto socket = sockets_.add(options_.endpoint, "sim-framework-" + std::to_string(i) + "-" + newUuid(),
+                                   [this, i](proto::Envelope::Reader m) { onMessage(i, m); });
+    if (socket.isError()) return Error(socket.error());
+    frameworks_[i].socket = *socket;
+    FrameworkInfo info;
+    info.name = "sim-framework-" + std::to_string(i);
+    info.roles = options_.roles;
+    OutboundEnvelope out;
+    codec::write(info, out.get().initSubscribe().initFramework());
+    sockets_.send(*socket, out);
+  }
+  lastTick_ = SteadyClock::now();
+  return Status::OK();
+}
+
+void FrameworkFleet::onMessage(uint32_t index, proto::Envelope::Reader message) {
+  Framework& fw = frameworks_[index];
+  switch (message.which()) {
+    case proto::Envelope::SUBSCRIBED:
+      if (fw.id.empty()) ++subscribed_;
+      fw.id = message.getSubscribed().getFrameworkId();
+      return;
+    case proto::Envelope::OFFERS:
+      for (auto o : message.getOffers().getOffers()) {
+        Try<Resources> resources = codec::read(o.getResources());
+        if (resources.isError()) continue;
+        fw.offers[o.getId()] = HeldOffer{o.getAgentId(), *resources};
+        fw.order.emplace_back(o.getId());
+        ++stats_.offersReceived;
+      }
+      return;
+    case proto::Envelope::RESCIND:
+      fw.offers.erase(message.getRescind().getOfferId());
+      ++stats_.offersRescinded;
+      return;
+    case proto::Envelope::UPDATE:
+      onUpdate(index, message.getUpdate().getStatus());
+      return;
+    case proto::Envelope::PING: {
+      OutboundEnvelope pong;
+      pong.get().initPong().setSequence(message.getPing().getSequence());
+      sockets_.send(fw.socket, pong);
+      return;
+    }
+    case proto::Envelope::ERROR:
+      ++stats_.errors;
+      LOG_EVERY_N(WARNING, 100) << "Framework " << index << " got an error from the master: "
+                                << message.getError().getMessage().cStr();
+      return;
+    default:
+      return;
+  }
+}
+
+void FrameworkFleet::onUpdate(uint32_t index, proto::TaskStatus::Reader status) {
+  Framework& fw = frameworks_[index];
+  std::string taskId = status.getTaskId();
+  TaskState state = status.getState();
+  auto accepted = acceptedAt_.find(taskId);
+  bool wasInFlight = accepted != acceptedAt_.end();
+  if (state == TaskState::RUNNING) {
+    ++stats_.tasksRunning;
+    if (wasInFlight)
+      launchMillis_.push_back(
+          std::chrono::duration<double, std::milli>(SteadyClock::now() - accepted->second).count());
+  } else if (state == TaskState::FINISHED) {
+    ++stats_.tasksFinished;
+  } else if (isTerminal(state)) {
+    ++stats_.tasksFailed;
+    LOG_EVERY_N(WARNING, 100) << "Task " << taskId << " ended in " << stateName(state) << ": "
+                              << status.getMessage().cStr();
+  }
+  if (wasInFlight && (state == TaskState::RUNNING || isTerminal(state))) {
+    acceptedAt_.erase(accepted);
+    --inFlight_;
+  }
+  if (status.getUuid().size() == 0) return;
+  OutboundEnvelope out;
+  auto ack = out.get().initAcknowledge();
+  ack.setFrameworkId(fw.id);
+  ack.setAgentId(status.getAgentId());
+  ack.setTaskId(taskId);
+  ack.setUuid(status.getUuid());
+  sockets_.send(fw.socket, out);
+}
+
+void FrameworkFleet::tick(SteadyClock::time_point now) {
+  double elapsed = std::chrono::duration<double>(now - lastTick_).count();
+  lastTick_ = now;
+  if (!launching_ || frameworks_.empty()) return;
+  int64_t budget = options_.maxInFlight - inFlight_;
+  if (options_.launchRate > 0) {
+    // A token bucket that holds at most a tenth of a second's worth.
+    tokens_ = std::min(tokens_ + elapsed * options_.launchRate, std::max(1.0, options_.launchRate / 10));
+    budget = std::min<int64_t>(budget, static_cast<int64_t>(tokens_));
+  }
+  if (options_.totalTasks > 0)
+    budget = std::min<int64_t>(budget, options_.totalTasks - static_cast<int64_t>(stats_.tasksLaunched));
+  // Round robin over the frameworks, one offer each, until the budget or the offers run out.
+  int idle = 0;
+  while (budget > 0 && idle < static_cast<int>(frameworks_.size())) {
+    uint32_t index = nextFramework_++ % static_cast<uint32_t>(frameworks_.size());
+    int launched = launchOnOneOffer(index, static_cast<int>(std::min<int64_t>(budget, options_.tasksPerOffer)), now);
+    idle = launched == 0 ? idle + 1 : 0;
+    budget -= launched;
+    if (options_.launchRate > 0) tokens_ -= launched;
+  }
+}
+
+int FrameworkFleet::launchOnOneOffer(uint32_t index, int budget, SteadyClock::time_point now) {
+  Framework& fw = frameworks_[index];
+  if (fw.id.empty()) return 0;
+  std::string offerId;
+  HeldOffer offer;
+  while (offerId.empty() && !fw.order.empty()) {
+    std::string id = std::move(fw.order.front());
+    fw.order.pop_front();
+    auto held = fw.offers.find(id);
+    if (held == fw.offers.end()) continue;  // rescinded
+    offer = std::move(held->second);
+    fw.offers.erase(held);
+    if (offer.resources.contains(options_.taskResources)) {
+      offerId = id;
+    } else {
+      decline(fw, id);
+    }
+  }
+  if (offerId.empty()) return 0;
+
+  std::vector<TaskInfo> tasks;
+  Resources left = offer.resources;
+  while (static_cast<int>(tasks.size()) < budget && left.contains(options_.taskResources)) {
+    TaskInfo task;
+    task.taskId = "f" + std::to_string(index) + "-" + std::to_string(fw.nextTask++);
+    task.name = "sim";
+    task.agentId = offer.agentId;
+    task.resources = options_.taskResources;
+    task.command.value = "simulated";
+    left -= options_.taskResources;
+    tasks.push_back(std::move(task));
+  }
+  OutboundEnvelope out;
+  auto accept = out.get().initAccept();
+  accept.setFrameworkId(fw.id);
+  accept.initOfferIds(1).set(0, offerId);
+  // No filter: what the tasks leave of the offer comes back in the next offers.
+  accept.initFilters().setRefuseSeconds(0);
+  auto launch = accept.initOperations(1)[0].initLaunch(static_cast<unsigned>(tasks.size()));
+  for (unsigned i = 0; i < tasks.size(); ++i) {
+    codec::write(tasks[i], launch[i]);
+    acceptedAt_[tasks[i].taskId] = now;
+  }
+  sockets_.send(fw.socket, out);
+  ++stats_.accepts;
+  stats_.tasksLaunched += tasks.size();
+  inFlight_ += static_cast<int64_t>(tasks.size());
+  return static_cast<int>(tasks.size());
+}
+
+// An offer too small for one task: not again for a second, so that it does not come straight back.
+void FrameworkFleet::decline(Framework& fw, const std::string& offerId) {
+  OutboundEnvelope out;
+  auto decline = out.get().initDecline();
+  decline.setFrameworkId(fw.id);
+  decline.initOfferIds(1).set(0, offerId);
+  decline.initFilters().setRefuseSeconds(1);
+  sockets_.send(fw.socket, out);
+  ++stats_.offersDeclined;
+}
+
+}  // namespace agora::sim
