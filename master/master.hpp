@@ -39,6 +39,9 @@ struct MasterOptions {
   DecodeLimits limits;
 };
 
+// The metrics of Master's /api/v1/metrics in Prometheus's text format.
+std::string prometheusText(const nlohmann::json& metrics);
+
 class Master {
  public:
   Master(zmq::context_t& context, EventLoop& loop, MasterOptions options, std::unique_ptr<Registry> registry,

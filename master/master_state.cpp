@@ -74,25 +74,6 @@ json Master::stateJson() const {
               {"malformed_messages", socket_.malformedCount()}};
 }
 
-// Counts only: cheap enough to poll on a large cluster, where the state runs to megabytes.
-nlohmann::json Master::metricsJson() const {
-  std::map<std::string, int64_t> agents{{"active", 0}, {"unreachable", 0}, {"recovered", 0}}, tasks;
-  for (const auto& [id, agent] : agents_) {
-    ++agents[agent.state == AgentState::kActive        ? "active"
-             : agent.state == AgentState::kUnreachable ? "unreachable"
-                                                       : "recovered"];
-  }
-  int64_t connected = 0;
-  for (const auto& [id, fw] : frameworks_) connected += fw.connected ? 1 : 0;
-  for (const auto& [key, task] : tasks_) ++tasks[stateName(task.latest.state)];
-  return json{{"agents", agents},
-              {"frameworks", {{"connected", connected}, {"disconnected", static_cast<int64_t>(frameworks_.size()) - connected}}},
-              {"tasks", tasks},
-              {"offers_outstanding", offers_.size()},
-              {"counters", counters_},
-              {"malformed_messages", socket_.malformedCount()}};
-}
-
 ApiReply Master::handleApi(const ApiCall& call) {
   try {
     return route(call);
@@ -117,6 +98,7 @@ ApiReply Master::route(const ApiCall& call) {
        }},
       {"/api/v1/state", [this] { return ApiReply{200, stateJson().dump()}; }},
       {"/api/v1/metrics", [this] { return ApiReply{200, metricsJson().dump()}; }},
+      {"/metrics", [this] { return ApiReply{200, prometheusText(metricsJson()), "text/plain; version=0.0.4"}; }},
       {"/api/v1/roles", [this] { return handleRoles(ApiCall{"GET", "/api/v1/roles", {}, ""}); }},
   };
   std::string known;

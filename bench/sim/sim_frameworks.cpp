@@ -42,6 +42,7 @@ void FrameworkFleet::onMessage(uint32_t index, proto::Envelope::Reader message) 
         Try<Resources> resources = codec::read(o.getResources());
         if (resources.isError()) continue;
         fw.offers[o.getId()] = HeldOffer{o.getAgentId(), *resources};
+        fw.offersByAgent[o.getAgentId()].emplace_back(o.getId());
         fw.order.emplace_back(o.getId());
         ++stats_.offersReceived;
       }
@@ -113,36 +114,46 @@ void FrameworkFleet::tick(SteadyClock::time_point now) {
   }
   if (options_.totalTasks > 0)
     budget = std::min<int64_t>(budget, options_.totalTasks - static_cast<int64_t>(stats_.tasksLaunched));
-  // Round robin over the frameworks, one offer each, until the budget or the offers run out.
+  // Round robin over the frameworks, one agent each, until the budget or the offers run out.
   int idle = 0;
   while (budget > 0 && idle < static_cast<int>(frameworks_.size())) {
     uint32_t index = nextFramework_++ % static_cast<uint32_t>(frameworks_.size());
-    int launched = launchOnOneOffer(index, static_cast<int>(std::min<int64_t>(budget, options_.tasksPerOffer)), now);
+    int launched = launchOnOneAgent(index, static_cast<int>(std::min<int64_t>(budget, options_.tasksPerOffer)), now);
     idle = launched == 0 ? idle + 1 : 0;
     budget -= launched;
     if (options_.launchRate > 0) tokens_ -= launched;
   }
 }
 
-int FrameworkFleet::launchOnOneOffer(uint32_t index, int budget, SteadyClock::time_point now) {
+int FrameworkFleet::launchOnOneAgent(uint32_t index, int budget, SteadyClock::time_point now) {
   Framework& fw = frameworks_[index];
   if (fw.id.empty()) return 0;
-  std::string offerId;
+  std::vector<std::string> offerIds;
   HeldOffer offer;
-  while (offerId.empty() && !fw.order.empty()) {
+  while (offerIds.empty() && !fw.order.empty()) {
     std::string id = std::move(fw.order.front());
     fw.order.pop_front();
     auto held = fw.offers.find(id);
-    if (held == fw.offers.end()) continue;  // rescinded
-    offer = std::move(held->second);
-    fw.offers.erase(held);
-    if (offer.resources.contains(options_.taskResources)) {
-      offerId = id;
-    } else {
-      decline(fw, id);
+    if (held == fw.offers.end()) continue;  // used with another offer of its agent, or rescinded
+    // Every offer held for the agent goes into one accept, as a framework that packs tasks
+    // does: it holds at most about one offer per agent, and the master as few outstanding.
+    offer.agentId = held->second.agentId;
+    auto sameAgent = fw.offersByAgent.find(offer.agentId);
+    for (const std::string& other : sameAgent->second) {
+      auto o = fw.offers.find(other);
+      if (o == fw.offers.end()) continue;
+      offer.resources += o->second.resources;
+      offerIds.push_back(other);
+      fw.offers.erase(o);
+    }
+    fw.offersByAgent.erase(sameAgent);
+    if (!offer.resources.contains(options_.taskResources)) {
+      decline(fw, offerIds);
+      offerIds.clear();
+      offer = HeldOffer();
     }
   }
-  if (offerId.empty()) return 0;
+  if (offerIds.empty()) return 0;
 
   std::vector<TaskInfo> tasks;
   Resources left = offer.resources;
@@ -159,7 +170,8 @@ int FrameworkFleet::launchOnOneOffer(uint32_t index, int budget, SteadyClock::ti
   OutboundEnvelope out;
   auto accept = out.get().initAccept();
   accept.setFrameworkId(fw.id);
-  accept.initOfferIds(1).set(0, offerId);
+  auto ids = accept.initOfferIds(static_cast<unsigned>(offerIds.size()));
+  for (unsigned i = 0; i < offerIds.size(); ++i) ids.set(i, offerIds[i]);
   // No filter: what the tasks leave of the offer comes back in the next offers.
   accept.initFilters().setRefuseSeconds(0);
   auto launch = accept.initOperations(1)[0].initLaunch(static_cast<unsigned>(tasks.size()));
@@ -174,15 +186,16 @@ int FrameworkFleet::launchOnOneOffer(uint32_t index, int budget, SteadyClock::ti
   return static_cast<int>(tasks.size());
 }
 
-// An offer too small for one task: not again for a second, so that it does not come straight back.
-void FrameworkFleet::decline(Framework& fw, const std::string& offerId) {
+// Offers too small for one task: not again for a second, so that they do not come straight back.
+void FrameworkFleet::decline(Framework& fw, const std::vector<std::string>& offerIds) {
   OutboundEnvelope out;
   auto decline = out.get().initDecline();
   decline.setFrameworkId(fw.id);
-  decline.initOfferIds(1).set(0, offerId);
+  auto ids = decline.initOfferIds(static_cast<unsigned>(offerIds.size()));
+  for (unsigned i = 0; i < offerIds.size(); ++i) ids.set(i, offerIds[i]);
   decline.initFilters().setRefuseSeconds(1);
   sockets_.send(fw.socket, out);
-  ++stats_.offersDeclined;
+  stats_.offersDeclined += offerIds.size();
 }
 
 }  // namespace agora::sim

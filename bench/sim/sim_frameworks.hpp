@@ -65,15 +65,17 @@ class FrameworkFleet {
     size_t socket = 0;
     std::string id;
     std::unordered_map<std::string, HeldOffer> offers;
-    std::deque<std::string> order;  // offer ids, oldest first; rescinded ones are skipped
+    std::unordered_map<std::string, std::vector<std::string>> offersByAgent;  // agent id -> offer ids
+    std::deque<std::string> order;  // offer ids, oldest first; used and rescinded ones are skipped
     uint64_t nextTask = 0;
   };
 
   void onMessage(uint32_t framework, proto::Envelope::Reader message);
   void onUpdate(uint32_t framework, proto::TaskStatus::Reader status);
-  // Launches up to `budget` tasks on the framework's oldest held offer; returns how many.
-  int launchOnOneOffer(uint32_t framework, int budget, SteadyClock::time_point now);
-  void decline(Framework& fw, const std::string& offerId);
+  // Launches up to `budget` tasks on the agent of the framework's oldest held offer, with all
+  // the offers held for that agent; returns how many.
+  int launchOnOneAgent(uint32_t framework, int budget, SteadyClock::time_point now);
+  void decline(Framework& fw, const std::vector<std::string>& offerIds);
 
   DealerSet& sockets_;
   FrameworkFleetOptions options_;

@@ -255,7 +255,11 @@ class Simulation {
     figures_["tasks_per_second_min"] = perSecond.empty() ? 0.0 : *std::min_element(perSecond.begin(), perSecond.end());
     figures_["launch_p50_ms"] = percentile(frameworks_.launchMillis(), 0.5);
     figures_["launch_p99_ms"] = percentile(frameworks_.launchMillis(), 0.99);
-    if (before && after) figures_["master_cpu_cores"] = (after->first - before->first) / window;
+    if (before && after) {
+      figures_["master_cpu_cores"] = (after->first - before->first) / window;
+      // Growth here means the master fell behind: what it has not read waits in its queues.
+      figures_["master_rss_growth_mib"] = (static_cast<double>(after->second) - static_cast<double>(before->second)) / (1 << 20);
+    }
     // Let the last updates settle before the memory is read.
     serve(2, [] { return false; });
   }
@@ -312,9 +316,11 @@ class Simulation {
                 static_cast<unsigned long>(f.offersReceived), static_cast<unsigned long>(f.errors + a.errors),
                 static_cast<unsigned long>(sockets_.connectionsLost()));
     if (figures_.contains("master_rss_mib"))
-      std::printf("master: %.2f cores while launching, RSS %.0f MiB now (peak seen %.0f MiB) with %d agents\n",
+      std::printf("master: %.2f cores while launching, RSS %.0f MiB now (peak seen %.0f MiB, %+.0f MiB over the "
+                  "launch window) with %d agents\n",
                   figures_.value("master_cpu_cores", 0.0), figures_["master_rss_mib"].get<double>(),
-                  figures_["master_peak_rss_mib"].get<double>(), FLAGS_agents);
+                  figures_["master_peak_rss_mib"].get<double>(), figures_.value("master_rss_growth_mib", 0.0),
+                  FLAGS_agents);
     if (!FLAGS_json_out.empty()) std::ofstream(FLAGS_json_out) << figures_.dump(2) << "\n";
   }
 

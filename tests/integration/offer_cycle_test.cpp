@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/master_client.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/recording_scheduler.hpp"
 #include "tests/support/wait.hpp"
@@ -41,6 +42,28 @@ TEST_F(OfferCycleTest, FiftyShortTasksFinishOnTwoAgents) {
     for (const auto& u : fw.scheduler.updatesFor("t" + std::to_string(i))) states.push_back(u.state);
     EXPECT_EQ(states, (std::vector<TaskState>{TaskState::STARTING, TaskState::RUNNING, TaskState::FINISHED}));
   }
+}
+
+TEST_F(OfferCycleTest, MetricsCountAgentsFrameworksAndTasksInJsonAndPrometheusText) {
+  TestFramework fw(cluster.master(), "metrics");
+  fw.scheduler.queue(shellTask("long", "exec sleep 600"));
+  ASSERT_TRUE(fw.scheduler.waitFor([&] {
+    auto l = fw.scheduler.latest("long");
+    return l && l->state == TaskState::RUNNING;
+  }));
+  auto json = cli::callMaster(cluster.master(), "GET", "/api/v1/metrics", "", std::chrono::seconds(2));
+  ASSERT_TRUE(json.ok()) << json.error();
+  auto m = nlohmann::json::parse(json->body);
+  EXPECT_EQ(m["agents"]["active"], 2);
+  EXPECT_EQ(m["frameworks"]["connected"], 1);
+  EXPECT_EQ(m["tasks"]["TASK_RUNNING"], 1);
+  EXPECT_EQ(m["counters"]["tasks_launched"], 1);
+  auto text = cli::callMaster(cluster.master(), "GET", "/metrics", "", std::chrono::seconds(2));
+  ASSERT_TRUE(text.ok()) << text.error();
+  for (const char* line : {"agora_master_agents{state=\"active\"} 2\n", "agora_master_frameworks{state=\"connected\"} 1\n",
+                           "agora_master_tasks{state=\"TASK_RUNNING\"} 1\n", "agora_master_tasks_launched_total 1\n",
+                           "# TYPE agora_master_agents gauge\n"})
+    EXPECT_NE(text->body.find(line), std::string::npos) << line << " not in:\n" << text->body;
 }
 
 TEST_F(OfferCycleTest, NonZeroExitIsFailedWithItsCode) {

@@ -1,0 +1,52 @@
+// Metrics: counts of agents, frameworks, tasks and offers, and the master's counters, as
+// JSON (/api/v1/metrics) and in Prometheus's text format (/metrics).
+#include <sstream>
+
+#include "master/master.hpp"
+
+namespace agora {
+
+using nlohmann::json;
+
+// Counts only: cheap enough to poll on a large cluster, where the state runs to megabytes.
+json Master::metricsJson() const {
+  std::map<std::string, int64_t> agents{{"active", 0}, {"unreachable", 0}, {"recovered", 0}}, tasks;
+  for (const auto& [id, agent] : agents_) {
+    ++agents[agent.state == AgentState::kActive        ? "active"
+             : agent.state == AgentState::kUnreachable ? "unreachable"
+                                                       : "recovered"];
+  }
+  int64_t connected = 0;
+  for (const auto& [id, fw] : frameworks_) connected += fw.connected ? 1 : 0;
+  for (const auto& [key, task] : tasks_) ++tasks[stateName(task.latest.state)];
+  return json{{"agents", agents},
+              {"frameworks", {{"connected", connected}, {"disconnected", static_cast<int64_t>(frameworks_.size()) - connected}}},
+              {"tasks", tasks},
+              {"offers_outstanding", offers_.size()},
+              {"counters", counters_},
+              {"malformed_messages", socket_.malformedCount()}};
+}
+
+// Gauges with a state label, and every counter as agora_master_NAME_total.
+std::string prometheusText(const json& metrics) {
+  std::ostringstream out;
+  auto gauge = [&](const std::string& name, const std::string& help, const json& byState) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n";
+    for (const auto& [state, n] : byState.items()) out << name << "{state=\"" << state << "\"} " << n << "\n";
+  };
+  gauge("agora_master_agents", "Agents the master knows, by state.", metrics["agents"]);
+  gauge("agora_master_frameworks", "Frameworks the master knows, by state.", metrics["frameworks"]);
+  gauge("agora_master_tasks", "Active tasks, by their latest state.", metrics["tasks"]);
+  out << "# HELP agora_master_offers_outstanding Offers sent and not yet answered.\n"
+      << "# TYPE agora_master_offers_outstanding gauge\n"
+      << "agora_master_offers_outstanding " << metrics["offers_outstanding"] << "\n";
+  json counters = metrics["counters"];
+  counters["malformed_messages"] = metrics["malformed_messages"];
+  for (const auto& [name, n] : counters.items()) {
+    out << "# TYPE agora_master_" << name << "_total counter\n"
+        << "agora_master_" << name << "_total " << n << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace agora
