@@ -35,15 +35,17 @@ void AgentFleet::sendRegistration(uint32_t index) {
   codec::write(info, r.initAgent());
   auto tasks = r.initTasks(static_cast<unsigned>(agent.tasks.size()));
   unsigned n = 0;
-  for (const std::string& key : agent.tasks) {
+  for (const auto& [key, resources] : agent.tasks) {
     auto slash = key.find('/');
     auto t = tasks[n++];
     t.setFrameworkId(key.substr(0, slash));
     t.setState(proto::TaskState::RUNNING);
-    auto task = t.initTask();
-    task.setTaskId(key.substr(slash + 1));
-    task.setAgentId(agent.id);
-    task.initCommand().setValue("simulated");
+    TaskInfo task;
+    task.taskId = key.substr(slash + 1);
+    task.agentId = agent.id;
+    task.resources = resources;
+    task.command.value = "simulated";
+    codec::write(task, t.initTask());
   }
   agent.registrationSentAt = SteadyClock::now();
   sockets_.send(agent.socket, out);
@@ -97,7 +99,8 @@ void AgentFleet::onMessage(uint32_t index, proto::Envelope::Reader message) {
 void AgentFleet::onRunTask(uint32_t index, proto::RunTask::Reader run) {
   ++stats_.tasksReceived;
   std::string frameworkId = run.getFramework().getId(), taskId = run.getTask().getTaskId();
-  agents_[index].tasks.insert(frameworkId + "/" + taskId);
+  Try<Resources> resources = codec::read(run.getTask().getResources());
+  agents_[index].tasks[frameworkId + "/" + taskId] = resources.ok() ? *resources : Resources();
   sendStatus(index, frameworkId, taskId, TaskState::RUNNING);
   if (options_.taskSeconds == 0) {
     sendStatus(index, frameworkId, taskId, TaskState::FINISHED);

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "bench/sim/dealer_set.hpp"
@@ -57,7 +57,7 @@ class AgentFleet {
     std::string id;  // empty until registered
     bool registered = false;
     SteadyClock::time_point registrationSentAt;
-    std::unordered_set<std::string> tasks;  // "frameworkId/taskId" of the tasks it runs
+    std::unordered_map<std::string, Resources> tasks;  // "frameworkId/taskId" -> what it uses
   };
   struct Finishing {
     SteadyClock::time_point at;

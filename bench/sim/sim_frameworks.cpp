@@ -77,10 +77,12 @@ void FrameworkFleet::onUpdate(uint32_t index, proto::TaskStatus::Reader status) 
   auto accepted = acceptedAt_.find(taskId);
   bool wasInFlight = accepted != acceptedAt_.end();
   if (state == TaskState::RUNNING) {
-    ++stats_.tasksRunning;
-    if (wasInFlight)
+    // Only the first: an agent that re-registers reports its running tasks again.
+    if (wasInFlight) {
+      ++stats_.tasksRunning;
       launchMillis_.push_back(
           std::chrono::duration<double, std::milli>(SteadyClock::now() - accepted->second).count());
+    }
   } else if (state == TaskState::FINISHED) {
     ++stats_.tasksFinished;
   } else if (isTerminal(state)) {
