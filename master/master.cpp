@@ -26,7 +26,7 @@ Try<std::string> Master::start() {
   recover(*state);
   Try<std::string> bound = socket_.bind(options_.endpoint);
   if (bound.isError()) return bound;
-  loop_.after(options_.pingInterval, [this] { pingTick(); });
+  loop_.after(options_.pingInterval / kPingSlices, [this] { pingTick(); });
   allocationTick();
   LOG(INFO) << "Master " << masterId_ << " listening on " << *bound;
   return bound;
@@ -122,9 +122,14 @@ void Master::onPeerMessage(const std::string& peer, const Peer& who, proto::Enve
   sendError(peer, "message '" + envelopeKind(message) + "' is not one this peer may send to the master");
 }
 
+// Each agent is pinged once an interval, in one of kPingSlices turns spread over it: ten
+// thousand pings at once come back as ten thousand pongs at once, and every task launch
+// waits behind them.
 void Master::pingTick() {
   TimePoint now = loop_.clock().now();
   Duration deadline = options_.pingInterval * options_.maxMissedPings;
+  uint32_t slice = pingSlice_;
+  pingSlice_ = (pingSlice_ + 1) % kPingSlices;
   OutboundEnvelope ping;
   auto p = ping.get().initPing();
   p.setMasterId(masterId_);
@@ -133,16 +138,16 @@ void Master::pingTick() {
   for (auto& [id, agent] : agents_) {
     if (agent.state != AgentState::kActive) continue;
     if (now - agent.lastSeen > deadline) lostAgents.push_back(id);
-    else sendTo(agent.peer, ping);
+    else if (agent.pingSlice == slice) sendTo(agent.peer, ping);
   }
   for (auto& [id, fw] : frameworks_) {
     if (!fw.connected) continue;
     if (now - fw.lastSeen > deadline) lostFrameworks.push_back(id);
-    else sendTo(fw.peer, ping);
+    else if (slice == 0) sendTo(fw.peer, ping);
   }
   for (const auto& id : lostAgents) agentUnreachable(agents_.at(id), "missed pings");
   for (const auto& id : lostFrameworks) frameworkDisconnected(frameworks_.at(id), "missed pings");
-  loop_.after(options_.pingInterval, [this] { pingTick(); });
+  loop_.after(options_.pingInterval / kPingSlices, [this] { pingTick(); });
 }
 
 // The roles a suppress or revive names; roles the framework is not in are ignored there.

@@ -90,6 +90,7 @@ class Master {
     std::set<TaskKey> tasks;
     std::optional<EventLoop::TimerId> removalTimer;
     std::optional<double> drainDeadline;  // seconds since the epoch; set while draining
+    uint32_t pingSlice = 0;               // which of the ping ticks of an interval pings it
     Resources dynamic;                    // reservations made with RESERVE, kept by the master
     std::optional<EventLoop::TimerId> drainTimer;
   };
@@ -182,6 +183,9 @@ class Master {
   double startedAt_ = 0;
   bool allocationPending_ = false;
   uint64_t pingSequence_ = 0;
+  static constexpr uint32_t kPingSlices = 10;
+  uint32_t pingSlice_ = 0;         // the turn of the next ping tick
+  uint32_t nextAgentSlice_ = 0;    // the turn a newly registered agent gets
 
   std::unordered_map<std::string, Peer> peers_;
   std::map<std::string, AgentRecord> agents_;

@@ -59,6 +59,7 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
   agent.state = AgentState::kActive;
   agent.lastSeen = loop_.clock().now();
   agent.registeredAt = loop_.clock().wallSeconds();
+  agent.pingSlice = nextAgentSlice_++ % kPingSlices;
   peers_[peer] = Peer{true, info->id};
   adoptAgentTasks(agent, infos, states);
   addAgentToAllocator(agent);
