@@ -8,6 +8,13 @@
 #include "common/ids.hpp"
 
 namespace agora::sim {
+namespace {
+
+void setIds(capnp::List<capnp::Text>::Builder list, const std::vector<std::string>& ids) {
+  for (unsigned i = 0; i < ids.size(); ++i) list.set(i, ids[i]);
+}
+
+}  // namespace
 
 FrameworkFleet::FrameworkFleet(DealerSet& sockets, FrameworkFleetOptions options)
     : sockets_(sockets), options_(std::move(options)) {}
@@ -172,8 +179,7 @@ int FrameworkFleet::launchOnOneAgent(uint32_t index, int budget, SteadyClock::ti
   OutboundEnvelope out;
   auto accept = out.get().initAccept();
   accept.setFrameworkId(fw.id);
-  auto ids = accept.initOfferIds(static_cast<unsigned>(offerIds.size()));
-  for (unsigned i = 0; i < offerIds.size(); ++i) ids.set(i, offerIds[i]);
+  setIds(accept.initOfferIds(static_cast<unsigned>(offerIds.size())), offerIds);
   // No filter: what the tasks leave of the offer comes back in the next offers.
   accept.initFilters().setRefuseSeconds(0);
   auto launch = accept.initOperations(1)[0].initLaunch(static_cast<unsigned>(tasks.size()));
@@ -193,8 +199,7 @@ void FrameworkFleet::decline(Framework& fw, const std::vector<std::string>& offe
   OutboundEnvelope out;
   auto decline = out.get().initDecline();
   decline.setFrameworkId(fw.id);
-  auto ids = decline.initOfferIds(static_cast<unsigned>(offerIds.size()));
-  for (unsigned i = 0; i < offerIds.size(); ++i) ids.set(i, offerIds[i]);
+  setIds(decline.initOfferIds(static_cast<unsigned>(offerIds.size())), offerIds);
   decline.initFilters().setRefuseSeconds(1);
   sockets_.send(fw.socket, out);
   stats_.offersDeclined += offerIds.size();

@@ -382,6 +382,9 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   int rc = Simulation(*endpoint, master).run();
-  if (rc != 0 && !master.log().empty()) master.keep(), std::fprintf(stderr, "the master's log: %s\n", master.log().c_str());
+  if (rc != 0 && !master.log().empty()) {
+    master.keep();
+    std::fprintf(stderr, "the master's log: %s\n", master.log().c_str());
+  }
   return rc;
 }

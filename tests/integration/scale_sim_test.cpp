@@ -8,7 +8,6 @@
 
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "tests/support/wait.hpp"
 
 namespace agora::testing {
 namespace {
@@ -22,8 +21,7 @@ nlohmann::json simulate(std::vector<std::string> flags) {
   auto sim = Process::start(argv, dir.path() + "/sim.log");
   EXPECT_TRUE(sim.ok()) << sim.error();
   if (!sim.ok()) return nullptr;
-  bool ended = eventually([&] { return !sim->running(); }, std::chrono::seconds(120));
-  EXPECT_TRUE(ended) << "the simulator did not finish";
+  EXPECT_TRUE(sim->waitFor(std::chrono::seconds(120)).has_value()) << "the simulator did not finish";
   std::ifstream log(dir.path() + "/sim.log");
   std::string output((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   std::ifstream in(figures);

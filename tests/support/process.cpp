@@ -1,7 +1,10 @@
 #include "tests/support/process.hpp"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -55,6 +58,17 @@ int Process::wait() {
   waitpid(pid_, &status, 0);
   pid_ = -1;
   return status;
+}
+
+std::optional<int> Process::waitFor(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return std::nullopt;
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+  if (fd < 0) return std::nullopt;
+  pollfd exited{fd, POLLIN, 0};
+  int ready = poll(&exited, 1, static_cast<int>(timeout.count()));
+  close(fd);
+  if (ready != 1) return std::nullopt;
+  return wait();
 }
 
 int Process::stop(int signal) {

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,9 @@ class Process {
   bool running();
   // Waits for the process to exit by itself; returns its wait status.
   int wait();
+  // Waits up to `timeout` for the process to exit by itself (woken by its exit, not by
+  // polling); its wait status, or nothing if it still runs.
+  std::optional<int> waitFor(std::chrono::milliseconds timeout);
   // Sends `signal` and reaps the process; returns its wait status.
   int stop(int signal);
   const std::string& log() const { return log_; }
