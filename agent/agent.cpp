@@ -98,6 +98,7 @@ void Agent::onMessage(proto::Envelope::Reader message) {
     case proto::Envelope::ERROR:
       LOG(ERROR) << "Master: " << message.getError().getMessage().cStr();
       return;
+    case proto::Envelope::AGENT_REMOVED: onRemoved(message.getAgentRemoved().getMessage()); return;
     default:
       LOG(WARNING) << "Ignoring unexpected message '" << envelopeKind(message) << "' from the master";
   }
@@ -119,6 +120,28 @@ void Agent::onRegistered(proto::AgentRegistered::Reader message) {
     LOG(INFO) << (first ? "Registered" : "Re-registered") << " as agent " << agentId_ << " with master " << masterId_;
   registered_ = true;
   resendAllPending();
+}
+
+// The master removed this agent and told the frameworks that its tasks are GONE: none of them
+// may run on, and no update of theirs means anything to anyone. Everything goes; the
+// registration that goes on registers a new agent.
+void Agent::onRemoved(const std::string& why) {
+  LOG(ERROR) << "Master: " << why << ". Killing " << tasks_.size() << " tasks and registering as a new agent";
+  for (auto& [key, task] : tasks_) {
+    if (task.retryTimer) loop_.cancel(*task.retryTimer);
+    if (task.pidfd >= 0) {
+      loop_.unwatchFd(task.pidfd);
+      ::close(task.pidfd);
+    }
+  }
+  shutdownTasks(std::chrono::seconds(10));
+  tasks_.clear();
+  containers_.clear();
+  Status cleared = checkpoint_->clear();
+  if (!cleared.ok()) LOG(ERROR) << "Cannot clear the checkpoint of the removed agent: " << cleared.error();
+  agentId_.clear();
+  masterId_.clear();
+  registered_ = false;
 }
 
 void Agent::onPing(proto::Ping::Reader message) {

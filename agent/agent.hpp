@@ -95,6 +95,7 @@ class Agent {
   void onPing(proto::Ping::Reader message);
   void masterWatchdog();
   void masterLost(const std::string& why);
+  void onRemoved(const std::string& why);
   void send(OutboundEnvelope& message);
 
   // agent_tasks.cpp: running and killing tasks.

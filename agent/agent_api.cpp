@@ -63,7 +63,7 @@ json Agent::containersJson() const {
 ApiReply Agent::handleApi(const ApiCall& call) {
   if (call.method != "GET") return errorReply(405, call.path + " answers GET only");
   if (call.path == "/health") return ApiReply{200, R"({"status":"ok"})"};
-  if (call.path == "/api/v1/containers") return ApiReply{200, containersJson().dump()};
+  if (call.path == "/api/v1/containers") return jsonReply(200, containersJson());
   if (call.path == "/api/v1/files/read") return readFile(call);
   if (call.path == "/api/v1/state") {
     json tasks = json::array();
@@ -79,7 +79,7 @@ ApiReply Agent::handleApi(const ApiCall& call) {
                {"resources", options_.resources.toJson()},
                {"attributes", options_.attributes},
                {"tasks", tasks}};
-    return ApiReply{200, state.dump(-1, ' ', false, json::error_handler_t::replace)};
+    return jsonReply(200, state);
   }
   return errorReply(404, "no endpoint " + call.path +
                              "; the agent serves /health, /api/v1/state, /api/v1/containers, /api/v1/files/read");

@@ -78,7 +78,7 @@ ApiReply Agent::readFile(const ApiCall& call) const {
              {"next_offset", offset + data.size()},
              {"size", size},
              {"sandbox", sandbox.string()}};
-  return ApiReply{200, reply.dump(-1, ' ', false, json::error_handler_t::replace)};
+  return jsonReply(200, reply);
 }
 
 void Agent::gcTick() {

@@ -50,8 +50,8 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
   }
   if (pid == 0) {
     setsid();
-    if (spec.dieWithParent) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (spec.parentDeathSignal != 0) {
+      prctl(PR_SET_PDEATHSIG, spec.parentDeathSignal);
       if (getppid() != parent) _exit(127);  // the parent died before we asked
     }
     // Wait for the parent's go (end of file) so that it can place us before we exec. Our

@@ -23,9 +23,9 @@ struct LaunchSpec {
   // When not -1, the child's stdout/stderr instead of the paths (e.g. pipes the parent reads).
   int stdoutFd = -1;
   int stderrFd = -1;
-  // The child gets SIGKILL when the thread that started it ends: a task never outlives its
-  // supervisor.
-  bool dieWithParent = false;
+  // When not 0, the child gets this signal when the thread that started it ends: a task never
+  // outlives its supervisor (SIGKILL), a dev cluster never outlives `agora dev`.
+  int parentDeathSignal = 0;
   // Runs in the parent while the child waits to exec (e.g. to put it in cgroups). An error
   // kills the child and fails the launch.
   std::function<Status(pid_t)> beforeExec;

@@ -12,6 +12,7 @@
 #include "agent/detect.hpp"
 #include "common/http_server.hpp"
 #include "common/signals.hpp"
+#include "isolators/cgroup_fs.hpp"
 
 DEFINE_string(master, "127.0.0.1:5050", "The master's ZeroMQ address, host:port.");
 DEFINE_string(work_dir, "", "Directory for sandboxes, the checkpoint and container metadata. Required.");
@@ -170,6 +171,8 @@ int main(int argc, char** argv) {
   if (shutdown) {
     LOG(INFO) << "Agent shutting down: killing its tasks";
     agent.shutdownTasks(std::chrono::seconds(10));
+    // Whoever started the agent may be gone (agora dev, SIGKILLed): leave no empty root.
+    agora::cgroups::removeRootEverywhere("/", FLAGS_cgroups_root);
   } else {
     LOG(INFO) << "Agent stopping; its tasks keep running for the next start to recover";
   }

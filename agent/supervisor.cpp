@@ -77,7 +77,7 @@ Status Supervisor::launchTask() {
   launch.workingDirectory = spec_.sandbox;
   launch.stdoutFd = outPipe[1];
   launch.stderrFd = errPipe[1];
-  launch.dieWithParent = true;
+  launch.parentDeathSignal = SIGKILL;
   launch.beforeExec = [&](pid_t pid) { return (*isolator)->attach(spec_.containerId, pid); };
   Try<pid_t> pid = launchProcess(launch);
   close(outPipe[1]);

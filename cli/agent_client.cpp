@@ -26,4 +26,24 @@ Try<ApiReply> callAgent(const AgentAddress& agent, const std::string& target) {
   return ApiReply{res->status, res->body};
 }
 
+Try<uint64_t> copyTaskFile(const TaskFile& file, uint64_t offset, std::ostream& out) {
+  for (;;) {
+    auto reply = callAgent(file.agent, "/api/v1/files/read?task_id=" + file.taskId + "&framework_id=" +
+                                           file.frameworkId + "&file=" + file.file + "&offset=" +
+                                           std::to_string(offset) + "&length=1048576");
+    if (reply.isError()) return Error(reply.error());
+    if (reply->status != 200) return Error("the agent answered " + std::to_string(reply->status) + ": " + reply->body);
+    nlohmann::json chunk = nlohmann::json::parse(reply->body, nullptr, false);
+    if (chunk.is_discarded() || !chunk.contains("data")) return Error("the agent answered with no data: " + reply->body);
+    uint64_t size = chunk.value("size", uint64_t{0}), next = chunk.value("next_offset", offset);
+    if (size < offset) {
+      offset = 0;  // rotated: the new file from its start
+      continue;
+    }
+    out << chunk["data"].get<std::string>() << std::flush;
+    if (next <= offset || next >= size) return next;
+    offset = next;
+  }
+}
+
 }  // namespace agora::cli

@@ -1,7 +1,10 @@
 // agora dev: a whole local cluster — a master and N agents on loopback — in one command,
 // stopped cleanly (every process by its pid) on Ctrl-C.
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,8 +49,12 @@ std::string cgroupsRoot(int index) {
   return "agora-dev-" + std::to_string(getpid()) + "-agent-" + std::to_string(index + 1);
 }
 
-Try<Child> spawn(const std::string& name, std::vector<std::string> argv, const std::string& logDir) {
+// `deathSignal` reaches the child if agora dev ends without stopping it (SIGKILL, a crash):
+// the cluster never outlives the command that started it.
+Try<Child> spawn(const std::string& name, std::vector<std::string> argv, const std::string& logDir,
+                 int deathSignal) {
   LaunchSpec spec;
+  spec.parentDeathSignal = deathSignal;
   spec.argv = std::move(argv);
   spec.environment = inheritedEnvironment();
   spec.workingDirectory = logDir;
@@ -92,6 +99,32 @@ void stopAll(std::vector<Child>& children) {
   for (int i = 0; i < FLAGS_agents; ++i) cgroups::removeRootEverywhere("/", cgroupsRoot(i));
 }
 
+// Why `port` on loopback cannot be the cluster's, or nothing if it is free. A port that
+// answers as an Agora master is most likely another `agora dev`.
+std::optional<std::string> portTaken(int port, const std::string& flag) {
+  if (port == 0) return std::nullopt;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool taken = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno == EADDRINUSE;
+  close(fd);
+  if (!taken) return std::nullopt;
+  std::string why = "port " + std::to_string(port) + " is taken";
+  auto info = callMaster("127.0.0.1:" + std::to_string(FLAGS_port), "GET", "/api/v1/info", "",
+                         std::chrono::milliseconds(500));
+  if (info.ok() && info->status == 200)
+    why += " by another Agora cluster (master " + nlohmann::json::parse(info->body, nullptr, false).value("id", "?") +
+           "; `agora status` shows it): stop that one first";
+  else
+    why += " by another program";
+  return why + ", or start this one elsewhere with --" + flag + "=0 (any free port)";
+}
+
 // Polls the master until `ready` holds for its state, a child dies, or time runs out.
 Status waitFor(std::vector<Child>& children, const std::string& master, const std::string& what,
                const std::function<bool(const nlohmann::json&)>& ready) {
@@ -132,11 +165,13 @@ int devCommand() {
     stopAll(children);
     return 1;
   };
+  for (auto [port, flag] : {std::pair{FLAGS_port, "port"}, std::pair{FLAGS_http_port, "http_port"}})
+    if (auto taken = portTaken(port, flag)) return fail(*taken);
   fs::remove(endpointFile);
   auto m = spawn("master", {master, "--work_dir=" + workDir + "/master", "--ip=127.0.0.1",
                             "--port=" + std::to_string(FLAGS_port), "--http_port=" + std::to_string(FLAGS_http_port),
                             "--endpoint_file=" + endpointFile},
-                 logDir);
+                 logDir, SIGTERM);
   if (m.isError()) return fail(m.error());
   children.push_back(*m);
   // The master writes its bound addresses once it listens (ports may be 0: "any free one").
@@ -160,7 +195,7 @@ int devCommand() {
                    {agent, "--master=" + address, "--work_dir=" + workDir + "/agent-" + std::to_string(i + 1),
                     "--resources=ports:[" + std::to_string(base) + "-" + std::to_string(base + 999) + "]",
                     "--http_port=0", "--cgroups_root=" + cgroupsRoot(i)},
-                   logDir);
+                   logDir, SIGUSR1);  // SIGUSR1: the agent kills its tasks before it exits
     if (a.isError()) return fail(a.error());
     children.push_back(*a);
   }

@@ -68,33 +68,19 @@ int logsCommand(const std::string& taskId) {
     std::cerr << "agora logs: " << agent.error() << "\n";
     return 1;
   }
-  std::string file = FLAGS_stderr ? "stderr" : "stdout";
+  TaskFile file{*agent, frameworkId, taskId, FLAGS_stderr ? "stderr" : "stdout"};
   uint64_t offset = 0;
   for (;;) {
-    auto reply = callAgent(*agent, "/api/v1/files/read?task_id=" + taskId + "&framework_id=" + frameworkId +
-                                       "&file=" + file + "&offset=" + std::to_string(offset) + "&length=1048576");
-    if (reply.isError() || reply->status != 200) {
-      std::cerr << "agora logs: " << (reply.isError() ? reply.error() : reply->body) << "\n";
+    // Whether the task had ended is asked before the read: nothing it wrote before it ended
+    // is lost.
+    bool ended = FLAGS_follow && taskEnded(taskId);
+    Try<uint64_t> next = copyTaskFile(file, offset, std::cout);
+    if (next.isError()) {
+      std::cerr << "agora logs: " << next.error() << "\n";
       return 1;
     }
-    json chunk = json::parse(reply->body);
-    uint64_t size = chunk["size"], next = chunk["next_offset"];
-    if (size < offset) {
-      offset = 0;  // the file was rotated: start on the new one
-      continue;
-    }
-    std::cout << chunk["data"].get<std::string>() << std::flush;
-    bool progressed = next > offset;
-    offset = next;
-    if (progressed && offset < size) continue;
-    if (!FLAGS_follow) return 0;
-    // The last read after the end: nothing the task wrote just before it ended is lost.
-    if (taskEnded(taskId)) {
-      auto last = callAgent(*agent, "/api/v1/files/read?task_id=" + taskId + "&framework_id=" + frameworkId +
-                                        "&file=" + file + "&offset=" + std::to_string(offset) + "&length=1048576");
-      if (last.ok() && last->status == 200) std::cout << json::parse(last->body)["data"].get<std::string>();
-      return 0;
-    }
+    offset = *next;
+    if (!FLAGS_follow || ended) return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }

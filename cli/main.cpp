@@ -25,7 +25,8 @@ static const char* kUsage =
     "\n"
     "Commands:\n"
     "  dev [--agents=2] [--work-dir=DIR]    start a local cluster (master and agents) until Ctrl-C\n"
-    "  run [--cpus=0.1 --mem=32] -- CMD     run CMD on the cluster; exits with its exit code\n"
+    "  run [--cpus=0.1 --mem=32] -- PROG ARG...  run PROG with its arguments on the cluster (one\n"
+    "                                       argument: a /bin/sh -c command line); exits with its code\n"
     "  status [--json]                      agents, frameworks and tasks\n"
     "  logs TASK [-f] [--stderr]            a task's stdout (stderr), following it with -f\n"
     "  roles [--json]                       roles: weight, quota, allocation, reservations, shares\n"
@@ -37,6 +38,23 @@ static const char* kUsage =
     "  reserve AGENT 'cpus(ROLE):2'         reserve free resources of AGENT for ROLE (unreserve: back)\n"
     "\n"
     "Clients talk to --master, else $AGORA_MASTER, else 127.0.0.1:5050 (where `agora dev` puts it).";
+
+// agora's own flags, not those of the libraries it links (gflags' --help lists glog's too).
+static void printHelp() {
+  std::cout << kUsage << "\n\nFlags:\n";
+  std::vector<gflags::CommandLineFlagInfo> flags;
+  gflags::GetAllFlags(&flags);
+  for (const auto& f : flags) {
+    if (f.filename.find("cli/") == std::string::npos) continue;
+    std::string name = "  --" + f.name + (f.type == "bool" ? "" : "=" + (f.default_value.empty() ? "\"\"" : f.default_value));
+    std::cout << name << std::string(name.size() < 28 ? 28 - name.size() : 1, ' ') << f.description << "\n";
+  }
+  std::cout << "\nExamples:\n"
+               "  agora run -- echo hello                 a program and its arguments, run as given\n"
+               "  agora run -- python3 -c 'print(1+1)'    (no shell: every argument arrives unchanged)\n"
+               "  agora run -- 'for i in 1 2; do echo $i; done'   one argument runs through /bin/sh -c\n"
+               "  agora run --cpus=1 --mem=256 -- ./build.sh\n";
+}
 
 int main(int argc, char** argv) {
   // Everything after "--" is the command for `agora run`; gflags must not see it.
@@ -51,6 +69,10 @@ int main(int argc, char** argv) {
     }
     std::string a = argv[i];
     if (a == "-f") a = "--follow";
+    if (a == "--help" || a == "-h" || a == "-help" || a == "--helpfull") {
+      printHelp();
+      return 0;
+    }
     // Accept --work-dir as well as --work_dir.
     if (a.rfind("--", 0) == 0) {
       size_t end = a.find('=');
@@ -94,7 +116,7 @@ int main(int argc, char** argv) {
   if (sub == "status") return agora::cli::statusCommand();
   if (sub == "roles") return agora::cli::rolesCommand();
   if (sub == "help") {
-    std::cout << kUsage << "\n";
+    printHelp();
     return 0;
   }
   std::cerr << "agora: unknown command '" << sub << "'\n\n" << kUsage << "\n";

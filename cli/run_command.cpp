@@ -1,13 +1,14 @@
 // agora run: a tiny framework that runs one command on the cluster, prints its state
 // changes, and exits with the command's exit code.
 #include <condition_variable>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 
 #include <gflags/gflags.h>
 
+#include "cli/agent_client.hpp"
 #include "cli/commands.hpp"
+#include "cli/master_client.hpp"
 #include "common/ids.hpp"
 #include "frameworks/sdk/scheduler.hpp"
 
@@ -43,7 +44,6 @@ class RunScheduler : public sdk::Scheduler {
     std::string line = stateName(status.state);
     if (!status.message.empty()) line += "  " + status.message;
     print(line);
-    if (status.state == TaskState::STARTING && status.message.rfind("sandbox ", 0) == 0) sandbox_ = status.message.substr(8);
     if (!isTerminal(status.state)) return;
     std::lock_guard<std::mutex> lock(mutex_);
     final_ = status;
@@ -66,7 +66,6 @@ class RunScheduler : public sdk::Scheduler {
     std::lock_guard<std::mutex> lock(mutex_);
     return biggest_;
   }
-  const std::string& sandbox() const { return sandbox_; }
 
  private:
   void print(const std::string& line) {
@@ -79,16 +78,41 @@ class RunScheduler : public sdk::Scheduler {
   bool launched_ = false;
   std::optional<TaskStatus> final_;
   std::string biggest_;
-  std::string sandbox_;
 };
 
-// In a local cluster the sandbox is on this machine: show the command's output as if it ran here.
-void copyOutput(const std::string& sandbox) {
-  for (auto [file, stream] : {std::pair{"/stdout", &std::cout}, std::pair{"/stderr", &std::cerr}}) {
-    std::ifstream in(sandbox + file);
-    if (in) *stream << in.rdbuf();
-    stream->flush();
+// The command's output, read through its agent's API: the sandbox may be on another machine.
+void printOutput(const TaskStatus& final) {
+  auto reply = callMaster(masterAddress(), "GET", "/api/v1/state");
+  if (reply.isError() || reply->status != 200) {
+    std::cerr << "agora run: cannot read the command's output: the master did not answer\n";
+    return;
   }
+  auto agent = findAgent(nlohmann::json::parse(reply->body, nullptr, false), final.agentId);
+  if (agent.isError()) {
+    std::cerr << "agora run: cannot read the command's output: " << agent.error() << "\n";
+    return;
+  }
+  for (auto [name, stream] : {std::pair{"stdout", &std::cout}, std::pair{"stderr", &std::cerr}}) {
+    Try<uint64_t> copied = copyTaskFile(TaskFile{*agent, final.frameworkId, final.taskId, name}, 0, *stream);
+    if (copied.isError()) std::cerr << "agora run: cannot read the command's " << name << ": " << copied.error() << "\n";
+  }
+}
+
+// What the user typed, quoted as a shell would need it: the task's name.
+std::string displayLine(const std::vector<std::string>& command) {
+  if (command.size() == 1) return command[0];
+  std::string line;
+  for (const auto& part : command) {
+    bool plain = !part.empty() && part.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                         "-_./=:,+@%") == std::string::npos;
+    std::string quoted = plain ? part : "'";
+    if (!plain) {
+      for (char c : part) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      quoted += "'";
+    }
+    line += (line.empty() ? "" : " ") + quoted;
+  }
+  return line;
 }
 
 }  // namespace
@@ -98,12 +122,13 @@ int runCommand(const std::vector<std::string>& command) {
     std::cerr << "agora run: no command given; usage: agora run [--cpus=N --mem=MiB] -- COMMAND [ARGS...]\n";
     return 2;
   }
-  std::string line;
-  for (const auto& part : command) line += (line.empty() ? "" : " ") + part;
   TaskInfo task;
   task.taskId = "run-" + newUuid().substr(0, 12);
-  task.name = FLAGS_name.empty() ? line : FLAGS_name;
-  task.command.value = line;
+  task.name = FLAGS_name.empty() ? displayLine(command) : FLAGS_name;
+  // One argument is a shell command line; several are the program's argv, run as given.
+  task.command.shell = command.size() == 1;
+  task.command.value = command[0];
+  if (!task.command.shell) task.command.arguments = command;
   Status s = task.resources.add(Resource::scalar("cpus", FLAGS_cpus));
   if (s.ok()) s = task.resources.add(Resource::scalar("mem", FLAGS_mem));
   if (!s.ok()) {
@@ -131,7 +156,7 @@ int runCommand(const std::vector<std::string>& command) {
     std::cerr << "\n";
     return 1;
   }
-  if (!scheduler.sandbox().empty()) copyOutput(scheduler.sandbox());
+  if (final->state != TaskState::ERROR) printOutput(*final);
   if (final->state == TaskState::FINISHED) return 0;
   return final->exitCode && *final->exitCode != 0 ? *final->exitCode : 1;
 }

@@ -1,5 +1,7 @@
 #include "common/codec.hpp"
 
+#include "common/text.hpp"
+
 namespace agora::codec {
 
 size_t count(const Resources& r) { return r.items().size(); }
@@ -32,9 +34,12 @@ void write(const Resources& in, capnp::List<proto::Resource>::Builder out) {
 }
 
 Try<Resources> read(capnp::List<proto::Resource>::Reader in) {
-  Resources out;
+  Status length = checkLength("resource list", in.size(), kMaxResources);
+  if (!length.ok()) return Error(length.error());
+  std::vector<Resource> list;
+  list.reserve(in.size());
   for (auto r : in) {
-    Resource x;
+    Resource& x = list.emplace_back();
     x.name = r.getName();
     x.role = r.getRole();
     if (x.role.empty()) x.role.push_back('*');  // not = "*": GCC 12 warns falsely (-Wrestrict)
@@ -42,19 +47,30 @@ Try<Resources> read(capnp::List<proto::Resource>::Reader in) {
       case proto::Resource::SCALAR:
         x.milli = r.getScalar();
         break;
-      case proto::Resource::RANGES:
+      case proto::Resource::RANGES: {
+        auto ranges = r.getRanges();
+        Status n = checkLength("ranges of resource '" + x.name + "'", ranges.size(), kMaxRanges);
+        if (!n.ok()) return Error(n.error());
         x.type = Resource::Type::kRanges;
-        for (auto range : r.getRanges()) x.ranges.push_back({range.getBegin(), range.getEnd()});
+        for (auto range : ranges) x.ranges.push_back({range.getBegin(), range.getEnd()});
         break;
-      case proto::Resource::SET:
+      }
+      case proto::Resource::SET: {
+        auto items = r.getSet();
+        Status n = checkLength("items of resource '" + x.name + "'", items.size(), kMaxRanges);
+        if (!n.ok()) return Error(n.error());
         x.type = Resource::Type::kSet;
-        for (auto s : r.getSet()) x.items.insert(s);
+        for (auto s : items) x.items.insert(s);
         break;
+      }
     }
-    Status s = out.add(x);
-    if (!s.ok()) return Error(s.error());
   }
-  return out;
+  return Resources::fromList(std::move(list));
+}
+
+Status checkLength(const std::string& what, size_t length, size_t limit) {
+  if (length <= limit) return Status::OK();
+  return Error(what + " has " + std::to_string(length) + " entries; the limit is " + std::to_string(limit));
 }
 
 void write(const Attributes& in, capnp::List<proto::Attribute>::Builder out) {
@@ -66,9 +82,18 @@ void write(const Attributes& in, capnp::List<proto::Attribute>::Builder out) {
   }
 }
 
-Attributes read(capnp::List<proto::Attribute>::Reader in) {
+Try<Attributes> read(capnp::List<proto::Attribute>::Reader in) {
+  Status length = checkLength("attribute list", in.size(), kMaxAttributes);
+  if (!length.ok()) return Error(length.error());
   Attributes out;
-  for (auto a : in) out[a.getName()] = a.getValue();
+  for (auto a : in) {
+    std::string name = a.getName(), value = a.getValue();
+    Status n = checkText("attribute name", name, kMaxNameBytes);
+    if (!n.ok()) return Error(n.error());
+    Status v = checkText("value of attribute '" + name + "'", value, kMaxLabelBytes);
+    if (!v.ok()) return Error(v.error());
+    out[name] = value;
+  }
   return out;
 }
 
@@ -89,10 +114,19 @@ Try<AgentInfo> read(proto::AgentInfo::Reader in) {
   Try<Resources> r = read(in.getResources());
   if (r.isError()) return Error(r.error());
   out.resources = *r;
-  out.attributes = read(in.getAttributes());
+  Try<Attributes> attributes = read(in.getAttributes());
+  if (attributes.isError()) return Error(attributes.error());
+  out.attributes = *attributes;
   out.httpPort = in.getHttpPort();
   out.isolation = in.getIsolation();
   out.httpHost = in.getHttpHost();
+  for (const auto& [what, text] : {std::pair<const char*, const std::string&>{"agent id", out.id},
+                                   {"hostname", out.hostname},
+                                   {"isolation", out.isolation},
+                                   {"HTTP host", out.httpHost}}) {
+    Status valid = checkText(what, text, kMaxNameBytes);
+    if (!valid.ok()) return Error(valid.error());
+  }
   return out;
 }
 
@@ -206,7 +240,9 @@ Try<Offer> read(proto::Offer::Reader in) {
   Try<Resources> r = read(in.getResources());
   if (r.isError()) return Error(r.error());
   out.resources = *r;
-  out.attributes = read(in.getAttributes());
+  Try<Attributes> attributes = read(in.getAttributes());
+  if (attributes.isError()) return Error(attributes.error());
+  out.attributes = *attributes;
   out.role = in.getRole();
   if (out.role.empty()) out.role.push_back('*');
   return out;

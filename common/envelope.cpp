@@ -7,10 +7,17 @@
 
 namespace agora {
 
+// The check in decodeEnvelope() walks every pointer once with a traversal limit of the
+// message's own size, which a message whose pointers do not alias can never exceed: that is
+// what stops amplification. The handlers' reader then gets a budget of its own, so that a
+// valid message is never refused halfway through a handler for what the check spent, and
+// a handler may read a field more than once.
+static constexpr uint64_t kHandlerReadsPerWord = 4;
+
 InboundEnvelope::InboundEnvelope(kj::Array<capnp::word> words, const DecodeLimits& limits)
     : words_(kj::mv(words)) {
   capnp::ReaderOptions options;
-  options.traversalLimitInWords = limits.maxBytes / sizeof(capnp::word);
+  options.traversalLimitInWords = kHandlerReadsPerWord * words_.size() + 1024;
   options.nestingLimit = limits.nestingLimit;
   reader_ = std::make_unique<capnp::FlatArrayMessageReader>(words_.asPtr(), options);
   root_ = reader_->getRoot<proto::Envelope>();
@@ -28,15 +35,21 @@ Try<std::unique_ptr<InboundEnvelope>> decodeEnvelope(const void* data, size_t si
   auto words = kj::heapArray<capnp::word>(size / sizeof(capnp::word));
   std::memcpy(words.begin(), data, size);
   try {
+    {
+      // totalSize() walks every pointer, so a malformed message fails here and not later
+      // inside a handler.
+      capnp::ReaderOptions options;
+      options.traversalLimitInWords = words.size();
+      options.nestingLimit = limits.nestingLimit;
+      capnp::FlatArrayMessageReader check(words.asPtr(), options);
+      (void)check.getRoot<proto::Envelope>().totalSize();
+    }
     auto msg = std::make_unique<InboundEnvelope>(kj::mv(words), limits);
-    // totalSize() walks every pointer, so a malformed message fails here and not later
-    // inside a handler.
-    (void)msg->get().totalSize();
     uint32_t version = msg->get().getVersion();
     if (version != proto::PROTOCOL_VERSION)
       return Error("protocol version " + std::to_string(version) + " is not supported (this peer speaks " +
                    std::to_string(proto::PROTOCOL_VERSION) + ")");
-    if (static_cast<unsigned>(msg->get().which()) > static_cast<unsigned>(proto::Envelope::SUPERVISOR_ACK))
+    if (static_cast<unsigned>(msg->get().which()) > static_cast<unsigned>(proto::Envelope::AGENT_REMOVED))
       return Error("unknown message kind " + std::to_string(static_cast<unsigned>(msg->get().which())));
     return msg;
   } catch (const kj::Exception& e) {

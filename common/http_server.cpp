@@ -9,8 +9,11 @@ namespace agora {
 
 ApiReply errorReply(int status, const std::string& message) {
   // The message may quote bytes of the request that are not UTF-8.
-  return {status, nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-          "application/json"};
+  return jsonReply(status, nlohmann::json{{"error", message}});
+}
+
+ApiReply jsonReply(int status, const nlohmann::json& body) {
+  return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json"};
 }
 
 ApiCall parseApiTarget(const std::string& method, const std::string& target, std::string body) {

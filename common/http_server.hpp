@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "common/event_loop.hpp"
 #include "common/try.hpp"
 
@@ -31,6 +33,9 @@ struct ApiReply {
 
 // {"error": message} with the given status.
 ApiReply errorReply(int status, const std::string& message);
+// `body` as JSON text. Never fails: bytes that are not UTF-8 (which the edges refuse, but a
+// checkpoint from an older version may hold) become U+FFFD instead of an exception.
+ApiReply jsonReply(int status, const nlohmann::json& body);
 
 // Splits "/a/b?x=1&y=2" into the path and its query parameters.
 ApiCall parseApiTarget(const std::string& method, const std::string& target, std::string body);

@@ -4,8 +4,11 @@
 #include <cmath>
 #include <ostream>
 #include <sstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
+
+#include "common/text.hpp"
 
 namespace agora {
 
@@ -150,21 +153,39 @@ const Resource* Resources::find(const Resource& like) const {
   return nullptr;
 }
 
-Status Resources::add(const Resource& r) {
+// What add() and fromList() check of one entry on its own.
+static Status checkResource(const Resource& r) {
   if (r.name.empty()) return Error("resource has an empty name");
+  Status name = checkText("resource name", r.name, kMaxRoleBytes);
+  if (!name.ok()) return name;
   if (r.role.empty()) return Error("resource '" + r.name + "' has an empty role (use \"*\" for unreserved)");
+  Status role = checkText("role of resource '" + r.name + "'", r.role, kMaxRoleBytes);
+  if (!role.ok()) return role;
   if (r.type == Resource::Type::kScalar && r.milli < 0)
     return Error("resource '" + r.name + "' is negative: " + formatMilli(r.milli));
   for (const auto& x : r.ranges)
     if (x.begin > x.end)
       return Error("resource '" + r.name + "' has a range that ends before it begins: " +
                    std::to_string(x.begin) + "-" + std::to_string(x.end));
+  for (const auto& item : r.items) {
+    Status text = checkText("item of resource '" + r.name + "'", item, kMaxNameBytes);
+    if (!text.ok()) return text;
+  }
+  return Status::OK();
+}
+
+static std::string typeConflict(const std::string& name) {
+  return "resource '" + name + "' appears with two different types";
+}
+
+Status Resources::add(const Resource& r) {
+  Status valid = checkResource(r);
+  if (!valid.ok()) return valid;
   if (Resource* mine = find(r)) {
-    if (r.type != mine->type) return Error("resource '" + r.name + "' appears with two different types");
+    if (r.type != mine->type) return Error(typeConflict(r.name));
   } else {
     for (const auto& other : items_)
-      if (other.name == r.name && other.type != r.type)
-        return Error("resource '" + r.name + "' appears with two different types");
+      if (other.name == r.name && other.type != r.type) return Error(typeConflict(r.name));
   }
   Resources one;
   if (!r.empty()) {
@@ -174,6 +195,43 @@ Status Resources::add(const Resource& r) {
   }
   *this += one;
   return Status::OK();
+}
+
+Try<Resources> Resources::fromList(std::vector<Resource> list) {
+  for (const Resource& r : list) {
+    Status valid = checkResource(r);
+    if (!valid.ok()) return Error(valid.error());
+  }
+  std::vector<size_t> order(list.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Resource &x = list[a], &y = list[b];
+    return std::tie(x.name, x.role, x.type, a) < std::tie(y.name, y.role, y.type, b);
+  });
+  // Merges each run of one kind into its first entry; `first` orders the merged kinds.
+  std::vector<std::pair<size_t, Resource>> merged;
+  for (size_t k = 0; k < order.size(); ++k) {
+    Resource& r = list[order[k]];
+    if (!merged.empty() && merged.back().second.name == r.name && merged.back().second.type != r.type)
+      return Error(typeConflict(r.name));
+    if (merged.empty() || !merged.back().second.sameKind(r)) {
+      merged.emplace_back(order[k], std::move(r));
+      continue;
+    }
+    Resource& into = merged.back().second;
+    switch (r.type) {
+      case Resource::Type::kScalar: into.milli += r.milli; break;
+      case Resource::Type::kRanges: into.ranges.insert(into.ranges.end(), r.ranges.begin(), r.ranges.end()); break;
+      case Resource::Type::kSet: into.items.merge(r.items); break;
+    }
+  }
+  std::sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  Resources out;
+  for (auto& [first, r] : merged) {
+    r.ranges = normalizeRanges(std::move(r.ranges));
+    if (!r.empty()) out.items_.push_back(std::move(r));
+  }
+  return out;
 }
 
 Resources& Resources::operator+=(const Resources& other) {

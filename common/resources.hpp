@@ -60,6 +60,10 @@ class Resources {
 
   // Adds one resource after checking it (no negative or non-finite values, no empty name).
   Status add(const Resource& r);
+  // The sum of `list`, each entry checked as add() checks it, in O(n log n): a peer's list of
+  // any length costs no more than sorting it (add() in a loop costs O(n^2)). Kinds keep the
+  // order in which they first appear.
+  static Try<Resources> fromList(std::vector<Resource> list);
 
   Resources& operator+=(const Resources& other);
   // Removes what `other` holds; anything `other` has that this does not is ignored, so the

@@ -19,8 +19,9 @@ DEFINE_int32(max_missed_pings, 5, "Pings a peer may miss before it is taken for 
 DEFINE_double(allocation_interval, 1.0, "Seconds between periodic allocation cycles (events also trigger cycles).");
 DEFINE_double(agent_reregister_timeout, 120, "Seconds admitted agents have to re-register after a master restart.");
 DEFINE_double(agent_removal_timeout, 600, "Seconds an unreachable agent may stay away before its tasks are GONE.");
-DEFINE_double(offer_timeout, 0, "Seconds after which an offer neither accepted nor declined is rescinded and its "
-                                "resources offered again; 0: never.");
+DEFINE_double(offer_timeout, 60, "Seconds after which an offer neither accepted nor declined is rescinded and its "
+                                 "resources offered again (so a framework that hangs cannot hold an agent for "
+                                 "ever); 0: never.");
 DEFINE_int32(max_message_bytes, 16 << 20, "Largest wire message accepted; larger ones are dropped and counted.");
 DEFINE_string(endpoint_file, "", "If set, write the bound ZeroMQ and HTTP addresses here as JSON once listening.");
 

@@ -36,6 +36,7 @@ Try<std::string> Master::start() {
 void Master::recover(const RegistryState& state) {
   TimePoint now = loop_.clock().now();
   roleConfigs_ = state.roles;
+  removedAgents_ = state.removedAgents;
   for (const auto& [role, config] : state.roles) applyRole(role, config);
   for (const auto& [id, info] : state.frameworks) {
     // With its registry entry, so that it gets its own failover timeout to come back.

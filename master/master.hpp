@@ -35,7 +35,7 @@ struct MasterOptions {
   Duration agentRemovalTimeout = std::chrono::minutes(10);
   size_t maxCompletedTasks = 1000;
   // An offer outstanding this long is rescinded and its resources offered again; 0: never.
-  Duration offerTimeout{};
+  Duration offerTimeout = std::chrono::seconds(60);
   DecodeLimits limits;
 };
 
@@ -93,6 +93,8 @@ class Master {
     uint32_t pingSlice = 0;               // which of the ping ticks of an interval pings it
     Resources dynamic;                    // reservations made with RESERVE, kept by the master
     std::optional<EventLoop::TimerId> drainTimer;
+    // Kills asked for while the agent was away (task -> reason), sent when it re-registers.
+    std::map<TaskKey, TaskReason> pendingKills;
   };
 
   struct Peer {
@@ -121,6 +123,8 @@ class Master {
   void adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std::string, TaskInfo>>& infos,
                        const std::vector<TaskState>& states);
   void onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader message);
+  void refuseRemovedAgent(const std::string& peer, const std::string& agentId);
+  void sendPendingKills(AgentRecord& agent);
   void onAgentUsage(AgentRecord& agent, proto::AgentUsage::Reader message);
   void agentUnreachable(AgentRecord& agent, const std::string& why);
   void removeAgent(const std::string& agentId, TaskState taskState, TaskReason reason, const std::string& why);
@@ -193,6 +197,7 @@ class Master {
   std::map<TaskKey, TaskRecord> tasks_;
   std::deque<TaskRecord> completedTasks_;
   std::map<std::string, Offer> offers_;
+  std::map<std::string, double> removedAgents_;  // agent id -> when it was removed
   std::map<std::string, RoleConfig> roleConfigs_;
   std::map<std::string, uint64_t> counters_;
 };

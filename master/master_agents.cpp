@@ -23,12 +23,21 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
     sendError(peer, "agent registration refused: agent id '" + info->id + "' is not a valid id");
     return;
   }
+  if (removedAgents_.count(info->id)) {
+    refuseRemovedAgent(peer, info->id);
+    return;
+  }
   if (info->resources.empty()) {
     sendError(peer, "agent registration refused: the agent offers no resources (check --resources)");
     return;
   }
   std::vector<std::pair<std::string, TaskInfo>> infos;
   std::vector<TaskState> states;
+  Status count = codec::checkLength("task list", message.getTasks().size(), codec::kMaxAgentTasks);
+  if (!count.ok()) {
+    sendError(peer, "agent registration refused: " + count.error());
+    return;
+  }
   for (auto t : message.getTasks()) {
     Try<TaskInfo> task = codec::read(t.getTask());
     if (task.isError()) {
@@ -72,6 +81,7 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
   r.setPingIntervalSeconds(toSeconds(options_.pingInterval));
   r.setMaxMissedPings(options_.maxMissedPings);
   sendTo(peer, out);
+  sendPendingKills(agent);
   LOG(INFO) << (reregistering ? "Re-registered" : "Registered") << " agent " << info->id << " ("
             << info->hostname << ") with " << info->resources << " and " << infos.size() << " tasks";
   triggerAllocation();
@@ -114,6 +124,30 @@ void Master::adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std
   }
 }
 
+// The master removed this agent and told its frameworks that its tasks are GONE: it may not
+// come back with them. It is told to kill them and to register as a new agent.
+void Master::refuseRemovedAgent(const std::string& peer, const std::string& agentId) {
+  LOG(WARNING) << "Refusing agent " << agentId << ": it was removed; telling it to kill its tasks";
+  ++counters_["agents_refused_removed"];
+  OutboundEnvelope out;
+  out.get().initAgentRemoved().setMessage("agent " + agentId +
+                                          " was removed by the master after it stayed unreachable; its tasks "
+                                          "are GONE: kill them and register as a new agent");
+  sendTo(peer, out);
+}
+
+// Kills the framework asked for while the agent was away.
+void Master::sendPendingKills(AgentRecord& agent) {
+  for (const auto& [key, reason] : agent.pendingKills) {
+    auto it = tasks_.find(key);
+    if (it == tasks_.end() || isTerminal(it->second.latest.state) || !agent.tasks.count(key)) continue;
+    LOG(INFO) << "Killing task " << key.second << " of framework " << key.first << " on agent " << agent.info.id
+              << ", as asked while the agent was away";
+    killOnAgent(agent, key.first, key.second, reason);
+  }
+  agent.pendingKills.clear();
+}
+
 void Master::addAgentToAllocator(AgentRecord& agent) {
   std::map<std::string, Resources> used;
   for (const TaskKey& key : agent.tasks) {
@@ -139,6 +173,13 @@ void Master::onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader mess
   status.agentId = agent.info.id;
   ++counters_["status_updates_received"];
   auto it = tasks_.find({status.frameworkId, status.taskId});
+  if (it != tasks_.end() && it->second.info.agentId != agent.info.id) {
+    // Only the task's own agent speaks for it: anything else is a confused or hostile peer.
+    LOG(WARNING) << "Dropped an update for task " << status.taskId << " from agent " << agent.info.id
+                 << ", which does not run it (agent " << it->second.info.agentId << " does)";
+    ++counters_["status_updates_wrong_agent"];
+    return;
+  }
   if (it != tasks_.end()) {
     TaskRecord& task = it->second;
     if (!isTerminal(task.latest.state) && isTerminal(status.state)) {
@@ -204,7 +245,9 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
     if (!isTerminal(task.latest.state)) forwardStatus(masterStatus(task, taskState, reason, why));
     completeTask(key);
   }
-  Status s = registry_->removeAgent(agentId);
+  double now = loop_.clock().wallSeconds();
+  removedAgents_[agentId] = now;
+  Status s = registry_->removeAgent(agentId, now);
   if (!s.ok()) LOG(ERROR) << "Agent " << agentId << " stays in the registry: " << s.error();
   agents_.erase(it);
   ++counters_["agents_removed"];

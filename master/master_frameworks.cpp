@@ -1,10 +1,12 @@
 // Frameworks: subscription, accept and decline, kill, reconciliation, acknowledgements.
 #include <cmath>
+#include <tuple>
 
 #include <glog/logging.h>
 
 #include "common/codec.hpp"
 #include "common/ids.hpp"
+#include "common/text.hpp"
 #include "master/master.hpp"
 #include "master/validation.hpp"
 
@@ -12,10 +14,27 @@ namespace agora {
 
 static Status validateFrameworkInfo(const FrameworkInfo& info) {
   if (info.name.empty()) return Error("framework name is empty: give the framework a name");
+  for (const auto& [what, text, limit] : {std::tuple<const char*, const std::string&, size_t>{
+                                              "framework name", info.name, kMaxNameBytes},
+                                          {"principal", info.principal, kMaxNameBytes},
+                                          {"hostname", info.hostname, kMaxNameBytes}}) {
+    Status valid = checkText(what, text, limit);
+    if (!valid.ok()) return valid;
+  }
+  Status lengths = codec::checkLength("role list", info.roles.size(), 64);
+  if (!lengths.ok()) return lengths;
+  lengths = codec::checkLength("capability list", info.capabilities.size(), 64);
+  if (!lengths.ok()) return lengths;
+  for (const auto& capability : info.capabilities) {
+    Status valid = checkText("capability", capability, kMaxNameBytes);
+    if (!valid.ok()) return valid;
+  }
   if (!info.id.empty() && !isValidId(info.id)) return Error("framework id '" + info.id + "' is not a valid id");
   if (!std::isfinite(info.failoverTimeoutSeconds) || info.failoverTimeoutSeconds < 0)
     return Error("failover timeout must be a non-negative number of seconds");
   for (const auto& role : info.roles) {
+    Status text = checkText("role", role, kMaxRoleBytes);
+    if (!text.ok()) return text;
     Status valid = validateRole(role);
     if (!valid.ok()) return Error(valid.error());
   }
@@ -68,6 +87,14 @@ void Master::onSubscribe(const std::string& peer, proto::Subscribe::Reader messa
   if (known && fw.connected && fw.peer != peer) {
     sendError(fw.peer, "framework " + info.id + " subscribed again from another connection; this one is retired");
     peers_.erase(fw.peer);
+  }
+  if (known && !fw.offers.empty()) {
+    // A scheduler that subscribes again has forgotten what it was offered (it restarted, or
+    // lost its connection): what it held is offered again rather than left to the offer
+    // timeout.
+    LOG(INFO) << "Framework " << info.id << " subscribed again holding " << fw.offers.size()
+              << " offers: rescinding them so that they are offered again";
+    for (const std::string& offerId : std::set<std::string>(fw.offers)) rescindOffer(offerId, true);
   }
   if (fw.failoverTimer) loop_.cancel(*fw.failoverTimer);
   fw.failoverTimer.reset();
@@ -265,8 +292,13 @@ void Master::onKill(FrameworkRecord& fw, proto::Kill::Reader message) {
     return;
   }
   auto agent = agents_.find(it->second.info.agentId);
-  if (agent == agents_.end() || agent->second.state != AgentState::kActive) {
-    LOG(WARNING) << "Cannot kill task " << taskId << " now: its agent is not connected; it is killed when it returns";
+  if (agent == agents_.end()) return;  // the task is being completed with its agent
+  if (agent->second.state != AgentState::kActive) {
+    // Kept until the agent re-registers; the framework hears the outcome from the agent then,
+    // or TASK_GONE if the agent never comes back.
+    LOG(INFO) << "Task " << taskId << " is killed when its agent " << agent->first << " re-registers";
+    agent->second.pendingKills[it->first] = TaskReason::KILLED_BY_FRAMEWORK;
+    ++counters_["kills_pending"];
     return;
   }
   killOnAgent(agent->second, fw.info.id, taskId, TaskReason::KILLED_BY_FRAMEWORK);

@@ -30,7 +30,7 @@ ApiReply Master::handleMaintenance(const ApiCall& call) {
     Status s = registry_->removeDrain(agentId);
     if (!s.ok()) return errorReply(503, "not changed: the registry write failed: " + s.error());
     undrain(agent);
-    return ApiReply{200, json{{"agent_id", agentId}, {"draining", false}}.dump()};
+    return jsonReply(200, json{{"agent_id", agentId}, {"draining", false}});
   }
   double seconds = 60;
   if (!call.body.empty()) {
@@ -48,7 +48,7 @@ ApiReply Master::handleMaintenance(const ApiCall& call) {
   Status s = registry_->putDrain(agentId, deadline);
   if (!s.ok()) return errorReply(503, "not changed: the registry write failed: " + s.error());
   drain(agent, deadline);
-  return ApiReply{200, json{{"agent_id", agentId}, {"draining", true}, {"deadline", deadline}}.dump()};
+  return jsonReply(200, json{{"agent_id", agentId}, {"draining", true}, {"deadline", deadline}});
 }
 
 void Master::drain(AgentRecord& agent, double deadline) {

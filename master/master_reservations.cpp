@@ -46,7 +46,7 @@ ApiReply Master::handleReservation(const ApiCall& call, AgentRecord& agent, bool
   agent.info.resources += to;
   LOG(INFO) << (reserve ? "Operator reserved " : "Operator unreserved ") << *resources << " on agent " << agent.info.id;
   triggerAllocation();
-  return ApiReply{200, json{{"agent_id", agent.info.id}, {"reserved", agent.dynamic.toJson()}}.dump()};
+  return jsonReply(200, json{{"agent_id", agent.info.id}, {"reserved", agent.dynamic.toJson()}});
 }
 
 }  // namespace agora

@@ -68,7 +68,7 @@ json Master::rolesJson() {
 ApiReply Master::handleRoles(const ApiCall& call) {
   if (call.path == "/api/v1/roles") {
     if (call.method != "GET") return errorReply(405, "/api/v1/roles answers GET only");
-    return ApiReply{200, json{{"roles", rolesJson()}}.dump()};
+    return jsonReply(200, json{{"roles", rolesJson()}});
   }
   // /api/v1/roles/<role>/<what>; the role itself may hold slashes.
   std::string rest = call.path.substr(std::string("/api/v1/roles/").size());
@@ -135,7 +135,7 @@ ApiReply Master::handleRoles(const ApiCall& call) {
   applyRole(role, config);
   LOG(INFO) << "Role " << role << ": weight " << config.weight << ", quota " << quotaJson(config.quota).dump();
   triggerAllocation();
-  return ApiReply{200, json{{"role", role}, {"weight", config.weight}, {"quota", quotaJson(config.quota)}}.dump()};
+  return jsonReply(200, json{{"role", role}, {"weight", config.weight}, {"quota", quotaJson(config.quota)}});
 }
 
 void Master::applyRole(const std::string& role, const RoleConfig& config) {

@@ -94,10 +94,10 @@ ApiReply Master::route(const ApiCall& call) {
   const Route routes[] = {
       {"/health", [] { return ApiReply{200, R"({"status":"ok"})"}; }},
       {"/api/v1/info", [this] {
-         return ApiReply{200, json{{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}}.dump()};
+         return jsonReply(200, json{{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}});
        }},
-      {"/api/v1/state", [this] { return ApiReply{200, stateJson().dump()}; }},
-      {"/api/v1/metrics", [this] { return ApiReply{200, metricsJson().dump()}; }},
+      {"/api/v1/state", [this] { return jsonReply(200, stateJson()); }},
+      {"/api/v1/metrics", [this] { return jsonReply(200, metricsJson()); }},
       {"/metrics", [this] { return ApiReply{200, prometheusText(metricsJson()), "text/plain; version=0.0.4"}; }},
       {"/api/v1/roles", [this] { return handleRoles(ApiCall{"GET", "/api/v1/roles", {}, ""}); }},
   };

@@ -1,5 +1,6 @@
 #include "master/registry.hpp"
 
+#include <cstdlib>
 #include <cstring>
 
 #include <capnp/message.h>
@@ -58,6 +59,13 @@ class RocksDbRegistry final : public Registry {
         if (agent.isError()) return Error("registry entry " + key + ": " + agent.error());
         state.agents[agent->id] = *agent;
       }
+      auto removed = store_->scan("removed/");
+      if (removed.isError()) return Error(removed.error());
+      for (const auto& [key, value] : *removed) {
+        std::string id = key.substr(8);
+        state.removedAgents[id] = std::strtod(value.c_str(), nullptr);
+        state.agents.erase(id);
+      }
       auto roles = store_->scan("role/");
       if (roles.isError()) return Error(roles.error());
       for (const auto& [key, value] : *roles) {
@@ -96,7 +104,13 @@ class RocksDbRegistry final : public Registry {
   Status putAgent(const AgentInfo& agent) override {
     return store_->put("agent/" + agent.id, serialize<proto::AgentInfo>(agent));
   }
-  Status removeAgent(const std::string& agentId) override { return store_->remove("agent/" + agentId); }
+  // "removed/" is written first: after a crash between the two writes the agent is still
+  // refused, and load() drops the admitted entry.
+  Status removeAgent(const std::string& agentId, double when) override {
+    Status removed = store_->put("removed/" + agentId, std::to_string(when));
+    if (!removed.ok()) return removed;
+    return store_->remove("agent/" + agentId);
+  }
   Status putFramework(const FrameworkInfo& fw) override {
     return store_->put("framework/" + fw.id, serialize<proto::FrameworkInfo>(fw));
   }

@@ -25,6 +25,9 @@ struct RegistryState {
   std::map<std::string, RoleConfig> roles;
   std::map<std::string, double> draining;  // agent id -> drain deadline, seconds since the epoch
   std::map<std::string, Resources> reservations;  // agent id -> its dynamic reservations
+  // Agents the master removed (their tasks are GONE): agent id -> seconds since the epoch.
+  // One that comes back is refused, so that no GONE task runs again.
+  std::map<std::string, double> removedAgents;
 };
 
 class Registry {
@@ -32,7 +35,8 @@ class Registry {
   virtual ~Registry() = default;
   virtual Try<RegistryState> load() = 0;
   virtual Status putAgent(const AgentInfo& agent) = 0;
-  virtual Status removeAgent(const std::string& agentId) = 0;
+  // Forgets the agent and remembers it as removed at `when` (seconds since the epoch).
+  virtual Status removeAgent(const std::string& agentId, double when) = 0;
   virtual Status putFramework(const FrameworkInfo& framework) = 0;
   virtual Status removeFramework(const std::string& frameworkId) = 0;
   virtual Status putRole(const std::string& role, const RoleConfig& config) = 0;

@@ -6,21 +6,9 @@
 #include <cmath>
 
 #include "common/ids.hpp"
+#include "common/text.hpp"
 
 namespace agora {
-
-static bool isUtf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
-    i += n;
-  }
-  return true;
-}
 
 static Status fail(const TaskInfo& task, const std::string& why) {
   return Error("task '" + task.taskId + "': " + why);
@@ -30,6 +18,8 @@ Status validateTask(const TaskInfo& task, const LaunchContext& context) {
   if (!isValidId(task.taskId))
     return Error("task id '" + task.taskId +
                  "' is invalid: use 1 to 200 letters, digits, '.', '_' or '-'");
+  Status name = checkText("task '" + task.taskId + "' name", task.name, kMaxNameBytes);
+  if (!name.ok()) return name;
   if (context.isTaskIdInUse && context.isTaskIdInUse(task.taskId))
     return fail(task, "the id is already used by another task of this framework");
   if (!task.agentId.empty() && task.agentId != context.agentId)

@@ -370,5 +370,7 @@ struct Envelope {
     supervisorStatus @27 :SupervisorStatus;
     supervisorKill @28 :SupervisorKill;
     supervisorAck @29 :SupervisorAck;
+    agentRemoved @30 :Error;         # master -> agent: this agent id was removed; its tasks are
+                                     # GONE to their frameworks. Kill them all, register anew.
   }
 }

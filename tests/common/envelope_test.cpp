@@ -98,5 +98,28 @@ TEST(EnvelopeTest, RejectsAnotherProtocolVersion) {
   EXPECT_NE(in.error().find("protocol version 99"), std::string::npos) << in.error();
 }
 
+// The check before the handler walks the whole message; it must not use up what the handler
+// needs to read the same message (it did: a valid message over half the limit failed in its
+// handler).
+TEST(EnvelopeTest, AValidMessageNearTheLimitCanBeReadWhole) {
+  OutboundEnvelope out;
+  auto list = out.get().initOffers().initOffers(1)[0].initResources(900);
+  for (unsigned i = 0; i < list.size(); ++i) {
+    list[i].setName("r" + std::to_string(i));
+    list[i].setRole("*");
+    list[i].setScalar(1000);
+  }
+  std::string bytes = bytesOf(out);
+  DecodeLimits limits{bytes.size() + bytes.size() / 4, 16};
+  auto in = decodeEnvelope(bytes.data(), bytes.size(), limits);
+  ASSERT_TRUE(in.ok()) << in.error();
+  auto offer = (*in)->get().getOffers().getOffers()[0];
+  Try<Resources> first = codec::read(offer.getResources());
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_EQ(first->items().size(), 900u);
+  Try<Resources> again = codec::read(offer.getResources());  // handlers may read a field twice
+  EXPECT_TRUE(again.ok());
+}
+
 }  // namespace
 }  // namespace agora

@@ -35,6 +35,33 @@ TEST(CliTest, RunExitsWithTheCommandsCodeAndShowsItsOutput) {
   EXPECT_NE(bigOut.find("no offer could hold cpus:64"), std::string::npos) << bigOut;
 }
 
+// Several arguments are the program's argv, passed on unchanged; they used to be joined with
+// spaces and given to a shell.
+TEST(CliTest, RunRunsAProgramWithItsArgumentsAsGiven) {
+  TestCluster cluster;
+  cluster.startMaster();
+  cluster.startAgents(1);
+  std::string master = "--master=" + cluster.master();
+  auto [code, out] = agora(cluster.workDir(), {"run", master, "--", "sh", "-c", "exit 3"});
+  EXPECT_EQ(code, 3) << out;
+  auto [py, pyOut] = agora(cluster.workDir(), {"run", master, "--quiet", "--", "python3", "-c", "print(1+1)"});
+  EXPECT_EQ(py, 0) << pyOut;
+  EXPECT_EQ(pyOut, "2\n");
+  auto [args, argsOut] = agora(cluster.workDir(), {"run", master, "--quiet", "--", "printf", "%s|", "a b", "$HOME", "*"});
+  EXPECT_EQ(args, 0) << argsOut;
+  EXPECT_EQ(argsOut, "a b|$HOME|*|");
+}
+
+TEST(CliTest, HelpShowsAgorasCommandsAndFlagsOnly) {
+  std::string dir = makeTempDir("agora-cli");
+  auto [code, out] = agora(dir, {"--help"});
+  EXPECT_EQ(code, 0) << out;
+  for (const char* expected : {"run [--cpus=0.1", "dev [--agents=2]", "--cpus=0.1", "--master=", "/bin/sh -c"})
+    EXPECT_NE(out.find(expected), std::string::npos) << expected << " missing from:\n" << out;
+  EXPECT_EQ(out.find("logtostderr"), std::string::npos) << "the logging library's flags are listed:\n" << out;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(CliTest, StatusShowsAgentsAsTableAndJson) {
   TestCluster cluster;
   cluster.startMaster();
@@ -89,6 +116,40 @@ TEST(CliTest, DevStartsAClusterThatRunsCommandsAndStopsItOnInterrupt) {
     EXPECT_EQ(cmdline.find(dir + "/c/"), std::string::npos) << "left running: " << cmdline;
   }
   std::filesystem::remove_all(dir);
+}
+
+// No process of the cluster may outlive `agora dev`, however it ends.
+TEST(CliTest, DevKilledWithSigkillLeavesNoProcessBehind) {
+  std::string dir = makeTempDir("agora-dev");
+  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--agents=2", "--port=0", "--http-port=0", "--work-dir=" + dir + "/c"},
+                            dir + "/dev.log");
+  ASSERT_TRUE(dev.ok()) << dev.error();
+  ASSERT_TRUE(eventually([&] { return slurp(dir + "/dev.log").find("cluster is up") != std::string::npos; }))
+      << slurp(dir + "/dev.log");
+  auto clusterProcesses = [&] {
+    std::vector<std::string> left;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      std::string cmdline = slurp(entry.path().string() + "/cmdline");
+      if (cmdline.find(dir + "/c/") != std::string::npos) left.push_back(cmdline);
+    }
+    return left;
+  };
+  ASSERT_EQ(clusterProcesses().size(), 3u);  // the master and two agents
+  kill(dev->pid(), SIGKILL);
+  dev->wait();
+  EXPECT_TRUE(eventually([&] { return clusterProcesses().empty(); }))
+      << "left running: " << (clusterProcesses().empty() ? "" : clusterProcesses().front());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliTest, DevSaysWhenItsPortIsTakenByAnotherCluster) {
+  TestCluster cluster;
+  cluster.startMaster();
+  std::string port = cluster.master().substr(cluster.master().rfind(':') + 1);
+  auto [code, out] = agora(cluster.workDir(), {"dev", "--port=" + port, "--http-port=0"});
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("port " + port + " is taken by another Agora cluster"), std::string::npos) << out;
+  EXPECT_NE(out.find("--port=0"), std::string::npos) << out;
 }
 
 }  // namespace

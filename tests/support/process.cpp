@@ -16,7 +16,7 @@ namespace agora::testing {
 
 Try<Process> Process::start(std::vector<std::string> argv, const std::string& logPath, bool dieWithParent) {
   LaunchSpec spec;
-  spec.dieWithParent = dieWithParent;
+  spec.parentDeathSignal = dieWithParent ? SIGKILL : 0;
   spec.argv = std::move(argv);
   spec.environment = inheritedEnvironment();
   spec.workingDirectory = std::filesystem::path(logPath).parent_path().string();

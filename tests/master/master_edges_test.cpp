@@ -1,0 +1,175 @@
+// The master at its edges: what it promises frameworks when agents go away and come back,
+// when schedulers restart, and when peers send what they must not. An in-process master on
+// a manual clock (tests/support/in_process_master.hpp); each test failed before its fix.
+#include "tests/support/in_process_master.hpp"
+
+namespace agora::testing {
+namespace {
+
+class MasterEdgesTest : public InProcessMasterTest {
+ protected:
+  // The master pings in ten turns per interval: the clock moves a turn at a time.
+  static constexpr Duration kPingTick = std::chrono::milliseconds(100);
+
+  MasterEdgesTest() {
+    options.pingInterval = std::chrono::seconds(1);
+    options.maxMissedPings = 3;
+    options.agentRemovalTimeout = std::chrono::seconds(3);
+  }
+
+  // The agent says nothing while the clock passes its ping deadline: it becomes unreachable.
+  void agentGoesSilent() {
+    advanceInSteps(std::chrono::seconds(4), kPingTick);
+    ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::UNREACHABLE); }));
+  }
+
+  bool hasUpdate(const std::string& taskId, TaskState state) {
+    for (const TaskStatus& s : framework->updates())
+      if (s.taskId == taskId && s.state == state) return true;
+    return false;
+  }
+
+  std::string taskState(const std::string& taskId) {
+    nlohmann::json now = state();
+    for (const auto& t : now["tasks"])
+      if (t["id"] == taskId) return t["state"];
+    return "";
+  }
+
+  TaskInfo sleeper(const std::string& id) {
+    TaskInfo t;
+    t.taskId = id;
+    t.resources = *Resources::parse("cpus:1;mem:128");
+    t.command.value = "sleep 600";
+    return t;
+  }
+};
+
+TEST_F(MasterEdgesTest, ARemovedAgentThatComesBackIsRefusedAndItsTaskNeverRunsAgain) {
+  launchOn(startAndGetOffer(), "t1");
+  sendStatus(*agent, "t1", TaskState::RUNNING);
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::RUNNING); }));
+  agentGoesSilent();
+  advanceInSteps(std::chrono::seconds(4), kPingTick);
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::GONE); }));
+  size_t updatesAtGone = framework->updates().size();
+
+  // The agent wakes up and comes back with its id and its task still running.
+  size_t before = agent->count();
+  EXPECT_EQ(registerAgent(*agent, agentId, {{sleeper("t1"), TaskState::RUNNING}}), "");
+  ASSERT_GE(agent->find(proto::Envelope::AGENT_REMOVED, before), 0) << "the removed agent was not refused";
+  roundTrip(*framework);
+  EXPECT_EQ(framework->updates().size(), updatesAtGone) << "the framework heard of its GONE task again";
+  EXPECT_NE(taskState("t1"), "TASK_RUNNING");
+  EXPECT_EQ(metrics()["counters"]["agents_refused_removed"], 1);
+
+  // Remembered across a master restart too.
+  startMaster();
+  before = agent->count();
+  EXPECT_EQ(registerAgent(*agent, agentId, {{sleeper("t1"), TaskState::RUNNING}}), "");
+  EXPECT_GE(agent->find(proto::Envelope::AGENT_REMOVED, before), 0);
+
+  // As a new agent (no id) it is welcome.
+  EXPECT_NE(registerAgent(*agent), "");
+}
+
+TEST_F(MasterEdgesTest, AFrameworkThatSubscribesAgainIsOfferedWhatItHeld) {
+  std::string held = startAndGetOffer();
+  // The scheduler restarts with its framework id, on a new connection, long before the
+  // offer timeout: what it was offered is offered again.
+  auto restarted = newPeer();
+  restarted->answerPings = true;
+  EXPECT_EQ(subscribe(*restarted, frameworkId), frameworkId);
+  std::string again = nextOffer(*restarted);
+  EXPECT_NE(again, held);
+  auto offer = restarted->at(restarted->find(proto::Envelope::OFFERS)).getOffers().getOffers()[0];
+  EXPECT_EQ(*codec::read(offer.getResources()), *Resources::parse("cpus:4;mem:1024"));
+}
+
+TEST_F(MasterEdgesTest, OffersTimeOutAfterSixtySecondsByDefault) {
+  EXPECT_EQ(MasterOptions().offerTimeout, std::chrono::seconds(60));
+  agent->answerPings = true;
+  std::string offerId = startAndGetOffer();
+  advanceInSteps(std::chrono::seconds(59), kPingTick);
+  EXPECT_EQ(framework->find(proto::Envelope::RESCIND), -1) << "rescinded before the timeout";
+  advanceInSteps(std::chrono::seconds(2), kPingTick);
+  ASSERT_TRUE(pump([&] { return framework->find(proto::Envelope::RESCIND) >= 0; }));
+  EXPECT_EQ(std::string(framework->at(framework->find(proto::Envelope::RESCIND)).getRescind().getOfferId().cStr()),
+            offerId);
+}
+
+TEST_F(MasterEdgesTest, AKillWhileTheAgentIsAwayIsSentWhenItReturns) {
+  launchOn(startAndGetOffer(), "t1");
+  sendStatus(*agent, "t1", TaskState::RUNNING);
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::RUNNING); }));
+  agentGoesSilent();
+
+  OutboundEnvelope kill;
+  kill.get().initKill().setTaskId("t1");
+  framework->send(kill);
+  roundTrip(*framework);
+  roundTrip(*agent);
+  EXPECT_EQ(agent->find(proto::Envelope::KILL_TASK), -1);
+
+  size_t before = agent->count();
+  EXPECT_EQ(registerAgent(*agent, agentId, {{sleeper("t1"), TaskState::RUNNING}}), agentId);
+  ASSERT_TRUE(pump([&] { return agent->find(proto::Envelope::KILL_TASK, before) >= 0; }));
+  auto k = agent->at(agent->find(proto::Envelope::KILL_TASK, before)).getKillTask();
+  EXPECT_EQ(std::string(k.getTaskId().cStr()), "t1");
+  EXPECT_EQ(k.getReason(), proto::TaskReason::KILLED_BY_FRAMEWORK);
+  // The agent's answer reaches the framework.
+  sendStatus(*agent, "t1", TaskState::KILLED, "u-killed");
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::KILLED); }));
+}
+
+TEST_F(MasterEdgesTest, AnUpdateFromAnAgentThatDoesNotRunTheTaskIsDroppedAndCounted) {
+  launchOn(startAndGetOffer(), "t1");
+  auto other = newPeer();
+  ASSERT_NE(registerAgent(*other), "");
+  sendStatus(*other, "t1", TaskState::FINISHED);
+  roundTrip(*other);
+  roundTrip(*framework);
+  EXPECT_FALSE(hasUpdate("t1", TaskState::FINISHED));
+  EXPECT_EQ(taskState("t1"), "TASK_STAGING");
+  EXPECT_EQ(metrics()["counters"]["status_updates_wrong_agent"], 1);
+  // Its own agent is still heard.
+  sendStatus(*agent, "t1", TaskState::RUNNING);
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::RUNNING); }));
+}
+
+TEST_F(MasterEdgesTest, TextThatIsNotUtf8IsRefusedWhereItEntersAndTheStateStillServes) {
+  auto bad = newPeer();
+  size_t before = bad->count();
+  EXPECT_EQ(subscribe(*bad, "", "bad\xffname"), "");
+  ASSERT_GE(bad->find(proto::Envelope::ERROR, before), 0);
+  EXPECT_EQ(std::string(bad->at(bad->find(proto::Envelope::ERROR, before)).getError().getMessage().cStr()),
+            "subscription refused: framework name is not UTF-8 text (byte 0xff at offset 3)");
+
+  launchOn(startAndGetOffer(), "t1", "bad\xffname");
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::ERROR); }));
+  for (const TaskStatus& s : framework->updates()) {
+    if (s.state != TaskState::ERROR) continue;
+    EXPECT_EQ(s.message, "task 't1' name is not UTF-8 text (byte 0xff at offset 3)");
+  }
+  ApiReply reply = master->handleApi(parseApiTarget("GET", "/api/v1/state", ""));
+  EXPECT_EQ(reply.status, 200) << reply.body;
+}
+
+TEST_F(MasterEdgesTest, AHugeResourceListIsRefusedAtOnce) {
+  OutboundEnvelope reg;
+  auto list = reg.get().initRegisterAgent().initAgent().initResources(200000);
+  for (unsigned i = 0; i < list.size(); ++i) {
+    list[i].setName("r" + std::to_string(i));
+    list[i].setScalar(1000);
+  }
+  size_t before = agent->count();
+  agent->send(reg);
+  ASSERT_TRUE(pump([&] { return agent->find(proto::Envelope::ERROR, before) >= 0; }));
+  EXPECT_EQ(std::string(agent->at(agent->find(proto::Envelope::ERROR, before)).getError().getMessage().cStr()),
+            "agent registration refused: resource list has 200000 entries; the limit is 1024");
+  EXPECT_EQ(master->handleApi(parseApiTarget("GET", "/health", "")).status, 200);
+  EXPECT_TRUE(state()["agents"].empty());
+}
+
+}  // namespace
+}  // namespace agora::testing
