@@ -58,7 +58,4 @@ std::optional<ProcessIdentity> identify(pid_t pid);
 // True if `who` still runs: the same pid with the same start time (not a reused pid).
 bool isAlive(const ProcessIdentity& who);
 
-// Writes `content` to `path` all-or-nothing and durably.
-Status writeFileDurably(const std::string& path, const std::string& content);
-
 }  // namespace agora

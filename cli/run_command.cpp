@@ -138,6 +138,8 @@ int runCommand(const std::vector<std::string>& command) {
   FrameworkInfo framework;
   framework.name = "agora-run";
   framework.roles = {"*"};
+  // A run lives with its command line: if agora run dies, its task goes too.
+  framework.failoverTimeoutSeconds = 0;
   RunScheduler scheduler(task);
   sdk::SchedulerDriver driver(scheduler, framework, masterAddress());
   if (Status started = driver.start(); !started.ok()) {

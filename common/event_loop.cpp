@@ -22,6 +22,11 @@ void EventLoop::watchSocket(void* socket, Callback onReadable) {
   watches_.push_back({socket, -1, std::move(onReadable)});
 }
 
+void EventLoop::unwatchSocket(void* socket) {
+  watches_.erase(std::remove_if(watches_.begin(), watches_.end(), [socket](const Watch& w) { return w.socket == socket; }),
+                 watches_.end());
+}
+
 void EventLoop::watchFd(int fd, Callback onReadable) { watches_.push_back({nullptr, fd, std::move(onReadable)}); }
 
 void EventLoop::unwatchFd(int fd) {

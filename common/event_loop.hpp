@@ -31,6 +31,7 @@ class EventLoop {
 
   // `socket` is a raw ZeroMQ socket handle; `onReadable` must drain what it can.
   void watchSocket(void* socket, Callback onReadable);
+  void unwatchSocket(void* socket);
   void watchFd(int fd, Callback onReadable);
   void unwatchFd(int fd);
 

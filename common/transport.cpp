@@ -26,7 +26,14 @@ MessageSocket::MessageSocket(zmq::context_t& context, EventLoop& loop, Kind kind
     // net.core.somaxconn).
     socket_.set(zmq::sockopt::backlog, 4096);
   }
-  loop_.watchSocket(socket_.handle(), [this] { drain(); });
+  loop_.watchSocket(socket_.handle(), [this, alive = alive_] {
+    if (*alive) drain();
+  });
+}
+
+MessageSocket::~MessageSocket() {
+  *alive_ = false;
+  loop_.unwatchSocket(socket_.handle());
 }
 
 Try<std::string> MessageSocket::bind(const std::string& endpoint) {
@@ -92,7 +99,9 @@ void MessageSocket::drain() {
     dispatch(peer, part);
   }
   // More may be waiting; come back after timers and other sockets had their turn.
-  loop_.post([this] { drain(); });
+  loop_.post([this, alive = alive_] {
+    if (*alive) drain();
+  });
 }
 
 void MessageSocket::dispatch(const std::string& peer, const zmq::message_t& body) {

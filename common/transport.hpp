@@ -25,6 +25,10 @@ class MessageSocket {
   enum class Kind { kRouter, kDealer };
 
   MessageSocket(zmq::context_t& context, EventLoop& loop, Kind kind, DecodeLimits limits = {});
+  // Leaves the loop, which may run on (a driver on a framework's loop goes before the loop).
+  ~MessageSocket();
+  MessageSocket(const MessageSocket&) = delete;
+  MessageSocket& operator=(const MessageSocket&) = delete;
 
   // ROUTER: binds, e.g. "tcp://127.0.0.1:5050" or "tcp://127.0.0.1:*"; returns the bound endpoint.
   Try<std::string> bind(const std::string& endpoint);
@@ -51,6 +55,7 @@ class MessageSocket {
   Handler handler_;
   std::string routingId_;
   uint64_t malformed_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work already queued on the loop
   std::unordered_map<std::string, TimePoint> lastComplaint_;
 };
 

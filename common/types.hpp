@@ -27,12 +27,16 @@ struct AgentInfo {
   std::string httpHost;
 };
 
+// One week, as Marathon's: a scheduler may be away that long (a restart, a deploy, a bad
+// night) before the master kills its tasks. A framework that wants less says so.
+inline constexpr double kDefaultFailoverTimeoutSeconds = 7 * 24 * 3600;
+
 struct FrameworkInfo {
   std::string id;
   std::string name;
   std::string principal;
   std::vector<std::string> roles{"*"};
-  double failoverTimeoutSeconds = 0;
+  double failoverTimeoutSeconds = kDefaultFailoverTimeoutSeconds;
   std::vector<std::string> capabilities;
   std::string hostname;
 };

@@ -47,7 +47,11 @@ Master::FrameworkRecord& Master::ensureFramework(const std::string& frameworkId,
   if (inserted) {
     if (known) fw.info = *known;
     fw.info.id = frameworkId;
-    if (!known) fw.info.name = "(recovered)";
+    if (!known) {
+      // Known only from an agent's report: nothing says how long its scheduler may be away.
+      fw.info.name = "(recovered)";
+      fw.info.failoverTimeoutSeconds = 0;
+    }
     fw.recovered = true;
     fw.registeredAt = loop_.clock().wallSeconds();
     allocator_->addFramework(frameworkId, fw.info.roles, false);

@@ -1,8 +1,19 @@
 #pragma once
 // The scheduler SDK: what a framework author implements (Scheduler) and the driver that
-// speaks the protocol for it (SchedulerDriver). The driver subscribes, re-subscribes with
-// the same framework id after a master restart or a lost connection, acknowledges status
-// updates after the callback returns, and drops duplicate deliveries of an update.
+// speaks the protocol for it (SchedulerDriver).
+//
+// The driver subscribes, and subscribes again with the same framework id after a master
+// restart or a lost connection. After every (re)subscription it reconciles: explicitly for
+// the tasks the scheduler names (knownTaskIds()), then implicitly for all. It drops
+// duplicate deliveries of an update, and acknowledges each update either when the callback
+// returns or, with explicit acknowledgements, when the framework says so.
+//
+// Two ways to run it:
+//   - on the framework's own EventLoop (and its Clock): callbacks, timers, HTTP handlers and
+//     the framework's state share one thread, and tests drive it with a ManualClock. Every
+//     call is then made on that loop's thread.
+//   - on a thread of its own, for small tools: start() or the blocking run(); callbacks run
+//     on the driver's thread and calls may come from any thread.
 
 #include <atomic>
 #include <memory>
@@ -10,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/event_loop.hpp"
 #include "common/types.hpp"
 
 namespace agora::sdk {
@@ -23,7 +35,7 @@ using agora::TaskStatus;
 
 class SchedulerDriver;
 
-// Callbacks run on the driver's own thread, one at a time.
+// Callbacks run one at a time, on the driver's loop.
 class Scheduler {
  public:
   virtual ~Scheduler() = default;
@@ -38,12 +50,27 @@ class Scheduler {
   }
   virtual void statusUpdate(SchedulerDriver& driver, const TaskStatus& status) = 0;
   virtual void error(SchedulerDriver& driver, const std::string& message) { (void)driver, (void)message; }
+  // The tasks this framework believes exist (from its own store), asked after every
+  // subscription: the driver reconciles them explicitly, so that one the master does not
+  // know comes back as TASK_UNKNOWN instead of being silently forgotten.
+  virtual std::vector<std::string> knownTaskIds() { return {}; }
 };
 
 struct DriverOptions {
   double subscribeRetrySeconds = 0.5;
   // Until the master says otherwise when it answers the subscription.
   double masterTimeoutSeconds = 5.0;
+  // Opt-in. The driver does not acknowledge an update when the callback returns; the
+  // framework calls acknowledge() once it has persisted what the update means to it. Until
+  // then the agent keeps resending it, so an update is never lost to a framework crash.
+  bool explicitAcknowledgements = false;
+  // If set, a file that keeps the framework id: read at start when FrameworkInfo has none,
+  // and written (durably, before registered() runs) when the master assigns one, so that a
+  // restarted framework re-registers as itself.
+  std::string frameworkIdFile;
+  // A launched task that has not reached TASK_STARTING after this many seconds is killed (a
+  // lost launch, an agent that hangs); the framework hears the outcome as an update. 0: never.
+  double stagingTimeoutSeconds = 0;
 };
 
 // One operation of an accept: launch tasks, or reserve / unreserve resources of the offers
@@ -62,16 +89,24 @@ class SchedulerDriver {
  public:
   // `master` is "host:port" or "tcp://host:port". A non-empty framework.id re-subscribes
   // as that framework (a scheduler restart).
+  //
+  // On the driver's own thread:
   SchedulerDriver(Scheduler& scheduler, FrameworkInfo framework, std::string master, DriverOptions options = {});
+  // On the framework's loop, which must outlive the driver:
+  SchedulerDriver(Scheduler& scheduler, FrameworkInfo framework, std::string master, EventLoop& loop,
+                  DriverOptions options = {});
   ~SchedulerDriver();
+  SchedulerDriver(const SchedulerDriver&) = delete;
+  SchedulerDriver& operator=(const SchedulerDriver&) = delete;
 
-  // Starts the driver's thread and subscribes.
+  // Connects and subscribes; on its own thread, starts that thread.
   Status start();
-  // Stops the thread. The framework stays registered with the master until its failover
-  // timeout, so a new driver with the same id can take over.
+  // Own thread only: start(), then blocks until stop() (from a callback or another thread).
+  Status run();
+  // Stops subscribing and talking to the master. The framework stays registered with the
+  // master until its failover timeout, so a new driver with the same id can take over.
   void stop();
 
-  // All calls below may be made from any thread, callbacks included; they are queued.
   void launchTasks(const std::vector<std::string>& offerIds, const std::vector<TaskInfo>& tasks,
                    double refuseSeconds = 5.0);
   void acceptOffers(const std::vector<std::string>& offerIds, const std::vector<Operation>& operations,
@@ -84,6 +119,9 @@ class SchedulerDriver {
   // framework's decline filters.
   void suppressOffers(const std::vector<std::string>& roles = {});
   void reviveOffers(const std::vector<std::string>& roles = {});
+  // With explicit acknowledgements: the framework has persisted what `status` means to it.
+  // Updates without a uuid (the master's, reconciliation answers) need none.
+  void acknowledge(const TaskStatus& status);
   // Unregisters the framework: the master kills its tasks and forgets it.
   void teardown();
 
@@ -95,8 +133,5 @@ class SchedulerDriver {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The first `count` ports of `available`, as a ports resource; nullopt if there are fewer.
-std::optional<Resources> takePorts(const Resources& available, int count);
 
 }  // namespace agora::sdk

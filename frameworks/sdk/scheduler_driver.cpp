@@ -1,6 +1,6 @@
-#include <deque>
+#include <functional>
 #include <mutex>
-#include <unordered_set>
+#include <unordered_map>
 
 #include <glog/logging.h>
 #include <zmq.hpp>
@@ -8,101 +8,171 @@
 #include "common/codec.hpp"
 #include "common/event_loop.hpp"
 #include "common/transport.hpp"
+#include "frameworks/sdk/framework_id_file.hpp"
 #include "frameworks/sdk/scheduler.hpp"
+#include "frameworks/sdk/seen_updates.hpp"
 
 namespace agora::sdk {
-
-// Remembers the uuids of updates already passed to the scheduler, so that a resend (the
-// agent did not see the acknowledgement in time) is acknowledged again but not delivered twice.
-class SeenUpdates {
- public:
-  bool insert(const std::string& uuid) {
-    if (!seen_.insert(uuid).second) return false;
-    order_.push_back(uuid);
-    if (order_.size() > kCapacity) {
-      seen_.erase(order_.front());
-      order_.pop_front();
-    }
-    return true;
-  }
-
- private:
-  static constexpr size_t kCapacity = 100000;
-  std::unordered_set<std::string> seen_;
-  std::deque<std::string> order_;
-};
 
 class SchedulerDriver::Impl {
  public:
   Impl(SchedulerDriver& driver, Scheduler& scheduler, FrameworkInfo framework, std::string master,
-       DriverOptions options)
+       EventLoop* loop, DriverOptions options)
       : driver_(driver),
         scheduler_(scheduler),
         framework_(std::move(framework)),
         master_(tcpEndpoint(master)),
-        options_(options),
-        loop_(clock_),
+        options_(std::move(options)),
+        ownClock_(loop ? nullptr : std::make_unique<RealClock>()),
+        ownLoop_(loop ? nullptr : std::make_unique<EventLoop>(*ownClock_)),
+        loop_(loop ? *loop : *ownLoop_),
         context_(1),
-        socket_(context_, loop_, MessageSocket::Kind::kDealer),
-        masterTimeout_(seconds(options.masterTimeoutSeconds)) {
-    socket_.onMessage([this](const std::string&, proto::Envelope::Reader m) { onMessage(m); });
-  }
+        masterTimeout_(seconds(options_.masterTimeoutSeconds)) {}
+
+  ~Impl() { stop(); }
 
   Status start() {
-    Status s = socket_.connect(master_);
-    if (!s.ok()) return s;
-    thread_ = std::thread([this] {
-      subscribeTick();
-      watchdog();
-      loop_.run();
-    });
+    Status connected = connect();
+    if (!connected.ok()) return connected;
+    if (ownLoop_) {
+      thread_ = std::thread([this] {
+        begin();
+        loop_.run();
+      });
+    } else {
+      begin();
+    }
+    return Status::OK();
+  }
+
+  Status run() {
+    if (!ownLoop_) return Error("run() is for a driver on its own thread; this one runs on the framework's loop");
+    Status connected = connect();
+    if (!connected.ok()) return connected;
+    blocking_ = true;
+    begin();
+    loop_.run();
+    blocking_ = false;
+    stop();
     return Status::OK();
   }
 
   void stop() {
-    if (!thread_.joinable()) return;
-    loop_.stop();
-    thread_.join();
+    if (thread_.joinable()) {
+      loop_.stop();
+      thread_.join();
+    } else if (blocking_) {
+      loop_.stop();  // run() returns, and stops the rest
+      return;
+    }
+    // The loop no longer runs these (its thread ended), or runs on without the driver.
+    for (auto id : {subscribeTimer_, watchdogTimer_})
+      if (id) loop_.cancel(*id);
+    subscribeTimer_.reset();
+    watchdogTimer_.reset();
+    for (const auto& [taskId, id] : stagingTimers_) loop_.cancel(id);
+    stagingTimers_.clear();
+    socket_.reset();
+    connected_ = false;
   }
 
-  // Runs `fn` on the driver thread with a fresh envelope, then sends it.
-  template <typename Fill>
-  void call(Fill fill) {
-    loop_.post([this, fill] {
+  // Runs `fn` on the loop: at once on the framework's loop (whose thread the caller is on),
+  // queued on the driver's own.
+  void onLoop(std::function<void()> fn) {
+    if (ownLoop_) {
+      loop_.post(std::move(fn));
+    } else {
+      fn();
+    }
+  }
+
+  // Sends what `fill` writes into a fresh envelope, on the loop.
+  void call(std::function<void(proto::Envelope::Builder, const std::string& frameworkId)> fill) {
+    onLoop([this, fill = std::move(fill)] {
       OutboundEnvelope out;
-      fill(out.get(), frameworkIdLocked());
-      socket_.send(out);
+      fill(out.get(), frameworkId());
+      send(out);
     });
   }
 
-  std::string frameworkIdLocked() const {
+  // Starts the staging clock of each task launched (on the loop).
+  void launched(const std::vector<TaskInfo>& tasks) {
+    if (options_.stagingTimeoutSeconds <= 0) return;
+    onLoop([this, ids = taskIds(tasks)] {
+      for (const std::string& id : ids) {
+        if (auto old = stagingTimers_.find(id); old != stagingTimers_.end()) loop_.cancel(old->second);
+        stagingTimers_[id] = loop_.after(seconds(options_.stagingTimeoutSeconds), [this, id] { stagingExpired(id); });
+      }
+    });
+  }
+
+  void acknowledge(const TaskStatus& status) {
+    if (status.uuid.empty()) return;
+    onLoop([this, status] {
+      seen_.markAcknowledged(status.uuid);
+      sendAcknowledgement(status);
+    });
+  }
+
+  std::string frameworkId() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return framework_.id;
   }
   bool connected() const { return connected_.load(); }
 
  private:
+  static std::vector<std::string> taskIds(const std::vector<TaskInfo>& tasks) {
+    std::vector<std::string> ids;
+    for (const TaskInfo& t : tasks) ids.push_back(t.taskId);
+    return ids;
+  }
+
+  Status connect() {
+    if (socket_) return Error("the driver is already started");
+    if (!options_.frameworkIdFile.empty() && frameworkId().empty()) {
+      auto kept = FrameworkIdFile(options_.frameworkIdFile).load();
+      if (kept.isError()) return Error(kept.error());
+      if (*kept) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        framework_.id = **kept;
+      }
+    }
+    socket_ = std::make_unique<MessageSocket>(context_, loop_, MessageSocket::Kind::kDealer);
+    socket_->onMessage([this](const std::string&, proto::Envelope::Reader m) { onMessage(m); });
+    return socket_->connect(master_);
+  }
+
+  void begin() {
+    subscribeTick();
+    watchdog();
+  }
+
+  void send(OutboundEnvelope& out) {
+    if (socket_) socket_->send(out);
+  }
+
   void subscribe() {
     OutboundEnvelope out;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       codec::write(framework_, out.get().initSubscribe().initFramework());
     }
-    socket_.send(out);
+    send(out);
   }
 
   void subscribeTick() {
     if (!connected_) subscribe();
-    loop_.after(seconds(options_.subscribeRetrySeconds), [this] { subscribeTick(); });
+    subscribeTimer_ = loop_.after(seconds(options_.subscribeRetrySeconds), [this] { subscribeTick(); });
   }
 
   void watchdog() {
     if (connected_ && loop_.clock().now() - lastHeard_ > masterTimeout_) lost("no ping from the master");
-    loop_.after(std::max<Duration>(masterTimeout_ / 10, std::chrono::milliseconds(10)), [this] { watchdog(); });
+    watchdogTimer_ = loop_.after(std::max<Duration>(masterTimeout_ / 10, std::chrono::milliseconds(10)),
+                                 [this] { watchdog(); });
   }
 
   void lost(const std::string& why) {
-    LOG(WARNING) << "Framework " << frameworkIdLocked() << " lost the master (" << why << "); re-subscribing";
+    LOG(WARNING) << "Framework " << frameworkId() << " lost the master (" << why << "); re-subscribing";
     connected_ = false;
     scheduler_.disconnected(driver_);
     subscribe();
@@ -114,10 +184,13 @@ class SchedulerDriver::Impl {
       case proto::Envelope::SUBSCRIBED: onSubscribed(m.getSubscribed()); return;
       case proto::Envelope::PING: {
         if (!connected_) return;
-        if (m.getPing().getMasterId() != masterId_) { lost("a different master is pinging"); return; }
+        if (m.getPing().getMasterId() != masterId_) {
+          lost("a different master is pinging");
+          return;
+        }
         OutboundEnvelope out;
         out.get().initPong().setSequence(m.getPing().getSequence());
-        socket_.send(out);
+        send(out);
         return;
       }
       case proto::Envelope::OFFERS: {
@@ -143,27 +216,88 @@ class SchedulerDriver::Impl {
 
   void onSubscribed(proto::Subscribed::Reader s) {
     if (connected_) return;  // a retried subscription's second answer
+    std::string id = s.getFrameworkId();
+    if (!options_.frameworkIdFile.empty() && id != frameworkId()) {
+      // Kept before anything is done as this framework: a restart must come back as it.
+      Status kept = FrameworkIdFile(options_.frameworkIdFile).save(id);
+      if (!kept.ok()) {
+        LOG(ERROR) << kept.error();
+        scheduler_.error(driver_, kept.error());
+      }
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      framework_.id = s.getFrameworkId();
+      framework_.id = id;
     }
     masterId_ = s.getMasterId();
     if (s.getPingIntervalSeconds() > 0 && s.getMaxMissedPings() > 0)
       masterTimeout_ = seconds(s.getPingIntervalSeconds() * s.getMaxMissedPings());
     connected_ = true;
-    scheduler_.registered(driver_, framework_.id, s.getReregistered());
+    scheduler_.registered(driver_, id, s.getReregistered());
+    reconcileAfterSubscribing();
+  }
+
+  // What happened while the framework was away: first the tasks it names (the master
+  // answers TASK_UNKNOWN for any it does not know), then everything the master knows.
+  void reconcileAfterSubscribing() {
+    std::vector<std::string> known = scheduler_.knownTaskIds();
+    for (size_t from = 0; from < known.size(); from += codec::kMaxTasksPerCall) {
+      size_t n = std::min(known.size() - from, codec::kMaxTasksPerCall);
+      OutboundEnvelope out;
+      auto r = out.get().initReconcile();
+      r.setFrameworkId(frameworkId());
+      auto list = r.initTasks(static_cast<unsigned>(n));
+      for (size_t i = 0; i < n; ++i) list[static_cast<unsigned>(i)].setTaskId(known[from + i]);
+      send(out);
+    }
+    OutboundEnvelope implicit;
+    implicit.get().initReconcile().setFrameworkId(frameworkId());
+    send(implicit);
   }
 
   void onUpdate(const TaskStatus& status) {
-    if (status.uuid.empty() || seen_.insert(status.uuid)) scheduler_.statusUpdate(driver_, status);
-    if (status.uuid.empty()) return;
+    if (status.state != TaskState::STAGING) {
+      if (auto t = stagingTimers_.find(status.taskId); t != stagingTimers_.end()) {
+        loop_.cancel(t->second);
+        stagingTimers_.erase(t);
+      }
+    }
+    if (status.uuid.empty()) {
+      scheduler_.statusUpdate(driver_, status);
+      return;
+    }
+    switch (seen_.insert(status.uuid)) {
+      case SeenUpdates::kNew:
+        scheduler_.statusUpdate(driver_, status);
+        if (!options_.explicitAcknowledgements) acknowledge(status);
+        return;
+      case SeenUpdates::kAcknowledged:
+        sendAcknowledgement(status);  // the agent resent it: our acknowledgement was lost
+        return;
+      case SeenUpdates::kDelivered:
+        return;  // the framework has it and acknowledges it when it has persisted it
+    }
+  }
+
+  void sendAcknowledgement(const TaskStatus& status) {
     OutboundEnvelope out;
     auto ack = out.get().initAcknowledge();
-    ack.setFrameworkId(frameworkIdLocked());
+    ack.setFrameworkId(frameworkId());
     ack.setAgentId(status.agentId);
     ack.setTaskId(status.taskId);
     ack.setUuid(status.uuid);
-    socket_.send(out);
+    send(out);
+  }
+
+  void stagingExpired(const std::string& taskId) {
+    stagingTimers_.erase(taskId);
+    LOG(WARNING) << "Task " << taskId << " did not start within " << options_.stagingTimeoutSeconds
+                 << " s of its launch: killing it";
+    OutboundEnvelope out;
+    auto kill = out.get().initKill();
+    kill.setFrameworkId(frameworkId());
+    kill.setTaskId(taskId);
+    send(out);
   }
 
   SchedulerDriver& driver_;
@@ -172,28 +306,40 @@ class SchedulerDriver::Impl {
   FrameworkInfo framework_;
   std::string master_;
   DriverOptions options_;
-  RealClock clock_;
-  EventLoop loop_;
+  std::unique_ptr<RealClock> ownClock_;
+  std::unique_ptr<EventLoop> ownLoop_;
+  std::atomic<bool> blocking_{false};  // run() is running the loop on its caller's thread
+  EventLoop& loop_;
   zmq::context_t context_;
-  MessageSocket socket_;
+  std::unique_ptr<MessageSocket> socket_;
   std::thread thread_;
   std::atomic<bool> connected_{false};
   std::string masterId_;
   TimePoint lastHeard_;
   Duration masterTimeout_;
   SeenUpdates seen_;
+  std::optional<EventLoop::TimerId> subscribeTimer_, watchdogTimer_;
+  std::unordered_map<std::string, EventLoop::TimerId> stagingTimers_;
 };
 
 SchedulerDriver::SchedulerDriver(Scheduler& scheduler, FrameworkInfo framework, std::string master,
                                  DriverOptions options)
-    : impl_(std::make_unique<Impl>(*this, scheduler, std::move(framework), std::move(master), options)) {}
+    : impl_(std::make_unique<Impl>(*this, scheduler, std::move(framework), std::move(master), nullptr,
+                                   std::move(options))) {}
 
-SchedulerDriver::~SchedulerDriver() { stop(); }
+SchedulerDriver::SchedulerDriver(Scheduler& scheduler, FrameworkInfo framework, std::string master, EventLoop& loop,
+                                 DriverOptions options)
+    : impl_(std::make_unique<Impl>(*this, scheduler, std::move(framework), std::move(master), &loop,
+                                   std::move(options))) {}
+
+SchedulerDriver::~SchedulerDriver() = default;
 
 Status SchedulerDriver::start() { return impl_->start(); }
+Status SchedulerDriver::run() { return impl_->run(); }
 void SchedulerDriver::stop() { impl_->stop(); }
-std::string SchedulerDriver::frameworkId() const { return impl_->frameworkIdLocked(); }
+std::string SchedulerDriver::frameworkId() const { return impl_->frameworkId(); }
 bool SchedulerDriver::connected() const { return impl_->connected(); }
+void SchedulerDriver::acknowledge(const TaskStatus& status) { impl_->acknowledge(status); }
 
 static void setIds(capnp::List<capnp::Text>::Builder list, const std::vector<std::string>& ids) {
   for (unsigned i = 0; i < ids.size(); ++i) list.set(i, ids[i]);
@@ -225,6 +371,8 @@ void SchedulerDriver::acceptOffers(const std::vector<std::string>& offerIds, con
     }
     accept.initFilters().setRefuseSeconds(refuseSeconds);
   });
+  for (const Operation& op : operations)
+    if (op.type == Operation::Type::kLaunch) impl_->launched(op.tasks);
 }
 
 void SchedulerDriver::declineOffer(const std::string& offerId, double refuseSeconds) {
@@ -270,21 +418,6 @@ void SchedulerDriver::reviveOffers(const std::vector<std::string>& roles) {
 
 void SchedulerDriver::teardown() {
   impl_->call([](proto::Envelope::Builder e, const std::string& fwId) { e.initTeardown().setFrameworkId(fwId); });
-}
-
-std::optional<Resources> takePorts(const Resources& available, int count) {
-  Ranges picked;
-  int left = count;
-  for (const Range& r : available.ranges("ports")) {
-    if (left <= 0) break;
-    uint64_t n = std::min<uint64_t>(static_cast<uint64_t>(left), r.end - r.begin + 1);
-    picked.push_back({r.begin, r.begin + n - 1});
-    left -= static_cast<int>(n);
-  }
-  if (left > 0) return std::nullopt;
-  Resources out;
-  if (count > 0) (void)out.add(Resource::range("ports", picked));
-  return out;
 }
 
 }  // namespace agora::sdk

@@ -45,14 +45,25 @@ TEST(MasterFailoverTest, TasksFinalStatesSurviveMasterSigkillAndRestart) {
   ASSERT_TRUE(fw.scheduler.waitFor([&] { return fw.scheduler.reregistrations >= 1; }))
       << "the framework did not re-subscribe";
   EXPECT_EQ(fw.driver->frameworkId(), frameworkId);
-  ASSERT_TRUE(fw.scheduler.waitFor([&] { return fw.scheduler.terminalCount() == kTasks; }, std::chrono::seconds(30)));
+  // The agents' own final updates, not the master's reconciliation answers (no uuid, reason
+  // RECONCILIATION) that the driver asks for after re-subscribing.
+  auto reportedByAgent = [&](const std::string& id) {
+    for (const auto& u : fw.scheduler.updatesFor(id))
+      if (isTerminal(u.state) && u.reason != TaskReason::RECONCILIATION) return true;
+    return false;
+  };
+  ASSERT_TRUE(fw.scheduler.waitFor([&] {
+    for (int i = 0; i < kTasks; ++i)
+      if (!reportedByAgent("t" + std::to_string(i))) return false;
+    return true;
+  }, std::chrono::seconds(30)));
 
   std::lock_guard<std::mutex> lock(fw.scheduler.mutex);
   for (int i = 0; i < kTasks; ++i) {
     std::string id = "t" + std::to_string(i);
     int terminal = 0;
     for (const auto& u : fw.scheduler.updatesFor(id)) {
-      if (!isTerminal(u.state)) continue;
+      if (!isTerminal(u.state) || u.reason == TaskReason::RECONCILIATION) continue;
       ++terminal;
       EXPECT_FALSE(u.fromMaster) << id << ": the final state must be the agent's report";
       EXPECT_EQ(u.exitCode.value_or(-1), i % 3) << id;

@@ -106,7 +106,8 @@ class InProcessMasterTest : public ::testing::Test {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!done()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
-      loop->runOnce(std::chrono::milliseconds(5));
+      loop->runOnce(std::chrono::milliseconds(1));
+      for (EventLoop* other : otherLoops) other->runOnce(std::chrono::milliseconds(1));
     }
     return true;
   }
@@ -125,6 +126,7 @@ class InProcessMasterTest : public ::testing::Test {
   void advance(Duration d) {
     clock.advance(d);
     loop->runOnce(Duration::zero());
+    for (EventLoop* other : otherLoops) other->runOnce(Duration::zero());
   }
 
   // Moves the clock in `step`s up to `total`, letting the loop run at each step (pings go
@@ -233,7 +235,9 @@ class InProcessMasterTest : public ::testing::Test {
   TempDir dir{"agora-in-process-master"};
   ManualClock clock;
   zmq::context_t context;
-  std::unique_ptr<EventLoop> loop;
+  std::unique_ptr<EventLoop> loop;  // the master's, and its peers'
+  // Loops of other parts under test (a scheduler driver's), run by pump() and advance() too.
+  std::vector<EventLoop*> otherLoops;
   std::string endpoint;
   std::unique_ptr<Master> master;
   std::unique_ptr<WirePeer> agent, framework;
