@@ -21,49 +21,54 @@ using nlohmann::json;
 
 namespace {
 
-Try<json> masterState() {
-  auto reply = callMaster(masterAddress(), "GET", "/api/v1/state");
+Try<json> masterGet(const std::string& target) {
+  auto reply = callMaster(masterAddress(), "GET", target);
   if (reply.isError()) return Error(reply.error());
   if (reply->status != 200) return Error("the master answered " + std::to_string(reply->status) + ": " + reply->body);
-  return json::parse(reply->body);
+  json j = json::parse(reply->body, nullptr, false);
+  if (j.is_discarded()) return Error("the master answered with something that is not JSON");
+  return j;
 }
 
-// The task's newest record: a running task before a finished one of the same id.
-std::optional<json> findTask(const json& state, const std::string& taskId) {
-  for (const char* list : {"tasks", "completed_tasks"}) {
-    std::optional<json> found;
-    for (const auto& t : state.value(list, json::array()))
-      if (t.value("id", "") == taskId && (FLAGS_framework.empty() || t.value("framework_id", "") == FLAGS_framework))
-        found = t;
-    if (found) return found;
-  }
-  return std::nullopt;
+// The task's newest record (the master lists a running task before a finished one of the
+// same id), through the light /api/v1/tasks read: polling must not rebuild the whole state.
+Try<std::optional<json>> findTask(const std::string& taskId) {
+  std::string target = "/api/v1/tasks?limit=1&task_id=" + taskId;
+  if (!FLAGS_framework.empty()) target += "&framework_id=" + FLAGS_framework;
+  auto page = masterGet(target);
+  if (page.isError()) return Error(page.error());
+  if ((*page)["tasks"].empty()) return std::optional<json>();
+  return std::optional<json>((*page)["tasks"][0]);
 }
 
 bool taskEnded(const std::string& taskId) {
-  auto state = masterState();
-  if (state.isError()) return false;
-  auto task = findTask(*state, taskId);
-  if (!task) return true;
-  std::string now = (*task)["state"];
+  auto task = findTask(taskId);
+  if (task.isError()) return false;
+  if (!*task) return true;
+  std::string now = (**task)["state"];
   return now != "TASK_RUNNING" && now != "TASK_STARTING" && now != "TASK_STAGING" && now != "TASK_KILLING";
 }
 
 }  // namespace
 
 int logsCommand(const std::string& taskId) {
-  auto state = masterState();
-  if (state.isError()) {
-    std::cerr << "agora logs: " << state.error() << "\n";
+  auto found = findTask(taskId);
+  if (found.isError()) {
+    std::cerr << "agora logs: " << found.error() << "\n";
     return 1;
   }
-  auto task = findTask(*state, taskId);
-  if (!task) {
+  if (!*found) {
     std::cerr << "agora logs: the master knows no task '" << taskId << "' (see `agora status`)\n";
     return 1;
   }
-  std::string agentId = (*task)["agent_id"], frameworkId = (*task)["framework_id"];
-  auto agent = findAgent(*state, agentId);
+  const json& task = **found;
+  std::string agentId = task["agent_id"], frameworkId = task["framework_id"];
+  auto agents = masterGet("/api/v1/agents");
+  if (agents.isError()) {
+    std::cerr << "agora logs: " << agents.error() << "\n";
+    return 1;
+  }
+  auto agent = findAgent(*agents, agentId);
   if (agent.isError()) {
     std::cerr << "agora logs: " << agent.error() << "\n";
     return 1;

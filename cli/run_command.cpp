@@ -82,7 +82,7 @@ class RunScheduler : public sdk::Scheduler {
 
 // The command's output, read through its agent's API: the sandbox may be on another machine.
 void printOutput(const TaskStatus& final) {
-  auto reply = callMaster(masterAddress(), "GET", "/api/v1/state");
+  auto reply = callMaster(masterAddress(), "GET", "/api/v1/agents");
   if (reply.isError() || reply->status != 200) {
     std::cerr << "agora run: cannot read the command's output: the master did not answer\n";
     return;

@@ -2,6 +2,8 @@
 
 #include <future>
 
+#include <glog/logging.h>
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -35,26 +37,81 @@ ApiCall parseApiTarget(const std::string& method, const std::string& target, std
   return call;
 }
 
-HttpServer::HttpServer(EventLoop& loop, Handler handler)
-    : loop_(loop), handler_(std::move(handler)), server_(std::make_unique<httplib::Server>()) {
+namespace {
+
+// The loop side of a request: the handler's reply, or a 500 that says what went wrong.
+ApiReply answer(const HttpServer::Handler& handler, const ApiCall& call) {
+  try {
+    return handler(call);
+  } catch (const std::exception& e) {
+    LOG(ERROR) << "HTTP handler for " << call.method << " " << call.path << " failed: " << e.what();
+    return errorReply(500, "the handler for " + call.method + " " + call.path + " failed: " + e.what());
+  }
+}
+
+// Sends what the loop writes to `stream` until it is finished or the client goes.
+void sendStream(httplib::Response& res, const std::string& contentType, std::shared_ptr<HttpStream> stream) {
+  res.set_header("Cache-Control", "no-cache");
+  auto lastSent = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  res.set_chunked_content_provider(
+      contentType, [stream, lastSent](size_t, httplib::DataSink& sink) {
+        std::optional<std::string> chunk = stream->next(std::chrono::milliseconds(500));
+        auto now = std::chrono::steady_clock::now();
+        if (!chunk && !stream->heartbeat().empty() && now - *lastSent > HttpStream::kHeartbeatAfter)
+          chunk = stream->heartbeat();
+        if (chunk) *lastSent = now;
+        if (!sink.is_writable()) {
+          stream->abandon();
+          return false;
+        }
+        if (chunk && !sink.write(chunk->data(), chunk->size())) {
+          stream->abandon();
+          return false;
+        }
+        if (!chunk && stream->finished()) sink.done();
+        return true;
+      },
+      [stream](bool) { stream->abandon(); });
+}
+
+}  // namespace
+
+HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions options)
+    : loop_(loop), handler_(std::move(handler)), options_(options), server_(std::make_unique<httplib::Server>()) {
+  server_->set_payload_max_length(options_.maxBodyBytes);
+  server_->set_read_timeout(options_.readTimeout.count(), 0);
+  server_->set_write_timeout(options_.writeTimeout.count(), 0);
   auto serve = [this](const httplib::Request& req, httplib::Response& res) {
     ApiCall call{req.method, req.path, {}, req.body};
     for (const auto& [k, v] : req.params) call.query[k] = v;
     auto promise = std::make_shared<std::promise<ApiReply>>();
     auto future = promise->get_future();
-    loop_.post([this, call, promise] { promise->set_value(handler_(call)); });
-    if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      res.status = 503;
-      res.set_content(R"({"error":"the daemon did not answer within 10 s"})", "application/json");
+    loop_.post([this, call, promise] { promise->set_value(answer(handler_, call)); });
+    if (future.wait_for(options_.handlerTimeout) != std::future_status::ready) {
+      ApiReply late = errorReply(503, "the daemon did not answer within " +
+                                          std::to_string(options_.handlerTimeout.count()) + " s; try again");
+      res.status = late.status;
+      res.set_content(late.body, late.contentType.c_str());
       return;
     }
     ApiReply reply = future.get();
     res.status = reply.status;
+    if (reply.stream) {
+      sendStream(res, reply.contentType, reply.stream);
+      return;
+    }
     res.set_content(reply.body, reply.contentType.c_str());
   };
+  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string why = res.status == 413 ? "the request body is larger than this server accepts"
+                                        : "the request could not be served";
+    res.set_content(nlohmann::json{{"error", why}}.dump(), "application/json");
+  });
   server_->Get(".*", serve);
   server_->Post(".*", serve);
   server_->Put(".*", serve);
+  server_->Patch(".*", serve);
   server_->Delete(".*", serve);
 }
 

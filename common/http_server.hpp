@@ -12,6 +12,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "common/event_loop.hpp"
+#include "common/http_stream.hpp"
 #include "common/try.hpp"
 
 namespace httplib { class Server; }
@@ -29,6 +30,9 @@ struct ApiReply {
   int status = 200;
   std::string body;
   std::string contentType = "application/json";
+  // Set for a streaming response: `body` is not used; the chunks written to the stream are
+  // sent as they come (chunked transfer encoding) until it closes or the client goes.
+  std::shared_ptr<HttpStream> stream{};
 };
 
 // {"error": message} with the given status.
@@ -40,11 +44,23 @@ ApiReply jsonReply(int status, const nlohmann::json& body);
 // Splits "/a/b?x=1&y=2" into the path and its query parameters.
 ApiCall parseApiTarget(const std::string& method, const std::string& target, std::string body);
 
+struct HttpServerOptions {
+  // Larger request bodies are refused with 413 before they are read.
+  size_t maxBodyBytes = 8 << 20;
+  // A client that sends its request (or takes the answer) slower than this is dropped, so
+  // that slow clients cannot hold every HTTP thread.
+  std::chrono::seconds readTimeout{10};
+  std::chrono::seconds writeTimeout{10};
+  // The loop must answer within this, or the client gets 503.
+  std::chrono::seconds handlerTimeout{10};
+};
+
 class HttpServer {
  public:
   using Handler = std::function<ApiReply(const ApiCall&)>;
 
-  HttpServer(EventLoop& loop, Handler handler);
+  // A handler that throws answers 500 with the exception's message; the daemon goes on.
+  HttpServer(EventLoop& loop, Handler handler, HttpServerOptions options = {});
   ~HttpServer();
 
   // Port 0 picks a free port. Returns the bound port.
@@ -54,6 +70,7 @@ class HttpServer {
  private:
   EventLoop& loop_;
   Handler handler_;
+  HttpServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

@@ -170,6 +170,12 @@ class Master {
   // master_state.cpp: the JSON view.
   ApiReply route(const ApiCall& call);
   nlohmann::json stateJson() const;
+  static nlohmann::json taskJson(const TaskRecord& task);
+  static nlohmann::json agentJson(const AgentRecord& agent, const Resources& used, const Resources& offered);
+  // master_reads.cpp: light reads for pollers (agora logs -f, dashboards), which must not
+  // rebuild the whole state each time.
+  ApiReply tasksReply(const ApiCall& call) const;
+  ApiReply agentsReply() const;
   nlohmann::json metricsJson() const;
 
   // master_roles.cpp: weights and quota, the operator's part of allocation.

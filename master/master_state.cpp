@@ -13,17 +13,30 @@ static const char* agentStateName(int s) {
   return names[s];
 }
 
+json Master::taskJson(const TaskRecord& t) {
+  json j = toJson(t.info);
+  j["framework_id"] = t.frameworkId;
+  j["state"] = stateName(t.latest.state);
+  j["status"] = toJson(t.latest);
+  if (t.usage && !isTerminal(t.latest.state)) j["usage"] = *t.usage;
+  return j;
+}
+
+json Master::agentJson(const AgentRecord& agent, const Resources& used, const Resources& offered) {
+  json j = toJson(agent.info);
+  j["state"] = agentStateName(static_cast<int>(agent.state));
+  j["registered_at"] = agent.registeredAt;
+  j["used_resources"] = used.toJson();
+  j["offered_resources"] = offered.toJson();
+  j["task_count"] = agent.tasks.size();
+  j["draining"] = agent.drainDeadline.has_value();
+  if (agent.drainDeadline) j["drain_deadline"] = *agent.drainDeadline;
+  return j;
+}
+
 json Master::stateJson() const {
   json agents = json::array(), frameworks = json::array(), tasks = json::array(), completed = json::array();
   std::map<std::string, Resources> usedByAgent, usedByFramework, offeredByAgent, offeredByFramework;
-  auto taskJson = [](const TaskRecord& t) {
-    json j = toJson(t.info);
-    j["framework_id"] = t.frameworkId;
-    j["state"] = stateName(t.latest.state);
-    j["status"] = toJson(t.latest);
-    if (t.usage && !isTerminal(t.latest.state)) j["usage"] = *t.usage;
-    return j;
-  };
   for (const auto& [key, task] : tasks_) {
     if (!isTerminal(task.latest.state)) {
       usedByAgent[task.info.agentId] += task.info.resources;
@@ -38,17 +51,7 @@ json Master::stateJson() const {
     offeredByFramework[offer.frameworkId] += offer.resources;
     offers.push_back(toJson(offer));
   }
-  for (const auto& [id, agent] : agents_) {
-    json j = toJson(agent.info);
-    j["state"] = agentStateName(static_cast<int>(agent.state));
-    j["registered_at"] = agent.registeredAt;
-    j["used_resources"] = usedByAgent[id].toJson();
-    j["offered_resources"] = offeredByAgent[id].toJson();
-    j["task_count"] = agent.tasks.size();
-    j["draining"] = agent.drainDeadline.has_value();
-    if (agent.drainDeadline) j["drain_deadline"] = *agent.drainDeadline;
-    agents.push_back(j);
-  }
+  for (const auto& [id, agent] : agents_) agents.push_back(agentJson(agent, usedByAgent[id], offeredByAgent[id]));
   for (const auto& [id, fw] : frameworks_) {
     json j = toJson(fw.info);
     j["connected"] = fw.connected;
@@ -97,6 +100,8 @@ ApiReply Master::route(const ApiCall& call) {
          return jsonReply(200, json{{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}});
        }},
       {"/api/v1/state", [this] { return jsonReply(200, stateJson()); }},
+      {"/api/v1/tasks", [this, &call] { return tasksReply(call); }},
+      {"/api/v1/agents", [this] { return agentsReply(); }},
       {"/api/v1/metrics", [this] { return jsonReply(200, metricsJson()); }},
       {"/metrics", [this] { return ApiReply{200, prometheusText(metricsJson()), "text/plain; version=0.0.4"}; }},
       {"/api/v1/roles", [this] { return handleRoles(ApiCall{"GET", "/api/v1/roles", {}, ""}); }},
