@@ -51,6 +51,7 @@ struct AgentOptions {
   int logKeep = 2;
   Duration usageInterval = std::chrono::seconds(5);
   RecoverMode recover = RecoverMode::kReconnect;
+  bool forbidRootTasks = false;  // refuse tasks that would run as root
   SandboxGcPolicy gc;
   Duration gcInterval = std::chrono::minutes(1);
 };
@@ -105,6 +106,12 @@ class Agent {
   Status startSupervisor(TaskRecord& task, const std::string& metaDir);
   std::map<std::string, std::string> taskEnvironment(const TaskRecord& task) const;
   ContainerLimits limitsOf(const TaskInfo& info) const;
+  // The user the task runs as (uid, gid, name, home), or why it cannot run.
+  struct TaskUser {
+    std::optional<uint32_t> uid, gid;
+    std::string name, home;
+  };
+  Try<TaskUser> userOf(const TaskInfo& info) const;
   std::string metaDir(const std::string& containerId) const;
   // False (and logged) if the write failed: then nothing may rely on it, e.g. the exit
   // status stays with the supervisor.

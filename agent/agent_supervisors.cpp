@@ -58,7 +58,7 @@ void Agent::onSupervisorMessage(const std::string& peer, proto::Envelope::Reader
       checkpoint(*task);
   }
   if (report.getExited()) {
-    if (!task->exitHandled) taskExited(*task, ExitRecord{report.getWaitStatus(), report.getLaunchError()});
+    if (!task->exitHandled) taskExited(*task, ExitRecord{report.getWaitStatus(), report.getLaunchError(), report.getLimit()});
     // Only a checkpointed exit lets the supervisor go; else its next report retries.
     if (!task->checkpointed && !checkpoint(*task)) return;
     OutboundEnvelope out;
@@ -142,6 +142,11 @@ void Agent::taskExited(TaskRecord& task, const ExitRecord& exit) {
   }
   if (!exit.launchError.empty()) {
     updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED, "launch failed: " + exit.launchError);
+  } else if (exit.limit == kMaxCompletionTimeLimit) {
+    updateStatus(task, TaskState::FAILED, TaskReason::MAX_COMPLETION_TIME_REACHED,
+                 "the task ran longer than its maxCompletionTimeSeconds (" +
+                     Resource::scalar("t", task.info.maxCompletionTimeSeconds).valueString() + " s): command " + how,
+                 code);
   } else if (task.killRequested) {
     updateStatus(task, TaskState::KILLED, task.killReason, "killed: command " + how, code);
   } else if (limit && !(WIFEXITED(ws) && *code == 0)) {

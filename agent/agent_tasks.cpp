@@ -1,7 +1,12 @@
 // Running and killing tasks: each task gets a sandbox, a container of the isolator and a
 // supervisor process that starts it.
+#include <pwd.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include <glog/logging.h>
@@ -39,6 +44,29 @@ std::string Agent::metaDir(const std::string& containerId) const {
   return options_.workDir + "/meta/containers/" + containerId;
 }
 
+Try<Agent::TaskUser> Agent::userOf(const TaskInfo& info) const {
+  TaskUser user;
+  if (info.user.empty()) {
+    if (options_.forbidRootTasks && geteuid() == 0)
+      return Error("the task names no user and this agent runs as root, but it forbids tasks as root "
+                   "(--forbid_root_tasks): give the task a user");
+    return user;
+  }
+  std::vector<char> buf(16384);
+  passwd entry{}, *found = nullptr;
+  int rc = getpwnam_r(info.user.c_str(), &entry, buf.data(), buf.size(), &found);
+  if (rc != 0 || !found)
+    return Error("user '" + info.user + "' does not exist on " + options_.hostname +
+                 (rc != 0 ? std::string(": ") + std::strerror(rc) : std::string()));
+  if (found->pw_uid == 0 && options_.forbidRootTasks)
+    return Error("user '" + info.user + "' is root, and this agent forbids tasks as root (--forbid_root_tasks)");
+  user.uid = found->pw_uid;
+  user.gid = found->pw_gid;
+  user.name = found->pw_name;
+  user.home = found->pw_dir;
+  return user;
+}
+
 ContainerLimits Agent::limitsOf(const TaskInfo& info) const {
   ContainerLimits limits;
   limits.cpus = info.resources.scalar("cpus");
@@ -56,6 +84,12 @@ bool Agent::checkpoint(TaskRecord& task) {
 }
 
 void Agent::launch(TaskRecord& task) {
+  Try<TaskUser> user = userOf(task.info);
+  if (user.isError()) {
+    task.exitHandled = true;
+    updateStatus(task, TaskState::FAILED, TaskReason::INVALID_USER, user.error());
+    return;
+  }
   task.containerId = newUuid();
   task.sandbox = options_.workDir + "/sandboxes/" + task.frameworkId + "/" + task.info.taskId + "." +
                  task.containerId.substr(0, 8);
@@ -68,6 +102,12 @@ void Agent::launch(TaskRecord& task) {
     task.exitHandled = true;
     updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED,
                  "cannot create the sandbox " + task.sandbox + ": " + ec.message());
+    return;
+  }
+  if (user->uid && chown(task.sandbox.c_str(), *user->uid, *user->gid) != 0) {
+    task.exitHandled = true;
+    updateStatus(task, TaskState::FAILED, TaskReason::LAUNCH_FAILED,
+                 "cannot give the sandbox to user '" + user->name + "': " + std::strerror(errno));
     return;
   }
   // The meta dir exists before the container does: a container without one is not ours.
@@ -109,6 +149,15 @@ Status Agent::startSupervisor(TaskRecord& task, const std::string& meta) {
   spec.sandbox = task.sandbox;
   spec.logMaxBytes = options_.logMaxBytes;
   spec.logKeep = options_.logKeep;
+  spec.maxCompletionTimeSeconds = task.info.maxCompletionTimeSeconds;
+  spec.killGracePeriodSeconds = task.info.killGracePeriodSeconds;
+  if (Try<TaskUser> user = userOf(task.info); user.ok() && user->uid) {
+    spec.uid = user->uid;
+    spec.gid = user->gid;
+    spec.user = user->name;
+    spec.environment["USER"] = user->name;
+    spec.environment["HOME"] = user->home;
+  }
   Status written = writeSupervisorSpec(meta, spec);
   if (!written.ok()) return written;
 
@@ -140,17 +189,24 @@ std::map<std::string, std::string> Agent::taskEnvironment(const TaskRecord& task
   env["AGORA_CPUS"] = Resource::scalar("cpus", task.info.resources.scalar("cpus")).valueString();
   env["AGORA_MEM"] = Resource::scalar("mem", task.info.resources.scalar("mem")).valueString();
   env["HOST"] = options_.hostname;
-  int index = 0;
-  std::string ports;
-  for (const Range& r : task.info.resources.ranges("ports")) {
-    for (uint64_t p = r.begin; p <= r.end && index < 100; ++p) {
-      env["PORT" + std::to_string(index++)] = std::to_string(p);
-      ports += (ports.empty() ? "" : ",") + std::to_string(p);
-    }
+  // PORT0..n in the task's own order (or its ports ascending); PORT_<NAME> for named ones.
+  std::vector<TaskPort> ports = task.info.ports;
+  if (ports.empty())
+    for (const Range& r : task.info.resources.ranges("ports"))
+      for (uint64_t p = r.begin; p <= r.end && ports.size() < 100; ++p) ports.push_back({p, ""});
+  std::string list;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    std::string number = std::to_string(ports[i].number);
+    env["PORT" + std::to_string(i)] = number;
+    list += (list.empty() ? "" : ",") + number;
+    if (ports[i].name.empty()) continue;
+    std::string name = ports[i].name;
+    for (char& c : name) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    env["PORT_" + name] = number;
   }
-  if (index > 0) {
+  if (!ports.empty()) {
     env["PORT"] = env["PORT0"];
-    env["PORTS"] = ports;
+    env["PORTS"] = list;
   }
   for (const auto& [k, v] : task.info.command.environment) env[k] = v;
   return env;

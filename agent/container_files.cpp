@@ -46,7 +46,12 @@ Status writeSupervisorSpec(const std::string& dir, const SupervisorSpec& s) {
          {"sandbox", s.sandbox},
          {"log_max_bytes", s.logMaxBytes},
          {"log_keep", s.logKeep},
-         {"agent_timeout_seconds", s.agentTimeoutSeconds}};
+         {"agent_timeout_seconds", s.agentTimeoutSeconds},
+         {"max_completion_time_seconds", s.maxCompletionTimeSeconds},
+         {"kill_grace_period_seconds", s.killGracePeriodSeconds},
+         {"user", s.user}};
+  if (s.uid) j["uid"] = *s.uid;
+  if (s.gid) j["gid"] = *s.gid;
   // The master lets only UTF-8 through; anything else is replaced rather than thrown on.
   return writeFileDurably(dir + "/spec.json", j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
@@ -72,6 +77,12 @@ Try<SupervisorSpec> readSupervisorSpec(const std::string& dir) {
     s.logMaxBytes = j->at("log_max_bytes");
     s.logKeep = j->at("log_keep");
     s.agentTimeoutSeconds = j->at("agent_timeout_seconds");
+    // Specs written by an older agent have none of these.
+    s.maxCompletionTimeSeconds = j->value("max_completion_time_seconds", 0.0);
+    s.killGracePeriodSeconds = j->value("kill_grace_period_seconds", 3.0);
+    s.user = j->value("user", "");
+    if (j->contains("uid")) s.uid = j->at("uid").get<uint32_t>();
+    if (j->contains("gid")) s.gid = j->at("gid").get<uint32_t>();
     if (s.argv.empty()) return Error(dir + "/spec.json has an empty argv");
     return s;
   } catch (const json::exception& e) {
@@ -80,7 +91,8 @@ Try<SupervisorSpec> readSupervisorSpec(const std::string& dir) {
 }
 
 Status writeExitRecord(const std::string& dir, const ExitRecord& r) {
-  return writeFileDurably(dir + "/exit.json", json{{"wait_status", r.waitStatus}, {"launch_error", r.launchError}}.dump());
+  return writeFileDurably(dir + "/exit.json",
+                          json{{"wait_status", r.waitStatus}, {"launch_error", r.launchError}, {"limit", r.limit}}.dump());
 }
 
 Try<std::optional<ExitRecord>> readExitRecord(const std::string& dir) {
@@ -89,7 +101,7 @@ Try<std::optional<ExitRecord>> readExitRecord(const std::string& dir) {
   Try<json> j = readJsonFile(path);
   if (j.isError()) return Error(j.error());
   try {
-    return std::optional<ExitRecord>(ExitRecord{j->at("wait_status"), j->at("launch_error")});
+    return std::optional<ExitRecord>(ExitRecord{j->at("wait_status"), j->at("launch_error"), j->value("limit", "")});
   } catch (const json::exception& e) {
     return Error(path + ": " + e.what());
   }

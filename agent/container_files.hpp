@@ -31,11 +31,22 @@ struct SupervisorSpec {
   int logKeep = 0;
   // After the task ended: how long to wait for the agent to take the exit status.
   double agentTimeoutSeconds = 900;
+  // > 0: the supervisor kills the task this long after it started, whether or not the agent
+  // or the framework are up.
+  double maxCompletionTimeSeconds = 0;
+  double killGracePeriodSeconds = 3;
+  // Set: the task runs as this user (the agent checked that it exists).
+  std::optional<uint32_t> uid, gid;
+  std::string user;
 };
+
+// The one limit the supervisor enforces itself; the isolator's are reported by the isolator.
+inline constexpr char kMaxCompletionTimeLimit[] = "max_completion_time";
 
 struct ExitRecord {
   int waitStatus = 0;
   std::string launchError;  // non-empty: the task never started
+  std::string limit;        // the supervisor's limit that ended the task, if one did
 };
 
 struct ProcessIdentity {

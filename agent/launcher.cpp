@@ -1,6 +1,7 @@
 #include "agent/launcher.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
@@ -28,6 +29,7 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
   for (auto& e : envStrings) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::string path = spec.argv[0];
+  std::vector<gid_t> groups(spec.groups.begin(), spec.groups.end());
   std::string searchPath = spec.environment.count("PATH") ? spec.environment.at("PATH") : "/usr/bin:/bin";
 
   int pipeFds[2], goFds[2];
@@ -71,6 +73,8 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
     if (out < 0 || err < 0 || in < 0) stage = 1;
     else if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) stage = 2;
     else if (chdir(spec.workingDirectory.c_str()) != 0) stage = 3;
+    else if (spec.gid && (setgroups(groups.size(), groups.data()) != 0 || setgid(*spec.gid) != 0)) stage = 5;
+    else if (spec.uid && setuid(*spec.uid) != 0) stage = 5;
     // Nothing of the parent's beyond stdio reaches the new program (sockets of an HTTP
     // library that does not set close-on-exec, for one); the report pipe stays until exec.
     if (stage == 0) syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
@@ -126,9 +130,9 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
     waitpid(pid, nullptr, 0);
     static const char* what[] = {"", "cannot open the sandbox's stdout/stderr files",
                                  "cannot redirect stdio", "cannot enter the sandbox directory",
-                                 "cannot execute"};
-    return Error(std::string(what[report[0]]) + " '" + (report[0] == 4 ? path : spec.workingDirectory) +
-                 "': " + std::strerror(report[1]));
+                                 "cannot execute", "cannot switch to the user"};
+    std::string subject = report[0] == 4 ? path : report[0] == 5 ? spec.user : spec.workingDirectory;
+    return Error(std::string(what[report[0]]) + " '" + subject + "': " + std::strerror(report[1]));
   }
   return pid;
 }

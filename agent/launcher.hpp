@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct LaunchSpec {
   // When not 0, the child gets this signal when the thread that started it ends: a task never
   // outlives its supervisor (SIGKILL), a dev cluster never outlives `agora dev`.
   int parentDeathSignal = 0;
+  // Set: the child drops to this user, with these supplementary groups, before it execs
+  // (looked up by the caller: the child may only make system calls).
+  std::optional<uint32_t> uid, gid;
+  std::vector<uint32_t> groups;
+  std::string user;  // for messages
   // Runs in the parent while the child waits to exec (e.g. to put it in cgroups). An error
   // kills the child and fails the launch.
   std::function<Status(pid_t)> beforeExec;

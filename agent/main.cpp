@@ -39,6 +39,8 @@ DEFINE_double(gc_delay, 7 * 24 * 3600, "Seconds a finished task's sandbox is kep
 DEFINE_double(gc_max_disk_usage, 0.9, "When the work dir's disk is fuller than this fraction, finished sandboxes are "
                                       "removed oldest first, whatever their age.");
 DEFINE_double(gc_interval, 60, "Seconds between sandbox garbage collections.");
+DEFINE_bool(forbid_root_tasks, false, "Refuse (TASK_FAILED, REASON_INVALID_USER) every task that would run as root: "
+                                      "one that names root as its user, or names none while the agent runs as root.");
 DEFINE_double(usage_interval, 5.0, "Seconds between samples of the tasks' usage (sent to the master).");
 DEFINE_string(recover, "reconnect",
               "After a restart: reconnect (re-attach to the running tasks and carry on) or cleanup (kill every task "
@@ -70,6 +72,7 @@ agora::AgentOptions optionsFromFlags(const agora::Resources& resources, const ag
   options.logMaxBytes = FLAGS_sandbox_log_max_bytes;
   options.logKeep = FLAGS_sandbox_log_keep;
   options.usageInterval = agora::seconds(FLAGS_usage_interval);
+  options.forbidRootTasks = FLAGS_forbid_root_tasks;
   options.gc.maxAge = agora::seconds(FLAGS_gc_delay);
   options.gc.maxDiskUsage = FLAGS_gc_max_disk_usage;
   options.gcInterval = agora::seconds(FLAGS_gc_interval);

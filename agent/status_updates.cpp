@@ -22,9 +22,16 @@ void Agent::updateStatus(TaskRecord& task, TaskState state, TaskReason reason, c
   status.uuid = newUuid();
   status.timestamp = loop_.clock().wallSeconds();
   status.exitCode = exitCode;
+  status.labels = task.info.labels;
+  status.agentHostname = options_.hostname;
+  if (!options_.httpHost.empty() && options_.httpPort != 0)
+    status.agentHttpAddress = options_.httpHost + ":" + std::to_string(options_.httpPort);
+  status.sandbox = task.sandbox;
   task.state = state;
   task.pending.push_back(status);
-  checkpoint(task);  // before it goes out: a restarted agent resends it
+  // Before it goes out: a restarted agent resends it. If the write fails, transmit() tries
+  // again before it sends anything.
+  checkpoint(task);
   LOG(INFO) << "Task " << status.taskId << " of framework " << status.frameworkId << " is " << stateName(state)
             << ": " << message;
   if (task.pending.size() == 1) {
@@ -39,7 +46,10 @@ void Agent::transmit(const TaskKey& key) {
   TaskRecord& task = it->second;
   if (task.retryTimer) loop_.cancel(*task.retryTimer);
   task.retryTimer.reset();
-  if (registered_) {
+  // An update goes out only once it is checkpointed: sent and then lost with a restart, it
+  // would be acknowledged by a framework the agent can no longer answer for.
+  bool durable = task.checkpointed || checkpoint(task);
+  if (registered_ && durable) {
     TaskStatus status = task.pending.front();
     status.agentId = agentId_;
     OutboundEnvelope out;

@@ -1,6 +1,7 @@
 #include "agent/supervisor.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,7 +42,7 @@ Status Supervisor::start(int childSignalFd) {
   Status launched = launchTask();
   if (!launched.ok()) {
     LOG(ERROR) << "Cannot start the task: " << launched.error();
-    taskEnded(ExitRecord{0, launched.error()});
+    taskEnded(ExitRecord{0, launched.error(), ""});
   }
   reportTick();
   return Status::OK();
@@ -78,6 +79,19 @@ Status Supervisor::launchTask() {
   launch.stdoutFd = outPipe[1];
   launch.stderrFd = errPipe[1];
   launch.parentDeathSignal = SIGKILL;
+  launch.uid = spec_.uid;
+  launch.gid = spec_.gid;
+  launch.user = spec_.user;
+  if (spec_.gid) {
+    int n = 64;
+    std::vector<gid_t> groups(static_cast<size_t>(n));
+    if (getgrouplist(spec_.user.c_str(), *spec_.gid, groups.data(), &n) < 0) {
+      groups.resize(static_cast<size_t>(n));
+      getgrouplist(spec_.user.c_str(), *spec_.gid, groups.data(), &n);
+    }
+    groups.resize(static_cast<size_t>(std::max(n, 0)));
+    launch.groups.assign(groups.begin(), groups.end());
+  }
   launch.beforeExec = [&](pid_t pid) { return (*isolator)->attach(spec_.containerId, pid); };
   Try<pid_t> pid = launchProcess(launch);
   close(outPipe[1]);
@@ -87,6 +101,8 @@ Status Supervisor::launchTask() {
   if (pid.isError()) return Error(pid.error());
   taskPid_ = *pid;
   LOG(INFO) << "Task of container " << spec_.containerId << " runs as pid " << taskPid_;
+  if (spec_.maxCompletionTimeSeconds > 0)
+    loop_.after(seconds(spec_.maxCompletionTimeSeconds), [this] { completionTimeReached(); });
   report();
   return Status::OK();
 }
@@ -144,6 +160,15 @@ void Supervisor::onKill(double gracePeriodSeconds) {
   });
 }
 
+// The task's deadline holds whether or not its agent or framework are up: the supervisor
+// keeps it.
+void Supervisor::completionTimeReached() {
+  if (exit_ || killing_) return;
+  LOG(INFO) << "The task reached its maximum completion time of " << spec_.maxCompletionTimeSeconds << " s";
+  limit_ = kMaxCompletionTimeLimit;
+  onKill(spec_.killGracePeriodSeconds);
+}
+
 void Supervisor::reap() {
   int status = 0;
   pid_t pid;
@@ -151,7 +176,7 @@ void Supervisor::reap() {
     if (pid != taskPid_) continue;
     // Whatever the task left behind in its process group goes with it.
     signalGroup(taskPid_, SIGKILL);
-    taskEnded(ExitRecord{status, ""});
+    taskEnded(ExitRecord{status, "", limit_});
   }
 }
 
@@ -176,6 +201,7 @@ void Supervisor::report() {
     s.setExited(true);
     s.setWaitStatus(exit_->waitStatus);
     s.setLaunchError(exit_->launchError);
+    s.setLimit(exit_->limit);
   }
   socket_.send(out);
 }

@@ -36,6 +36,7 @@ class Supervisor {
   void drain(Output& out);
   void onMessage(proto::Envelope::Reader message);
   void onKill(double gracePeriodSeconds);
+  void completionTimeReached();
   void reap();
   void taskEnded(const ExitRecord& record);
   void report();
@@ -49,6 +50,7 @@ class Supervisor {
   std::optional<ExitRecord> exit_;
   std::optional<TimePoint> exitedAt_;
   bool killing_ = false;
+  std::string limit_;  // the supervisor's own limit that is ending the task
   Output stdout_, stderr_;
 };
 

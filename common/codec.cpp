@@ -155,6 +155,21 @@ FrameworkInfo read(proto::FrameworkInfo::Reader in) {
   return out;
 }
 
+static void writeLabels(const Labels& in, capnp::List<proto::Label>::Builder out) {
+  unsigned i = 0;
+  for (const auto& [k, v] : in) {
+    out[i].setKey(k);
+    out[i].setValue(v);
+    ++i;
+  }
+}
+
+static Labels readLabels(capnp::List<proto::Label>::Reader in) {
+  Labels out;
+  for (auto l : in) out[l.getKey()] = l.getValue();
+  return out;
+}
+
 void write(const TaskInfo& in, proto::TaskInfo::Builder out) {
   out.setTaskId(in.taskId);
   out.setName(in.name);
@@ -173,6 +188,14 @@ void write(const TaskInfo& in, proto::TaskInfo::Builder out) {
     ++i;
   }
   out.setKillGracePeriodSeconds(in.killGracePeriodSeconds);
+  writeLabels(in.labels, out.initLabels(static_cast<unsigned>(in.labels.size())));
+  auto ports = out.initPorts(static_cast<unsigned>(in.ports.size()));
+  for (unsigned k = 0; k < in.ports.size(); ++k) {
+    ports[k].setNumber(in.ports[k].number);
+    ports[k].setName(in.ports[k].name);
+  }
+  out.setMaxCompletionTimeSeconds(in.maxCompletionTimeSeconds);
+  out.setUser(in.user);
 }
 
 Try<TaskInfo> read(proto::TaskInfo::Reader in) {
@@ -189,6 +212,13 @@ Try<TaskInfo> read(proto::TaskInfo::Reader in) {
   for (auto a : cmd.getArguments()) out.command.arguments.push_back(a);
   for (auto e : cmd.getEnvironment()) out.command.environment[e.getName()] = e.getValue();
   out.killGracePeriodSeconds = in.getKillGracePeriodSeconds();
+  Status lengths = checkLength("labels of task '" + out.taskId + "'", in.getLabels().size(), kMaxLabels);
+  if (lengths.ok()) lengths = checkLength("ports of task '" + out.taskId + "'", in.getPorts().size(), kMaxRanges);
+  if (!lengths.ok()) return Error(lengths.error());
+  out.labels = readLabels(in.getLabels());
+  for (auto p : in.getPorts()) out.ports.push_back(TaskPort{p.getNumber(), p.getName()});
+  out.maxCompletionTimeSeconds = in.getMaxCompletionTimeSeconds();
+  out.user = in.getUser();
   return out;
 }
 
@@ -204,6 +234,10 @@ void write(const TaskStatus& in, proto::TaskStatus::Builder out) {
   out.setTimestamp(in.timestamp);
   out.setHasExitCode(in.exitCode.has_value());
   out.setExitCode(in.exitCode.value_or(0));
+  writeLabels(in.labels, out.initLabels(static_cast<unsigned>(in.labels.size())));
+  out.setAgentHostname(in.agentHostname);
+  out.setAgentHttpAddress(in.agentHttpAddress);
+  out.setSandbox(in.sandbox);
 }
 
 TaskStatus read(proto::TaskStatus::Reader in) {
@@ -218,6 +252,10 @@ TaskStatus read(proto::TaskStatus::Reader in) {
   out.uuid = in.getUuid();
   out.timestamp = in.getTimestamp();
   if (in.getHasExitCode()) out.exitCode = in.getExitCode();
+  out.labels = readLabels(in.getLabels());
+  out.agentHostname = in.getAgentHostname();
+  out.agentHttpAddress = in.getAgentHttpAddress();
+  out.sandbox = in.getSandbox();
   return out;
 }
 

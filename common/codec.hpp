@@ -13,6 +13,7 @@ namespace agora::codec {
 inline constexpr size_t kMaxResources = 1024;       // entries of one resource list
 inline constexpr size_t kMaxRanges = 65536;         // ranges or items of one resource
 inline constexpr size_t kMaxAttributes = 256;
+inline constexpr size_t kMaxLabels = 256;           // labels of one task
 inline constexpr size_t kMaxAgentTasks = 100000;    // tasks an agent reports when it re-registers
 inline constexpr size_t kMaxOperations = 1000;      // operations of one accept
 inline constexpr size_t kMaxTasksPerCall = 10000;   // tasks of one launch, or of one reconcile

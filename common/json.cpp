@@ -25,12 +25,20 @@ json toJson(const FrameworkInfo& f) {
 }
 
 json toJson(const TaskInfo& t) {
-  return json{{"id", t.taskId},
-              {"name", t.name},
-              {"agent_id", t.agentId},
-              {"resources", t.resources.toJson()},
-              {"command", t.command.value},
-              {"kill_grace_period_seconds", t.killGracePeriodSeconds}};
+  json j{{"id", t.taskId},
+         {"name", t.name},
+         {"agent_id", t.agentId},
+         {"resources", t.resources.toJson()},
+         {"command", t.command.value},
+         {"kill_grace_period_seconds", t.killGracePeriodSeconds}};
+  j["labels"] = t.labels;
+  json ports = json::array();
+  for (const TaskPort& p : t.ports) ports.push_back(p.name.empty() ? json{{"number", p.number}}
+                                                                    : json{{"number", p.number}, {"name", p.name}});
+  j["ports"] = ports;
+  if (t.maxCompletionTimeSeconds > 0) j["max_completion_time_seconds"] = t.maxCompletionTimeSeconds;
+  if (!t.user.empty()) j["user"] = t.user;
+  return j;
 }
 
 json toJson(const TaskStatus& s) {
@@ -43,6 +51,10 @@ json toJson(const TaskStatus& s) {
          {"source", s.fromMaster ? "master" : "agent"},
          {"timestamp", s.timestamp}};
   if (s.exitCode) j["exit_code"] = *s.exitCode;
+  j["labels"] = s.labels;
+  if (!s.agentHostname.empty()) j["agent_hostname"] = s.agentHostname;
+  if (!s.agentHttpAddress.empty()) j["agent_http_address"] = s.agentHttpAddress;
+  if (!s.sandbox.empty()) j["sandbox"] = s.sandbox;
   return j;
 }
 

@@ -56,6 +56,8 @@ const char* reasonName(TaskReason r) {
     case TaskReason::FRAMEWORK_REMOVED: return "REASON_FRAMEWORK_REMOVED";
     case TaskReason::AGENT_UNKNOWN: return "REASON_AGENT_UNKNOWN";
     case TaskReason::TASK_UNKNOWN: return "REASON_TASK_UNKNOWN";
+    case TaskReason::MAX_COMPLETION_TIME_REACHED: return "REASON_MAX_COMPLETION_TIME_REACHED";
+    case TaskReason::INVALID_USER: return "REASON_INVALID_USER";
   }
   return "REASON_INVALID";
 }

@@ -48,13 +48,25 @@ struct CommandInfo {
   std::map<std::string, std::string> environment;
 };
 
+using Labels = std::map<std::string, std::string>;
+
+struct TaskPort {
+  uint64_t number = 0;
+  std::string name;  // empty: unnamed
+  bool operator==(const TaskPort&) const = default;
+};
+
 struct TaskInfo {
   std::string taskId;
   std::string name;
   std::string agentId;
   Resources resources;
   CommandInfo command;
-  double killGracePeriodSeconds = 3.0;
+  double killGracePeriodSeconds = 3.0;  // the task's kill policy
+  Labels labels;
+  std::vector<TaskPort> ports;  // PORT0..n in this order; empty: the ports resources ascending
+  double maxCompletionTimeSeconds = 0;  // > 0: the agent fails the task after this long
+  std::string user;                     // empty: the agent's user
 };
 
 struct TaskStatus {
@@ -68,6 +80,10 @@ struct TaskStatus {
   std::string uuid;  // empty: not to be acknowledged
   double timestamp = 0;
   std::optional<int> exitCode;
+  Labels labels;
+  std::string agentHostname;
+  std::string agentHttpAddress;  // host:port of the agent's HTTP API
+  std::string sandbox;
 };
 
 struct Offer {

@@ -93,8 +93,12 @@ class Master {
     uint32_t pingSlice = 0;               // which of the ping ticks of an interval pings it
     Resources dynamic;                    // reservations made with RESERVE, kept by the master
     std::optional<EventLoop::TimerId> drainTimer;
-    // Kills asked for while the agent was away (task -> reason), sent when it re-registers.
-    std::map<TaskKey, TaskReason> pendingKills;
+    // Kills asked for while the agent was away, sent when it re-registers.
+    struct PendingKill {
+      TaskReason reason = TaskReason::KILLED_BY_FRAMEWORK;
+      double gracePeriodSeconds = -1;  // negative: the task's own
+    };
+    std::map<TaskKey, PendingKill> pendingKills;
   };
 
   struct Peer {
@@ -160,7 +164,10 @@ class Master {
   ApiReply handleReservation(const ApiCall& call, AgentRecord& agent, bool reserve);
 
   // master_tasks.cpp: task bookkeeping shared by both sides.
-  void killOnAgent(AgentRecord& agent, const std::string& frameworkId, const std::string& taskId, TaskReason reason);
+  void killOnAgent(AgentRecord& agent, const std::string& frameworkId, const std::string& taskId, TaskReason reason,
+                   double gracePeriodSeconds = -1);
+  // Fills in what every status says of its task: labels and where it lives.
+  void describeTask(TaskStatus& status, const TaskRecord& task) const;
   void forwardStatus(const TaskStatus& status);
   TaskStatus masterStatus(const TaskRecord& task, TaskState state, TaskReason reason, const std::string& message);
   void completeTask(const TaskKey& key);

@@ -138,12 +138,12 @@ void Master::refuseRemovedAgent(const std::string& peer, const std::string& agen
 
 // Kills the framework asked for while the agent was away.
 void Master::sendPendingKills(AgentRecord& agent) {
-  for (const auto& [key, reason] : agent.pendingKills) {
+  for (const auto& [key, kill] : agent.pendingKills) {
     auto it = tasks_.find(key);
     if (it == tasks_.end() || isTerminal(it->second.latest.state) || !agent.tasks.count(key)) continue;
     LOG(INFO) << "Killing task " << key.second << " of framework " << key.first << " on agent " << agent.info.id
               << ", as asked while the agent was away";
-    killOnAgent(agent, key.first, key.second, reason);
+    killOnAgent(agent, key.first, key.second, kill.reason, kill.gracePeriodSeconds);
   }
   agent.pendingKills.clear();
 }
@@ -182,6 +182,7 @@ void Master::onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader mess
   }
   if (it != tasks_.end()) {
     TaskRecord& task = it->second;
+    describeTask(status, task);
     if (!isTerminal(task.latest.state) && isTerminal(status.state)) {
       allocator_->recoverResources(task.frameworkId, agent.info.id, task.info.resources, std::nullopt);
       triggerAllocation();

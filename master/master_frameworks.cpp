@@ -286,6 +286,8 @@ void Master::onDecline(FrameworkRecord& fw, proto::Decline::Reader message) {
 
 void Master::onKill(FrameworkRecord& fw, proto::Kill::Reader message) {
   std::string taskId = message.getTaskId();
+  double grace = message.getGracePeriodSeconds();
+  if (!std::isfinite(grace) || grace < 0) grace = -1;  // the task's own kill policy
   auto it = tasks_.find({fw.info.id, taskId});
   if (it == tasks_.end()) {
     TaskRecord unknown;
@@ -301,11 +303,11 @@ void Master::onKill(FrameworkRecord& fw, proto::Kill::Reader message) {
     // Kept until the agent re-registers; the framework hears the outcome from the agent then,
     // or TASK_GONE if the agent never comes back.
     LOG(INFO) << "Task " << taskId << " is killed when its agent " << agent->first << " re-registers";
-    agent->second.pendingKills[it->first] = TaskReason::KILLED_BY_FRAMEWORK;
+    agent->second.pendingKills[it->first] = {TaskReason::KILLED_BY_FRAMEWORK, grace};
     ++counters_["kills_pending"];
     return;
   }
-  killOnAgent(agent->second, fw.info.id, taskId, TaskReason::KILLED_BY_FRAMEWORK);
+  killOnAgent(agent->second, fw.info.id, taskId, TaskReason::KILLED_BY_FRAMEWORK, grace);
 }
 
 void Master::onReconcile(FrameworkRecord& fw, proto::Reconcile::Reader message) {

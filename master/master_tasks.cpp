@@ -32,7 +32,18 @@ TaskStatus Master::masterStatus(const TaskRecord& task, TaskState state, TaskRea
   s.fromMaster = true;
   s.timestamp = loop_.clock().wallSeconds();
   if (task.latest.exitCode && state == task.latest.state) s.exitCode = task.latest.exitCode;
+  s.sandbox = task.latest.sandbox;
+  describeTask(s, task);
   return s;
+}
+
+void Master::describeTask(TaskStatus& status, const TaskRecord& task) const {
+  status.labels = task.info.labels;
+  auto agent = agents_.find(task.info.agentId);
+  if (agent == agents_.end()) return;
+  status.agentHostname = agent->second.info.hostname;
+  if (!agent->second.info.httpHost.empty() && agent->second.info.httpPort != 0)
+    status.agentHttpAddress = agent->second.info.httpHost + ":" + std::to_string(agent->second.info.httpPort);
 }
 
 // The task's stream is over: keep it among the completed tasks for the state API.
@@ -61,12 +72,12 @@ void Master::acknowledgeToAgent(const std::string& agentId, const std::string& f
 }
 
 void Master::killOnAgent(AgentRecord& agent, const std::string& frameworkId, const std::string& taskId,
-                         TaskReason reason) {
+                         TaskReason reason, double gracePeriodSeconds) {
   OutboundEnvelope out;
   auto kill = out.get().initKillTask();
   kill.setFrameworkId(frameworkId);
   kill.setTaskId(taskId);
-  kill.setGracePeriodSeconds(-1);
+  kill.setGracePeriodSeconds(gracePeriodSeconds);
   kill.setReason(reason);
   sendTo(agent.peer, out);
 }

@@ -14,6 +14,47 @@ static Status fail(const TaskInfo& task, const std::string& why) {
   return Error("task '" + task.taskId + "': " + why);
 }
 
+static Status validateLabels(const TaskInfo& task) {
+  for (const auto& [key, value] : task.labels) {
+    if (key.empty()) return fail(task, "has a label with an empty key");
+    Status k = checkText("label key", key, kMaxNameBytes);
+    if (k.ok()) k = checkText("value of label '" + key + "'", value, kMaxLabelBytes);
+    if (!k.ok()) return fail(task, k.error());
+  }
+  return Status::OK();
+}
+
+// A POSIX portable user name; whether the user exists is the agent's to say.
+static Status validateUser(const TaskInfo& task) {
+  const std::string& u = task.user;
+  if (u.empty()) return Status::OK();
+  bool ok = u.size() <= 32 && u[0] != '-';
+  for (char c : u) ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                               c == '_' || c == '-' || c == '.');
+  if (!ok) return fail(task, "user '" + u + "' is not a valid user name (letters, digits, '_', '-', '.'; at most 32)");
+  return Status::OK();
+}
+
+// Each port the task lists is one of its ports resources, once; names are unique and can
+// be part of an environment variable's name (PORT_<NAME>).
+static Status validatePorts(const TaskInfo& task) {
+  Ranges own = task.resources.ranges("ports");
+  std::set<uint64_t> numbers;
+  std::set<std::string> names;
+  for (const TaskPort& p : task.ports) {
+    if (!rangesContain(own, {{p.number, p.number}}))
+      return fail(task, "lists port " + std::to_string(p.number) + ", which is not in its ports resources");
+    if (!numbers.insert(p.number).second) return fail(task, "lists port " + std::to_string(p.number) + " twice");
+    if (p.name.empty()) continue;
+    bool ok = p.name.size() <= 64;
+    for (char c : p.name) ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                      c == '_' || c == '-');
+    if (!ok) return fail(task, "port name '" + p.name + "' may hold only letters, digits, '_' and '-' (at most 64)");
+    if (!names.insert(p.name).second) return fail(task, "has two ports named '" + p.name + "'");
+  }
+  return Status::OK();
+}
+
 Status validateTask(const TaskInfo& task, const LaunchContext& context) {
   if (!isValidId(task.taskId))
     return Error("task id '" + task.taskId +
@@ -37,6 +78,14 @@ Status validateTask(const TaskInfo& task, const LaunchContext& context) {
   if (!utf8) return fail(task, "command, arguments and environment must be UTF-8 text");
   if (!std::isfinite(task.killGracePeriodSeconds) || task.killGracePeriodSeconds < 0)
     return fail(task, "kill grace period must be a non-negative number of seconds");
+  if (!std::isfinite(task.maxCompletionTimeSeconds) || task.maxCompletionTimeSeconds < 0)
+    return fail(task, "maxCompletionTimeSeconds must be a non-negative number of seconds (0: no limit)");
+  Status labels = validateLabels(task);
+  if (!labels.ok()) return labels;
+  Status user = validateUser(task);
+  if (!user.ok()) return user;
+  Status ports = validatePorts(task);
+  if (!ports.ok()) return ports;
   if (task.resources.empty())
     return fail(task, "asks for no resources: give at least cpus or mem (for example cpus:0.1;mem:32)");
   if (task.resources.scalarMilli("cpus") <= 0 && task.resources.scalarMilli("mem") <= 0)

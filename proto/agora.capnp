@@ -65,13 +65,28 @@ struct CommandInfo {
   environment @3 :List(EnvironmentVariable);
 }
 
+struct Label {
+  key @0 :Text;
+  value @1 :Text;
+}
+
+# A port of the task, in the order of PORT0, PORT1, ...; a named one is also PORT_<NAME>.
+struct TaskPort {
+  number @0 :UInt64;
+  name @1 :Text;
+}
+
 struct TaskInfo {
   taskId @0 :Text;
   name @1 :Text;
   agentId @2 :Text;
   resources @3 :List(Resource);
   command @4 :CommandInfo;
-  killGracePeriodSeconds @5 :Float64 = 3.0;
+  killGracePeriodSeconds @5 :Float64 = 3.0;   # the task's kill policy
+  labels @6 :List(Label);                      # carried in every status of the task
+  ports @7 :List(TaskPort);                    # empty: the ports resources, in ascending order
+  maxCompletionTimeSeconds @8 :Float64;        # > 0: the agent fails the task after this long
+  user @9 :Text;                               # empty: the agent's own user
 }
 
 enum TaskState {
@@ -109,6 +124,8 @@ enum TaskReason {
   frameworkRemoved @15;
   agentUnknown @16;
   taskUnknown @17;
+  maxCompletionTimeReached @18;
+  invalidUser @19;
 }
 
 enum StatusSource {
@@ -128,6 +145,11 @@ struct TaskStatus {
   timestamp @8 :Float64;        # seconds since the epoch
   hasExitCode @9 :Bool;
   exitCode @10 :Int32;
+  labels @11 :List(Label);
+  # Where the task lives, so that nobody parses it out of messages.
+  agentHostname @12 :Text;
+  agentHttpAddress @13 :Text;   # host:port of the agent's HTTP API (sandbox files)
+  sandbox @14 :Text;            # the sandbox's path on the agent
 }
 
 struct Offer {
@@ -233,6 +255,7 @@ struct Decline {
 struct Kill {
   frameworkId @0 :Text;
   taskId @1 :Text;
+  gracePeriodSeconds @2 :Float64 = -1;   # negative: the task's own kill policy
 }
 
 struct ReconcileTask {
@@ -309,6 +332,8 @@ struct SupervisorStatus {
   exited @3 :Bool;
   waitStatus @4 :Int32;         # with exited: the task's wait(2) status
   launchError @5 :Text;         # with exited: why the task could not be started, if it could not
+  limit @6 :Text;               # with exited: the supervisor's own limit that ended it
+                                # ("max_completion_time"), if one did
 }
 
 struct SupervisorKill {

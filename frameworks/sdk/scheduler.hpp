@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -112,7 +113,9 @@ class SchedulerDriver {
   void acceptOffers(const std::vector<std::string>& offerIds, const std::vector<Operation>& operations,
                     double refuseSeconds = 5.0);
   void declineOffer(const std::string& offerId, double refuseSeconds = 5.0);
-  void killTask(const std::string& taskId);
+  // With a grace period between SIGTERM and SIGKILL of its own; none: the task's kill policy
+  // (TaskInfo::killGracePeriodSeconds).
+  void killTask(const std::string& taskId, std::optional<double> gracePeriodSeconds = std::nullopt);
   // Empty: the latest state of every task of this framework (implicit reconciliation).
   void reconcileTasks(const std::vector<std::string>& taskIds = {});
   // For the given roles of the framework; none: all of them. Revive also clears the

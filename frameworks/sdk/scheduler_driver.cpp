@@ -384,11 +384,12 @@ void SchedulerDriver::declineOffer(const std::string& offerId, double refuseSeco
   });
 }
 
-void SchedulerDriver::killTask(const std::string& taskId) {
+void SchedulerDriver::killTask(const std::string& taskId, std::optional<double> gracePeriodSeconds) {
   impl_->call([=](proto::Envelope::Builder e, const std::string& fwId) {
     auto kill = e.initKill();
     kill.setFrameworkId(fwId);
     kill.setTaskId(taskId);
+    kill.setGracePeriodSeconds(gracePeriodSeconds.value_or(-1));
   });
 }
 

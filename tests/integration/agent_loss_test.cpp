@@ -17,10 +17,11 @@ TEST(AgentLossTest, OffersAreRescindedAndTasksBecomeUnreachable) {
   cluster.startMaster();
   cluster.startAgents(1);
   std::string pidFile = cluster.workDir() + "/pid";
-  TestFramework fw(cluster.master(), "holder");
+  // Declared before the framework, whose driver thread writes to them until the driver stops.
   std::atomic<bool> launched{false};
   std::mutex m;
   std::vector<std::string> held;
+  TestFramework fw(cluster.master(), "holder");
   // The first offer runs a long task; later offers are held, never answered.
   fw.scheduler.onOffers = [&](sdk::SchedulerDriver& driver, const std::vector<Offer>& offers) {
     for (const auto& o : offers) {

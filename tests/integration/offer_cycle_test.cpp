@@ -123,8 +123,8 @@ TEST_F(OfferCycleTest, KillGivesKilledAndLeavesNoProcessBehind) {
 }
 
 TEST_F(OfferCycleTest, InvalidTaskIsErrorAndItsResourcesAreOfferedAgain) {
+  std::atomic<int> accepts{0};  // before the framework: its driver thread uses it until it stops
   TestFramework fw(cluster.master(), "invalid");
-  std::atomic<int> accepts{0};
   fw.scheduler.onOffers = [&](sdk::SchedulerDriver& driver, const std::vector<Offer>& offers) {
     for (const auto& o : offers) {
       if (accepts++ == 0) {
@@ -148,9 +148,10 @@ TEST_F(OfferCycleTest, InvalidTaskIsErrorAndItsResourcesAreOfferedAgain) {
 TEST_F(OfferCycleTest, DeclinedOfferGoesToOtherFrameworkAndReturnsAfterFilterExpires) {
   using Clock = std::chrono::steady_clock;
   constexpr double kRefuse = 3.0;
-  TestFramework a(cluster.master(), "decliner");
+  // Before the framework: its driver thread uses them until it stops.
   std::mutex m;
   std::map<std::string, Clock::time_point> declinedAt;  // agent id -> when `a` declined it
+  TestFramework a(cluster.master(), "decliner");
   a.scheduler.onOffers = [&](sdk::SchedulerDriver& driver, const std::vector<Offer>& offers) {
     std::lock_guard<std::mutex> lock(m);
     for (const auto& o : offers) {

@@ -175,9 +175,10 @@ TEST(RolesTest, SuppressAndReviveWorkPerRoleOverTheWire) {
   FrameworkInfo info;
   info.name = "two-roles";
   info.roles = {"alpha", "beta"};
+  // Declared before the framework, whose driver thread writes to it until the driver stops.
+  std::vector<std::string> roles;
   TestFramework fw(cluster.master(), info);
   // Each offer: suppress its role and hand it back, so that the next one must be for the other.
-  std::vector<std::string> roles;
   fw.scheduler.onOffers = [&](sdk::SchedulerDriver& driver, const std::vector<Offer>& offers) {
     for (const Offer& o : offers) {
       std::unique_lock<std::mutex> lock(fw.scheduler.mutex);
