@@ -58,6 +58,8 @@ Status MessageSocket::connect(const std::string& endpoint) {
   return Status::OK();
 }
 
+bool MessageSocket::hasPendingInput() { return (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0; }
+
 bool MessageSocket::send(OutboundEnvelope& message) {
   auto words = message.encode();
   auto bytes = words.asBytes();

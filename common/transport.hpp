@@ -41,6 +41,8 @@ class MessageSocket {
   bool send(const std::string& peer, OutboundEnvelope& message); // ROUTER
 
   uint64_t malformedCount() const { return malformed_; }
+  // Messages have arrived that the loop has not read yet.
+  bool hasPendingInput();
   const std::string& routingId() const { return routingId_; }
 
  private:

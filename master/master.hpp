@@ -54,6 +54,8 @@ class Master {
   ApiReply handleApi(const ApiCall& call);
 
   const std::string& id() const { return masterId_; }
+  // Messages wait that the loop has not read yet: the master is behind.
+  bool behind() { return socket_.hasPendingInput(); }
 
  private:
   using TaskKey = std::pair<std::string, std::string>;  // (framework id, task id)

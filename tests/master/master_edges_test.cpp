@@ -1,6 +1,8 @@
 // The master at its edges: what it promises frameworks when agents go away and come back,
 // when schedulers restart, and when peers send what they must not. An in-process master on
 // a manual clock (tests/support/in_process_master.hpp); each test failed before its fix.
+#include <thread>
+
 #include "tests/support/in_process_master.hpp"
 
 namespace agora::testing {
@@ -71,6 +73,25 @@ TEST_F(MasterEdgesTest, ARemovedAgentThatComesBackIsRefusedAndItsTaskNeverRunsAg
 
   // As a new agent (no id) it is welcome.
   EXPECT_NE(registerAgent(*agent), "");
+}
+
+// Under load the master reads behind what has arrived: an agent's pong may wait unread while
+// its deadline passes. It used to be taken for dead then; the check waits until the master
+// has caught up.
+TEST_F(MasterEdgesTest, ABusyMasterDoesNotTakeAnAgentWhosePongWaitsUnreadForDead) {
+  startAndGetOffer();
+  advanceInSteps(std::chrono::milliseconds(2900), kPingTick);  // the agent says nothing
+  OutboundEnvelope pong;
+  pong.get().initPong().setSequence(1);
+  agent->send(pong);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!master->behind() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_TRUE(master->behind()) << "the pong never reached the master's socket";
+  advance(std::chrono::milliseconds(200));  // past the deadline, with the pong still unread
+  roundTrip(*framework);
+  EXPECT_EQ(state()["agents"][0]["state"], "active");
+  EXPECT_GE(metrics()["counters"].value("liveness_checks_deferred", 0), 1);
+  for (const TaskStatus& s : framework->updates()) EXPECT_NE(s.state, TaskState::UNREACHABLE);
 }
 
 TEST_F(MasterEdgesTest, AFrameworkThatSubscribesAgainIsOfferedWhatItHeld) {
