@@ -103,15 +103,15 @@ class Agent {
   void onRunTask(proto::RunTask::Reader message);
   void onKillTask(proto::KillTask::Reader message);
   void launch(TaskRecord& task);
-  Status startSupervisor(TaskRecord& task, const std::string& metaDir);
-  std::map<std::string, std::string> taskEnvironment(const TaskRecord& task) const;
-  ContainerLimits limitsOf(const TaskInfo& info) const;
   // The user the task runs as (uid, gid, name, home), or why it cannot run.
   struct TaskUser {
     std::optional<uint32_t> uid, gid;
     std::string name, home;
   };
   Try<TaskUser> userOf(const TaskInfo& info) const;
+  Status startSupervisor(TaskRecord& task, const std::string& metaDir, const TaskUser& user);
+  std::map<std::string, std::string> taskEnvironment(const TaskRecord& task) const;
+  ContainerLimits limitsOf(const TaskInfo& info) const;
   std::string metaDir(const std::string& containerId) const;
   // False (and logged) if the write failed: then nothing may rely on it, e.g. the exit
   // status stays with the supervisor.

@@ -60,10 +60,12 @@ Try<Agent::TaskUser> Agent::userOf(const TaskInfo& info) const {
                  (rc != 0 ? std::string(": ") + std::strerror(rc) : std::string()));
   if (found->pw_uid == 0 && options_.forbidRootTasks)
     return Error("user '" + info.user + "' is root, and this agent forbids tasks as root (--forbid_root_tasks)");
-  user.uid = found->pw_uid;
-  user.gid = found->pw_gid;
   user.name = found->pw_name;
   user.home = found->pw_dir;
+  // Already that user: nothing to switch (and an agent that is not root could not).
+  if (found->pw_uid == geteuid() && found->pw_gid == getegid()) return user;
+  user.uid = found->pw_uid;
+  user.gid = found->pw_gid;
   return user;
 }
 
@@ -119,7 +121,7 @@ void Agent::launch(TaskRecord& task) {
     return;
   }
   updateStatus(task, TaskState::STARTING, TaskReason::NONE, "sandbox " + task.sandbox);
-  Status started = startSupervisor(task, meta);
+  Status started = startSupervisor(task, meta, *user);
   if (!started.ok()) {
     task.exitHandled = true;
     destroyContainer(task.containerId);
@@ -131,7 +133,7 @@ void Agent::launch(TaskRecord& task) {
   watchSupervisor(task);
 }
 
-Status Agent::startSupervisor(TaskRecord& task, const std::string& meta) {
+Status Agent::startSupervisor(TaskRecord& task, const std::string& meta, const TaskUser& user) {
   SupervisorSpec spec;
   spec.containerId = task.containerId;
   spec.agentEndpoint = "ipc://" + options_.workDir + "/agent.sock";
@@ -151,12 +153,12 @@ Status Agent::startSupervisor(TaskRecord& task, const std::string& meta) {
   spec.logKeep = options_.logKeep;
   spec.maxCompletionTimeSeconds = task.info.maxCompletionTimeSeconds;
   spec.killGracePeriodSeconds = task.info.killGracePeriodSeconds;
-  if (Try<TaskUser> user = userOf(task.info); user.ok() && user->uid) {
-    spec.uid = user->uid;
-    spec.gid = user->gid;
-    spec.user = user->name;
-    spec.environment["USER"] = user->name;
-    spec.environment["HOME"] = user->home;
+  spec.uid = user.uid;
+  spec.gid = user.gid;
+  spec.user = user.name;
+  if (!user.name.empty()) {
+    spec.environment["USER"] = user.name;
+    spec.environment["HOME"] = user.home;
   }
   Status written = writeSupervisorSpec(meta, spec);
   if (!written.ok()) return written;

@@ -75,6 +75,11 @@ Try<pid_t> launchProcess(const LaunchSpec& spec) {
     else if (chdir(spec.workingDirectory.c_str()) != 0) stage = 3;
     else if (spec.gid && (setgroups(groups.size(), groups.data()) != 0 || setgid(*spec.gid) != 0)) stage = 5;
     else if (spec.uid && setuid(*spec.uid) != 0) stage = 5;
+    // The kernel clears the parent-death signal when the credentials change: ask again.
+    if (stage == 0 && spec.uid && spec.parentDeathSignal != 0) {
+      prctl(PR_SET_PDEATHSIG, spec.parentDeathSignal);
+      if (getppid() != parent) _exit(127);
+    }
     // Nothing of the parent's beyond stdio reaches the new program (sockets of an HTTP
     // library that does not set close-on-exec, for one); the report pipe stays until exec.
     if (stage == 0) syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);

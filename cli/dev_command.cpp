@@ -117,8 +117,10 @@ std::optional<std::string> portTaken(int port, const std::string& flag) {
   std::string why = "port " + std::to_string(port) + " is taken";
   auto info = callMaster("127.0.0.1:" + std::to_string(FLAGS_port), "GET", "/api/v1/info", "",
                          std::chrono::milliseconds(500));
-  if (info.ok() && info->status == 200)
-    why += " by another Agora cluster (master " + nlohmann::json::parse(info->body, nullptr, false).value("id", "?") +
+  nlohmann::json master = info.ok() && info->status == 200 ? nlohmann::json::parse(info->body, nullptr, false)
+                                                           : nlohmann::json();
+  if (master.is_object() && master.contains("id") && master["id"].is_string())
+    why += " by another Agora cluster (master " + master["id"].get<std::string>() +
            "; `agora status` shows it): stop that one first";
   else
     why += " by another program";

@@ -82,6 +82,9 @@ bool MessageSocket::send(const std::string& peer, OutboundEnvelope& message) {
 }
 
 void MessageSocket::drain() {
+  // A handler may destroy this socket (a scheduler that stops its driver from a callback):
+  // after each message, look before touching anything of it.
+  std::shared_ptr<bool> alive = alive_;
   // Bounded so that one busy socket cannot starve timers and other sockets.
   for (int i = 0; i < 1000; ++i) {
     std::string peer;
@@ -99,6 +102,7 @@ void MessageSocket::drain() {
       continue;
     }
     dispatch(peer, part);
+    if (!*alive) return;
   }
   // More may be waiting; come back after timers and other sockets had their turn.
   loop_.post([this, alive = alive_] {

@@ -146,12 +146,19 @@ void Master::pingTick() {
     if (now - fw.lastSeen > deadline) lostFrameworks.push_back(id);
     else if (slice == 0) sendTo(fw.peer, ping);
   }
-  if ((!lostAgents.empty() || !lostFrameworks.empty()) && behind()) {
+  bool judging = !lostAgents.empty() || !lostFrameworks.empty();
+  if (!judging || !behind()) {
+    behindSince_.reset();
+  } else {
     // Their pongs may be among what this master has not read yet: a busy master must not
-    // take its peers for dead. It judges them once it has caught up.
-    counters_["liveness_checks_deferred"] += 1;
-    lostAgents.clear();
-    lostFrameworks.clear();
+    // take its peers for dead. It judges them once it has caught up, or after one more
+    // deadline, so that a master that stays behind still finds peers that are gone.
+    if (!behindSince_) behindSince_ = now;
+    if (now - *behindSince_ <= deadline) {
+      counters_["liveness_checks_deferred"] += 1;
+      lostAgents.clear();
+      lostFrameworks.clear();
+    }
   }
   for (const auto& id : lostAgents) agentUnreachable(agents_.at(id), "missed pings");
   for (const auto& id : lostFrameworks) frameworkDisconnected(frameworks_.at(id), "missed pings");

@@ -205,6 +205,7 @@ class Master {
   static constexpr uint32_t kPingSlices = 10;
   uint32_t pingSlice_ = 0;         // the turn of the next ping tick
   uint32_t nextAgentSlice_ = 0;    // the turn a newly registered agent gets
+  std::optional<TimePoint> behindSince_;  // liveness checks have waited for the master since
 
   std::unordered_map<std::string, Peer> peers_;
   std::map<std::string, AgentRecord> agents_;

@@ -92,10 +92,10 @@ void Master::onSubscribe(const std::string& peer, proto::Subscribe::Reader messa
     sendError(fw.peer, "framework " + info.id + " subscribed again from another connection; this one is retired");
     peers_.erase(fw.peer);
   }
-  if (known && !fw.offers.empty()) {
-    // A scheduler that subscribes again has forgotten what it was offered (it restarted, or
-    // lost its connection): what it held is offered again rather than left to the offer
-    // timeout.
+  if (known && !fw.offers.empty() && (!fw.connected || fw.peer != peer)) {
+    // A scheduler that subscribes again from a new connection has forgotten what it was
+    // offered (it restarted): what it held is offered again rather than left to the offer
+    // timeout. A retry on the same connection keeps its offers (an accept may be on its way).
     LOG(INFO) << "Framework " << info.id << " subscribed again holding " << fw.offers.size()
               << " offers: rescinding them so that they are offered again";
     for (const std::string& offerId : std::set<std::string>(fw.offers)) rescindOffer(offerId, true);

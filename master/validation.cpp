@@ -1,6 +1,7 @@
 #include "master/validation.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include <cmath>
@@ -50,7 +51,10 @@ static Status validatePorts(const TaskInfo& task) {
     for (char c : p.name) ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                                       c == '_' || c == '-');
     if (!ok) return fail(task, "port name '" + p.name + "' may hold only letters, digits, '_' and '-' (at most 64)");
-    if (!names.insert(p.name).second) return fail(task, "has two ports named '" + p.name + "'");
+    // PORT_<NAME> is upper case with '_' for '-': names that look alike there would collide.
+    std::string env = p.name;
+    for (char& c : env) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!names.insert(env).second) return fail(task, "has two ports named '" + p.name + "' (as PORT_" + env + ")");
   }
   return Status::OK();
 }

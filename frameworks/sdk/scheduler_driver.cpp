@@ -58,6 +58,10 @@ class SchedulerDriver::Impl {
   }
 
   void stop() {
+    if (thread_.joinable() && std::this_thread::get_id() == thread_.get_id()) {
+      loop_.stop();  // from a callback: the thread ends, and the destructor joins it
+      return;
+    }
     if (thread_.joinable()) {
       loop_.stop();
       thread_.join();
@@ -221,8 +225,11 @@ class SchedulerDriver::Impl {
       // Kept before anything is done as this framework: a restart must come back as it.
       Status kept = FrameworkIdFile(options_.frameworkIdFile).save(id);
       if (!kept.ok()) {
-        LOG(ERROR) << kept.error();
-        scheduler_.error(driver_, kept.error());
+        // Acting as a framework whose id a restart would not know orphans its tasks: stay
+        // unsubscribed; the subscription is retried, and the write with it.
+        LOG(ERROR) << kept.error() << "; subscribing again shortly";
+        scheduler_.error(driver_, kept.error() + "; subscribing again shortly");
+        return;
       }
     }
     {

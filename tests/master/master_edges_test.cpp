@@ -94,6 +94,33 @@ TEST_F(MasterEdgesTest, ABusyMasterDoesNotTakeAnAgentWhosePongWaitsUnreadForDead
   for (const TaskStatus& s : framework->updates()) EXPECT_NE(s.state, TaskState::UNREACHABLE);
 }
 
+// A master that stays behind still finds an agent that is gone: after one more deadline.
+TEST_F(MasterEdgesTest, AMasterThatStaysBehindStillFindsADeadAgent) {
+  startAndGetOffer();
+  OutboundEnvelope pong;
+  pong.get().initPong().setSequence(1);
+  auto keepBehindAndAdvance = [&](Duration total) {
+    for (Duration done{}; done < total; done += kPingTick) {
+      framework->send(pong);  // input the master has not read when its timers run
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (!master->behind() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+      advance(kPingTick);
+    }
+    roundTrip(*framework);
+  };
+  keepBehindAndAdvance(std::chrono::milliseconds(4000));  // past one deadline (3 s)
+  EXPECT_EQ(state()["agents"][0]["state"], "active") << "judged while the master was behind";
+  keepBehindAndAdvance(std::chrono::milliseconds(3000));  // past the second
+  EXPECT_EQ(state()["agents"][0]["state"], "unreachable");
+}
+
+TEST_F(MasterEdgesTest, ASubscriptionRetriedOnItsConnectionKeepsItsOffers) {
+  startAndGetOffer();
+  EXPECT_EQ(subscribe(*framework, frameworkId), frameworkId);
+  roundTrip(*framework);
+  EXPECT_EQ(framework->find(proto::Envelope::RESCIND), -1) << "a retried subscription lost its offers";
+}
+
 TEST_F(MasterEdgesTest, AFrameworkThatSubscribesAgainIsOfferedWhatItHeld) {
   std::string held = startAndGetOffer();
   // The scheduler restarts with its framework id, on a new connection, long before the

@@ -13,10 +13,11 @@ namespace {
 
 class Recorder : public sdk::Scheduler {
  public:
-  void registered(sdk::SchedulerDriver&, const std::string& id, bool reregistered) override {
+  void registered(sdk::SchedulerDriver& driver, const std::string& id, bool reregistered) override {
     ++registrations;
     lastId = id;
     lastReregistered = reregistered;
+    if (onRegistered) onRegistered(driver);
   }
   void resourceOffers(sdk::SchedulerDriver& driver, const std::vector<Offer>& received) override {
     offers.insert(offers.end(), received.begin(), received.end());
@@ -40,6 +41,7 @@ class Recorder : public sdk::Scheduler {
   std::vector<TaskStatus> updates;
   std::vector<std::string> known;
   std::function<void(sdk::SchedulerDriver&, const std::vector<Offer>&)> onOffers;
+  std::function<void(sdk::SchedulerDriver&)> onRegistered;
 };
 
 class SchedulerDriverTest : public InProcessMasterTest {
@@ -220,6 +222,20 @@ TEST_F(SchedulerDriverTest, ReconcilesTheTasksItNamesThenAllAfterSubscribing) {
     EXPECT_EQ(u.reason, TaskReason::RECONCILIATION) << u.taskId;
     EXPECT_TRUE(u.uuid.empty()) << "reconciliation answers need no acknowledgement";
   }
+}
+
+// A scheduler may stop its driver from a callback: the socket the callback came from goes
+// while it is being read (ASan checks that nothing touches it after).
+TEST_F(SchedulerDriverTest, AStopFromACallbackLeavesTheLoopRunning) {
+  Recorder scheduler;
+  scheduler.onRegistered = [](sdk::SchedulerDriver& driver) { driver.stop(); };
+  auto driver = startDriver(scheduler);
+  ASSERT_TRUE(pump([&] { return scheduler.registrations == 1; }));
+  pass(std::chrono::seconds(2));
+  EXPECT_FALSE(driver->connected());
+  EXPECT_TRUE(scheduler.offers.empty());
+  driver.reset();
+  pass(std::chrono::seconds(1));
 }
 
 TEST_F(SchedulerDriverTest, ALaunchThatNeverStartsIsKilledAtTheStagingTimeout) {
