@@ -41,7 +41,14 @@ std::optional<std::string> HttpStream::next(std::chrono::milliseconds wait) {
   std::string chunk = std::move(chunks_.front());
   chunks_.pop_front();
   buffered_ -= chunk.size();
+  lock.unlock();
+  ready_.notify_all();  // a writer may wait for the client to catch up
   return chunk;
+}
+
+bool HttpStream::waitUntilTaken(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return ready_.wait_for(lock, timeout, [&] { return chunks_.empty() || closed_; });
 }
 
 bool HttpStream::finished() const {

@@ -29,6 +29,9 @@ class HttpStream {
   // No more chunks: the response ends once the client has what was written.
   void close();
   bool isOpen() const;
+  // Waits until the client has taken everything written, or the stream closed; false if
+  // `timeout` passed first.
+  bool waitUntilTaken(std::chrono::milliseconds timeout);
 
   // HTTP side. The next chunk, waiting up to `wait`; nothing if none came (the stream may
   // have closed: see finished()).

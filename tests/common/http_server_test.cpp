@@ -152,11 +152,14 @@ TEST_F(HttpServerTest, AStreamWhoseClientLeftRefusesFurtherWrites) {
   ASSERT_EQ(poll(&p, 1, 10000), 1);
   ASSERT_GT(recv(fd, buf, sizeof buf, 0), 0);
   close(fd);
+  // Each write waits until the server has tried to send it; a send to the gone client fails.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   bool refused = false;
   while (!refused && std::chrono::steady_clock::now() < deadline) {
     refused = !stream->write("more\n");
-    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!refused) {
+      ASSERT_TRUE(stream->waitUntilTaken(std::chrono::seconds(10))) << "the server stopped reading";
+    }
   }
   EXPECT_TRUE(refused) << "the server never noticed that its client left";
 }

@@ -14,12 +14,17 @@
 namespace agora::testing {
 namespace {
 
+// A master; each test starts the agents it needs.
+class TaskProtocolTest : public ::testing::Test {
+ protected:
+  void SetUp() override { cluster.startMaster(); }
+  TestCluster cluster;
+};
+
 // The task's stdout, read where its statuses say its sandbox is.
 std::string stdoutOf(const TaskStatus& status) { return slurp(status.sandbox + "/stdout"); }
 
-TEST(TaskProtocolTest, LabelsAndWhereTheTaskLivesAreInEveryStatus) {
-  TestCluster cluster;
-  cluster.startMaster();
+TEST_F(TaskProtocolTest, LabelsAndWhereTheTaskLivesAreInEveryStatus) {
   cluster.startAgents(1);
   TestFramework fw(cluster.master(), "labels");
   TaskInfo task = shellTask("t1", "true");
@@ -47,9 +52,7 @@ TEST(TaskProtocolTest, LabelsAndWhereTheTaskLivesAreInEveryStatus) {
   EXPECT_EQ(record["status"]["labels"]["tier"], "front");
 }
 
-TEST(TaskProtocolTest, NamedPortsAreExportedInTheTasksOrder) {
-  TestCluster cluster;
-  cluster.startMaster();
+TEST_F(TaskProtocolTest, NamedPortsAreExportedInTheTasksOrder) {
   cluster.startAgents(1);
   TestFramework fw(cluster.master(), "ports");
   uint64_t first = cluster.state()["agents"][0]["resources"]["ports"][0][0];
@@ -68,9 +71,7 @@ TEST(TaskProtocolTest, NamedPortsAreExportedInTheTasksOrder) {
   EXPECT_EQ(stdoutOf(*done), b + " " + a + " " + b + " " + b + "," + a + "\n");
 }
 
-TEST(TaskProtocolTest, AKillCarriesAGracePeriodOfItsOwn) {
-  TestCluster cluster;
-  cluster.startMaster();
+TEST_F(TaskProtocolTest, AKillCarriesAGracePeriodOfItsOwn) {
   cluster.startAgents(1);
   TestFramework fw(cluster.master(), "grace");
   TaskInfo task = shellTask("t1", "trap '' TERM; while true; do sleep 0.1; done");
@@ -83,9 +84,7 @@ TEST(TaskProtocolTest, AKillCarriesAGracePeriodOfItsOwn) {
   EXPECT_EQ(killed->reason, TaskReason::KILLED_BY_FRAMEWORK);
 }
 
-TEST(TaskProtocolTest, MaxCompletionTimeIsEnforcedWhileTheFrameworkIsStopped) {
-  TestCluster cluster;
-  cluster.startMaster();
+TEST_F(TaskProtocolTest, MaxCompletionTimeIsEnforcedWhileTheFrameworkIsStopped) {
   cluster.startAgents(1);
   std::string frameworkId;
   {
@@ -115,12 +114,10 @@ TEST(TaskProtocolTest, MaxCompletionTimeIsEnforcedWhileTheFrameworkIsStopped) {
   EXPECT_NE(fromAgent->message.find("maxCompletionTimeSeconds (1 s)"), std::string::npos) << fromAgent->message;
 }
 
-TEST(TaskProtocolTest, ATaskRunsAsItsUserAndAnUnknownUserIsRefused) {
+TEST_F(TaskProtocolTest, ATaskRunsAsItsUserAndAnUnknownUserIsRefused) {
   if (geteuid() != 0) GTEST_SKIP() << "switching users needs root";
   passwd* nobody = getpwnam("nobody");
   if (!nobody) GTEST_SKIP() << "this machine has no user 'nobody'";
-  TestCluster cluster;
-  cluster.startMaster();
   cluster.startAgents(1);
   TestFramework fw(cluster.master(), "users");
   TaskInfo task = shellTask("as-nobody", "id -un; echo $HOME; touch file-of-mine && stat -c %U file-of-mine");
@@ -139,10 +136,8 @@ TEST(TaskProtocolTest, ATaskRunsAsItsUserAndAnUnknownUserIsRefused) {
   EXPECT_EQ(refused->message.rfind("user 'no-such-user-agora' does not exist on ", 0), 0u) << refused->message;
 }
 
-TEST(TaskProtocolTest, AnAgentCanForbidTasksAsRoot) {
+TEST_F(TaskProtocolTest, AnAgentCanForbidTasksAsRoot) {
   if (geteuid() != 0) GTEST_SKIP() << "the agent runs as root only when the tests do";
-  TestCluster cluster;
-  cluster.startMaster();
   cluster.startAgent({"--forbid_root_tasks"});
   ASSERT_TRUE(eventually([&] { return cluster.activeAgents() == 1; }));
   TestFramework fw(cluster.master(), "root");
