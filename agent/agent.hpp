@@ -110,6 +110,7 @@ class Agent {
   };
   Try<TaskUser> userOf(const TaskInfo& info) const;
   Status startSupervisor(TaskRecord& task, const std::string& metaDir, const TaskUser& user);
+  static Status resolveChecks(const TaskInfo& info, SupervisorSpec& spec);
   std::map<std::string, std::string> taskEnvironment(const TaskRecord& task) const;
   ContainerLimits limitsOf(const TaskInfo& info) const;
   std::string metaDir(const std::string& containerId) const;
@@ -122,6 +123,7 @@ class Agent {
   void watchSupervisor(TaskRecord& task);
   void supervisorEnded(const TaskKey& key);
   void taskExited(TaskRecord& task, const ExitRecord& exit);
+  void checksReported(TaskRecord& task, proto::SupervisorStatus::Reader report);
   void sendKill(TaskRecord& task, double gracePeriodSeconds);
   // keepMeta: the exit record must stay (it is not checkpointed yet).
   void destroyContainer(const std::string& containerId, bool keepMeta = false, int attempt = 0);

@@ -57,8 +57,11 @@ void Agent::onSupervisorMessage(const std::string& peer, proto::Envelope::Reader
     else
       checkpoint(*task);
   }
+  checksReported(*task, report);
   if (report.getExited()) {
-    if (!task->exitHandled) taskExited(*task, ExitRecord{report.getWaitStatus(), report.getLaunchError(), report.getLimit()});
+    if (!task->exitHandled)
+      taskExited(*task, ExitRecord{report.getWaitStatus(), report.getLaunchError(), report.getLimit(),
+                                   report.getLimitMessage()});
     // Only a checkpointed exit lets the supervisor go; else its next report retries.
     if (!task->checkpointed && !checkpoint(*task)) return;
     OutboundEnvelope out;
@@ -73,6 +76,26 @@ void Agent::onSupervisorMessage(const std::string& peer, proto::Envelope::Reader
   }
   // Repeated while the task runs: a kill sent before an agent restart may have been lost.
   if (task->killRequested) sendKill(*task, task->info.killGracePeriodSeconds);
+}
+
+// The supervisor repeats its checks' results; news goes to the framework as a RUNNING update
+// (a task on its way out reports its health with its end).
+void Agent::checksReported(TaskRecord& task, proto::SupervisorStatus::Reader report) {
+  std::optional<bool> healthy;
+  if (report.getHealthKnown()) healthy = report.getHealthy();
+  bool healthNews = healthy.has_value() && healthy != task.healthy;
+  bool readyNews = report.getReady() && !task.ready;
+  if (!healthNews && !readyNews) return;
+  if (healthNews) task.healthy = healthy;
+  if (readyNews) task.ready = true;
+  if (task.state != TaskState::RUNNING || task.exitHandled || report.getExited()) {
+    checkpoint(task);
+    return;
+  }
+  if (healthNews)
+    updateStatus(task, TaskState::RUNNING, TaskReason::HEALTH_CHECK_STATUS_UPDATED,
+                 std::string(*healthy ? "healthy" : "unhealthy") + ": " + std::string(report.getHealthMessage()));
+  if (readyNews) updateStatus(task, TaskState::RUNNING, TaskReason::READINESS_CHECK_STATUS_UPDATED, "ready");
 }
 
 void Agent::sendKill(TaskRecord& task, double gracePeriodSeconds) {
@@ -146,6 +169,11 @@ void Agent::taskExited(TaskRecord& task, const ExitRecord& exit) {
     updateStatus(task, TaskState::FAILED, TaskReason::MAX_COMPLETION_TIME_REACHED,
                  "the task ran longer than its maxCompletionTimeSeconds (" +
                      Resource::scalar("t", task.info.maxCompletionTimeSeconds).valueString() + " s): command " + how,
+                 code);
+  } else if (exit.limit == kHealthCheckFailedLimit) {
+    updateStatus(task, TaskState::FAILED, TaskReason::HEALTH_CHECK_FAILED,
+                 (exit.limitMessage.empty() ? std::string("the health check failed") : exit.limitMessage) +
+                     "; command " + how,
                  code);
   } else if (task.killRequested) {
     updateStatus(task, TaskState::KILLED, task.killReason, "killed: command " + how, code);

@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +18,15 @@
 namespace agora {
 
 namespace fs = std::filesystem;
+
+namespace {
+std::vector<std::string> argvOf(const CommandInfo& cmd) {
+  if (cmd.shell) return {"/bin/sh", "-c", cmd.value};
+  std::vector<std::string> argv = cmd.arguments.empty() ? std::vector<std::string>{cmd.value} : cmd.arguments;
+  argv[0] = cmd.value;
+  return argv;
+}
+}  // namespace
 
 void Agent::onRunTask(proto::RunTask::Reader message) {
   FrameworkInfo framework = codec::read(message.getFramework());
@@ -140,13 +148,7 @@ Status Agent::startSupervisor(TaskRecord& task, const std::string& meta, const T
   spec.isolation = isolator_->name();
   spec.isolatorOptions = options_.isolatorOptions;
   spec.limits = limitsOf(task.info);
-  const CommandInfo& cmd = task.info.command;
-  if (cmd.shell) {
-    spec.argv = {"/bin/sh", "-c", cmd.value};
-  } else {
-    spec.argv = cmd.arguments.empty() ? std::vector<std::string>{cmd.value} : cmd.arguments;
-    spec.argv[0] = cmd.value;
-  }
+  spec.argv = argvOf(task.info.command);
   spec.environment = taskEnvironment(task);
   spec.sandbox = task.sandbox;
   spec.logMaxBytes = options_.logMaxBytes;
@@ -160,6 +162,8 @@ Status Agent::startSupervisor(TaskRecord& task, const std::string& meta, const T
     spec.environment["USER"] = user.name;
     spec.environment["HOME"] = user.home;
   }
+  Status checks = resolveChecks(task.info, spec);
+  if (!checks.ok()) return checks;
   Status written = writeSupervisorSpec(meta, spec);
   if (!written.ok()) return written;
 
@@ -178,6 +182,35 @@ Status Agent::startSupervisor(TaskRecord& task, const std::string& meta, const T
   return Status::OK();
 }
 
+// The checks as the supervisor runs them: ports resolved to numbers, commands to argv.
+Status Agent::resolveChecks(const TaskInfo& info, SupervisorSpec& spec) {
+  if (info.healthCheck) {
+    const HealthCheck& h = *info.healthCheck;
+    HealthCheckSpec health{{h.kind, {}, 0, h.path, h.timeoutSeconds, {}},
+                           h.delaySeconds,
+                           h.intervalSeconds,
+                           h.gracePeriodSeconds,
+                           h.maxConsecutiveFailures};
+    if (h.kind == CheckKind::COMMAND) {
+      health.probe.argv = argvOf(h.command);
+    } else {
+      Try<uint64_t> port = resolvePort(info, h.port);
+      if (port.isError()) return Error("health check: " + port.error());
+      health.probe.port = static_cast<uint16_t>(*port);
+    }
+    spec.health = health;
+  }
+  if (info.readinessCheck) {
+    const ReadinessCheck& r = *info.readinessCheck;
+    Try<uint64_t> port = resolvePort(info, r.port);
+    if (port.isError()) return Error("readiness check: " + port.error());
+    std::vector<uint16_t> codes = r.readyStatusCodes.empty() ? std::vector<uint16_t>{200} : r.readyStatusCodes;
+    spec.readiness = ReadinessCheckSpec{{CheckKind::HTTP, {}, static_cast<uint16_t>(*port), r.path, r.timeoutSeconds, codes},
+                                        r.intervalSeconds};
+  }
+  return Status::OK();
+}
+
 std::map<std::string, std::string> Agent::taskEnvironment(const TaskRecord& task) const {
   std::map<std::string, std::string> env;
   for (const char* inherited : {"PATH", "HOME", "LANG", "TZ"})
@@ -192,19 +225,13 @@ std::map<std::string, std::string> Agent::taskEnvironment(const TaskRecord& task
   env["AGORA_MEM"] = Resource::scalar("mem", task.info.resources.scalar("mem")).valueString();
   env["HOST"] = options_.hostname;
   // PORT0..n in the task's own order (or its ports ascending); PORT_<NAME> for named ones.
-  std::vector<TaskPort> ports = task.info.ports;
-  if (ports.empty())
-    for (const Range& r : task.info.resources.ranges("ports"))
-      for (uint64_t p = r.begin; p <= r.end && ports.size() < 100; ++p) ports.push_back({p, ""});
+  std::vector<TaskPort> ports = portsOf(task.info);
   std::string list;
   for (size_t i = 0; i < ports.size(); ++i) {
     std::string number = std::to_string(ports[i].number);
     env["PORT" + std::to_string(i)] = number;
     list += (list.empty() ? "" : ",") + number;
-    if (ports[i].name.empty()) continue;
-    std::string name = ports[i].name;
-    for (char& c : name) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    env["PORT_" + name] = number;
+    if (!ports[i].name.empty()) env[portVariable(ports[i].name)] = number;
   }
   if (!ports.empty()) {
     env["PORT"] = env["PORT0"];

@@ -32,6 +32,9 @@ std::string encodeCheckpoint(const TaskCheckpoint& t) {
   b.setKillRequested(t.killRequested);
   b.setExitHandled(t.exitHandled);
   b.setKillReason(t.killReason);
+  b.setHasHealthy(t.healthy.has_value());
+  b.setHealthy(t.healthy.value_or(false));
+  b.setReady(t.ready);
   auto pending = b.initPending(static_cast<unsigned>(t.pending.size()));
   for (unsigned i = 0; i < t.pending.size(); ++i) codec::write(t.pending[i], pending[i]);
   kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
@@ -62,6 +65,8 @@ Try<TaskCheckpoint> decodeCheckpoint(const std::string& bytes) {
     t.exitHandled = r.getExitHandled();
     if (t.killRequested && r.getKillReason() != TaskReason::NONE) t.killReason = r.getKillReason();
     for (auto s : r.getPending()) t.pending.push_back(codec::read(s));
+    if (r.getHasHealthy()) t.healthy = r.getHealthy();
+    t.ready = r.getReady();
     return t;
   } catch (const kj::Exception& e) {
     return Error(std::string("malformed checkpoint record: ") + e.getDescription().cStr());

@@ -28,6 +28,8 @@ struct TaskCheckpoint {
   bool killRequested = false;
   TaskReason killReason = TaskReason::KILLED_BY_FRAMEWORK;
   bool exitHandled = false;         // the exit has been turned into the terminal update
+  std::optional<bool> healthy;      // as last told to the framework
+  bool ready = false;
   std::deque<TaskStatus> pending;   // front is in flight; the rest wait for its ack
 };
 

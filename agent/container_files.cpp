@@ -31,6 +31,25 @@ static Try<json> readJsonFile(const std::string& path) {
   return j;
 }
 
+static json toJson(const ProbeSpec& p) {
+  return json{{"kind", static_cast<int>(p.kind)}, {"argv", p.argv},       {"port", p.port},
+              {"path", p.path},                   {"timeout_seconds", p.timeoutSeconds},
+              {"ok_status_codes", p.okStatusCodes}};
+}
+
+static ProbeSpec probeFromJson(const json& j) {
+  ProbeSpec p;
+  int kind = j.at("kind");
+  if (kind < 0 || kind > static_cast<int>(CheckKind::TCP)) throw std::out_of_range("unknown check kind");
+  p.kind = static_cast<CheckKind>(kind);
+  p.argv = j.at("argv").get<std::vector<std::string>>();
+  p.port = j.at("port");
+  p.path = j.at("path");
+  p.timeoutSeconds = j.at("timeout_seconds");
+  p.okStatusCodes = j.at("ok_status_codes").get<std::vector<uint16_t>>();
+  return p;
+}
+
 Status writeSupervisorSpec(const std::string& dir, const SupervisorSpec& s) {
   json j{{"container_id", s.containerId},
          {"agent_endpoint", s.agentEndpoint},
@@ -52,6 +71,14 @@ Status writeSupervisorSpec(const std::string& dir, const SupervisorSpec& s) {
          {"user", s.user}};
   if (s.uid) j["uid"] = *s.uid;
   if (s.gid) j["gid"] = *s.gid;
+  if (s.health)
+    j["health_check"] = {{"probe", toJson(s.health->probe)},
+                         {"delay_seconds", s.health->delaySeconds},
+                         {"interval_seconds", s.health->intervalSeconds},
+                         {"grace_period_seconds", s.health->gracePeriodSeconds},
+                         {"max_consecutive_failures", s.health->maxConsecutiveFailures}};
+  if (s.readiness)
+    j["readiness_check"] = {{"probe", toJson(s.readiness->probe)}, {"interval_seconds", s.readiness->intervalSeconds}};
   // The master lets only UTF-8 through; anything else is replaced rather than thrown on.
   return writeFileDurably(dir + "/spec.json", j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
@@ -83,16 +110,29 @@ Try<SupervisorSpec> readSupervisorSpec(const std::string& dir) {
     s.user = j->value("user", "");
     if (j->contains("uid")) s.uid = j->at("uid").get<uint32_t>();
     if (j->contains("gid")) s.gid = j->at("gid").get<uint32_t>();
+    if (j->contains("health_check")) {
+      const json& h = j->at("health_check");
+      s.health = HealthCheckSpec{probeFromJson(h.at("probe")), h.at("delay_seconds"), h.at("interval_seconds"),
+                                 h.at("grace_period_seconds"), h.at("max_consecutive_failures")};
+    }
+    if (j->contains("readiness_check")) {
+      const json& r = j->at("readiness_check");
+      s.readiness = ReadinessCheckSpec{probeFromJson(r.at("probe")), r.at("interval_seconds")};
+    }
     if (s.argv.empty()) return Error(dir + "/spec.json has an empty argv");
     return s;
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {
     return Error(dir + "/spec.json: " + e.what());
   }
 }
 
 Status writeExitRecord(const std::string& dir, const ExitRecord& r) {
   return writeFileDurably(dir + "/exit.json",
-                          json{{"wait_status", r.waitStatus}, {"launch_error", r.launchError}, {"limit", r.limit}}.dump());
+                          json{{"wait_status", r.waitStatus},
+                               {"launch_error", r.launchError},
+                               {"limit", r.limit},
+                               {"limit_message", r.limitMessage}}
+                              .dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 Try<std::optional<ExitRecord>> readExitRecord(const std::string& dir) {
@@ -101,7 +141,8 @@ Try<std::optional<ExitRecord>> readExitRecord(const std::string& dir) {
   Try<json> j = readJsonFile(path);
   if (j.isError()) return Error(j.error());
   try {
-    return std::optional<ExitRecord>(ExitRecord{j->at("wait_status"), j->at("launch_error"), j->value("limit", "")});
+    return std::optional<ExitRecord>(
+        ExitRecord{j->at("wait_status"), j->at("launch_error"), j->value("limit", ""), j->value("limit_message", "")});
   } catch (const json::exception& e) {
     return Error(path + ": " + e.what());
   }

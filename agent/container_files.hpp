@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/probe.hpp"
 #include "common/try.hpp"
 #include "isolators/isolator.hpp"
 
@@ -38,15 +39,20 @@ struct SupervisorSpec {
   // Set: the task runs as this user (the agent checked that it exists).
   std::optional<uint32_t> uid, gid;
   std::string user;
+  // Run by the supervisor, so that they go on while the agent is down.
+  std::optional<HealthCheckSpec> health;
+  std::optional<ReadinessCheckSpec> readiness;
 };
 
-// The one limit the supervisor enforces itself; the isolator's are reported by the isolator.
+// The limits the supervisor enforces itself; the isolator's are reported by the isolator.
 inline constexpr char kMaxCompletionTimeLimit[] = "max_completion_time";
+inline constexpr char kHealthCheckFailedLimit[] = "health_check_failed";
 
 struct ExitRecord {
   int waitStatus = 0;
   std::string launchError;  // non-empty: the task never started
   std::string limit;        // the supervisor's limit that ended the task, if one did
+  std::string limitMessage; // what that limit saw
 };
 
 struct ProcessIdentity {

@@ -27,6 +27,8 @@ void Agent::updateStatus(TaskRecord& task, TaskState state, TaskReason reason, c
   if (!options_.httpHost.empty() && options_.httpPort != 0)
     status.agentHttpAddress = options_.httpHost + ":" + std::to_string(options_.httpPort);
   status.sandbox = task.sandbox;
+  status.healthy = task.healthy;
+  if (task.info.readinessCheck) status.ready = task.ready;
   task.state = state;
   task.pending.push_back(status);
   // Before it goes out: a restarted agent resends it. If the write fails, transmit() tries

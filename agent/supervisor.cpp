@@ -11,7 +11,6 @@
 
 #include <glog/logging.h>
 
-#include "agent/launcher.hpp"
 #include "common/signals.hpp"
 
 namespace agora {
@@ -42,7 +41,7 @@ Status Supervisor::start(int childSignalFd) {
   Status launched = launchTask();
   if (!launched.ok()) {
     LOG(ERROR) << "Cannot start the task: " << launched.error();
-    taskEnded(ExitRecord{0, launched.error(), ""});
+    taskEnded(ExitRecord{0, launched.error(), "", ""});
   }
   reportTick();
   return Status::OK();
@@ -53,7 +52,8 @@ Status Supervisor::launchTask() {
   // task meanwhile) fails the launch rather than being made again here.
   Try<std::unique_ptr<Isolator>> isolator = makeIsolator(spec_.isolation, spec_.isolatorOptions);
   if (isolator.isError()) return Error(isolator.error());
-  Status found = (*isolator)->recover(spec_.containerId, spec_.limits, 0);
+  isolator_ = std::move(*isolator);
+  Status found = isolator_->recover(spec_.containerId, spec_.limits, 0);
   if (!found.ok()) return found;
 
   int outPipe[2], errPipe[2];
@@ -72,12 +72,30 @@ Status Supervisor::launchTask() {
     if (!opened.ok()) LOG(ERROR) << opened.error();
   }
 
-  LaunchSpec launch;
-  launch.argv = spec_.argv;
-  launch.environment = spec_.environment;
-  launch.workingDirectory = spec_.sandbox;
+  LaunchSpec launch = asTheTask(spec_.argv);
   launch.stdoutFd = outPipe[1];
   launch.stderrFd = errPipe[1];
+  Try<pid_t> pid = launchProcess(launch);
+  close(outPipe[1]);
+  close(errPipe[1]);
+  watchOutput(stdout_);
+  watchOutput(stderr_);
+  if (pid.isError()) return Error(pid.error());
+  taskPid_ = *pid;
+  LOG(INFO) << "Task of container " << spec_.containerId << " runs as pid " << taskPid_;
+  if (spec_.maxCompletionTimeSeconds > 0)
+    loop_.after(seconds(spec_.maxCompletionTimeSeconds), [this] { completionTimeReached(); });
+  startChecks();
+  report();
+  return Status::OK();
+}
+
+// How the task and its check commands start: its environment, sandbox, user and container.
+LaunchSpec Supervisor::asTheTask(const std::vector<std::string>& argv) {
+  LaunchSpec launch;
+  launch.argv = argv;
+  launch.environment = spec_.environment;
+  launch.workingDirectory = spec_.sandbox;
   launch.parentDeathSignal = SIGKILL;
   launch.uid = spec_.uid;
   launch.gid = spec_.gid;
@@ -92,19 +110,31 @@ Status Supervisor::launchTask() {
     groups.resize(static_cast<size_t>(std::max(n, 0)));
     launch.groups.assign(groups.begin(), groups.end());
   }
-  launch.beforeExec = [&](pid_t pid) { return (*isolator)->attach(spec_.containerId, pid); };
-  Try<pid_t> pid = launchProcess(launch);
-  close(outPipe[1]);
-  close(errPipe[1]);
-  watchOutput(stdout_);
-  watchOutput(stderr_);
-  if (pid.isError()) return Error(pid.error());
-  taskPid_ = *pid;
-  LOG(INFO) << "Task of container " << spec_.containerId << " runs as pid " << taskPid_;
-  if (spec_.maxCompletionTimeSeconds > 0)
-    loop_.after(seconds(spec_.maxCompletionTimeSeconds), [this] { completionTimeReached(); });
-  report();
-  return Status::OK();
+  launch.beforeExec = [this](pid_t pid) { return isolator_->attach(spec_.containerId, pid); };
+  return launch;
+}
+
+void Supervisor::startChecks() {
+  if (!spec_.health && !spec_.readiness) return;
+  auto launcher = [this](const std::vector<std::string>& argv) {
+    LaunchSpec launch = asTheTask(argv);
+    launch.stdoutPath = "/dev/null";
+    launch.stderrPath = "/dev/null";
+    return launchProcess(launch);
+  };
+  TaskChecks::Callbacks callbacks;
+  callbacks.changed = [this] { report(); };
+  callbacks.kill = [this](const std::string& why) { healthCheckFailed(why); };
+  checks_ = std::make_unique<TaskChecks>(loop_, spec_.health, spec_.readiness, launcher, std::move(callbacks));
+  checks_->start();
+}
+
+void Supervisor::healthCheckFailed(const std::string& why) {
+  if (exit_ || killing_) return;
+  LOG(WARNING) << "Killing the task: " << why;
+  limit_ = kHealthCheckFailedLimit;
+  limitMessage_ = why;
+  onKill(spec_.killGracePeriodSeconds);
 }
 
 void Supervisor::watchOutput(Output& out) {
@@ -150,6 +180,7 @@ void Supervisor::onMessage(proto::Envelope::Reader message) {
 void Supervisor::onKill(double gracePeriodSeconds) {
   if (exit_ || taskPid_ <= 0 || killing_) return;
   killing_ = true;
+  if (checks_) checks_->stop();  // a task on its way out is neither healthy nor not
   LOG(INFO) << "Killing the task (process group " << taskPid_ << ") with a grace period of " << gracePeriodSeconds
             << " s";
   signalGroup(taskPid_, SIGTERM);
@@ -173,14 +204,18 @@ void Supervisor::reap() {
   int status = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    if (pid != taskPid_) continue;
+    if (pid != taskPid_) {
+      if (checks_) checks_->reaped(pid, status);
+      continue;
+    }
     // Whatever the task left behind in its process group goes with it.
     signalGroup(taskPid_, SIGKILL);
-    taskEnded(ExitRecord{status, "", limit_});
+    taskEnded(ExitRecord{status, "", limit_, limitMessage_});
   }
 }
 
 void Supervisor::taskEnded(const ExitRecord& record) {
+  if (checks_) checks_->stop();
   // Take what the task wrote last before the agent learns that it ended.
   for (Output* out : {&stdout_, &stderr_})
     if (out->fd >= 0) drain(*out);
@@ -202,6 +237,14 @@ void Supervisor::report() {
     s.setWaitStatus(exit_->waitStatus);
     s.setLaunchError(exit_->launchError);
     s.setLimit(exit_->limit);
+    s.setLimitMessage(exit_->limitMessage);
+  }
+  if (checks_) {
+    std::optional<bool> healthy = checks_->healthy();
+    s.setHealthKnown(healthy.has_value());
+    s.setHealthy(healthy.value_or(false));
+    s.setHealthMessage(checks_->healthMessage());
+    s.setReady(checks_->ready());
   }
   socket_.send(out);
 }

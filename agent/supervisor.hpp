@@ -11,6 +11,8 @@
 #include <zmq.hpp>
 
 #include "agent/container_files.hpp"
+#include "agent/launcher.hpp"
+#include "agent/task_checks.hpp"
 #include "agent/rotating_log.hpp"
 #include "common/event_loop.hpp"
 #include "common/transport.hpp"
@@ -32,6 +34,9 @@ class Supervisor {
   };
 
   Status launchTask();
+  LaunchSpec asTheTask(const std::vector<std::string>& argv);
+  void startChecks();
+  void healthCheckFailed(const std::string& why);
   void watchOutput(Output& out);
   void drain(Output& out);
   void onMessage(proto::Envelope::Reader message);
@@ -51,7 +56,10 @@ class Supervisor {
   std::optional<TimePoint> exitedAt_;
   bool killing_ = false;
   std::string limit_;  // the supervisor's own limit that is ending the task
+  std::string limitMessage_;
   Output stdout_, stderr_;
+  std::unique_ptr<Isolator> isolator_;
+  std::unique_ptr<TaskChecks> checks_;  // declared last: its probes use the loop until destroyed
 };
 
 // The whole of supervisor mode: returns the process's exit code.

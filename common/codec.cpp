@@ -170,23 +170,90 @@ static Labels readLabels(capnp::List<proto::Label>::Reader in) {
   return out;
 }
 
+static void writeCommand(const CommandInfo& in, proto::CommandInfo::Builder cmd) {
+  cmd.setValue(in.value);
+  cmd.setShell(in.shell);
+  auto args = cmd.initArguments(static_cast<unsigned>(in.arguments.size()));
+  for (unsigned i = 0; i < in.arguments.size(); ++i) args.set(i, in.arguments[i]);
+  auto env = cmd.initEnvironment(static_cast<unsigned>(in.environment.size()));
+  unsigned i = 0;
+  for (const auto& [k, v] : in.environment) {
+    env[i].setName(k);
+    env[i].setValue(v);
+    ++i;
+  }
+}
+
+static CommandInfo readCommand(proto::CommandInfo::Reader cmd) {
+  CommandInfo out;
+  out.value = cmd.getValue();
+  out.shell = cmd.getShell();
+  for (auto a : cmd.getArguments()) out.arguments.push_back(a);
+  for (auto e : cmd.getEnvironment()) out.environment[e.getName()] = e.getValue();
+  return out;
+}
+
+static void writePort(const PortRef& in, proto::PortRef::Builder out) {
+  out.setIndex(in.index);
+  out.setName(in.name);
+  out.setNumber(in.number);
+}
+
+static PortRef readPort(proto::PortRef::Reader in) { return PortRef{in.getIndex(), in.getName(), in.getNumber()}; }
+
+static void writeHealthCheck(const HealthCheck& in, proto::HealthCheck::Builder out) {
+  out.setKind(in.kind);
+  writeCommand(in.command, out.initCommand());
+  out.setPath(in.path);
+  writePort(in.port, out.initPort());
+  out.setDelaySeconds(in.delaySeconds);
+  out.setIntervalSeconds(in.intervalSeconds);
+  out.setTimeoutSeconds(in.timeoutSeconds);
+  out.setGracePeriodSeconds(in.gracePeriodSeconds);
+  out.setMaxConsecutiveFailures(in.maxConsecutiveFailures);
+}
+
+static HealthCheck readHealthCheck(proto::HealthCheck::Reader in) {
+  HealthCheck out;
+  out.kind = in.getKind();
+  out.command = readCommand(in.getCommand());
+  out.path = in.getPath();
+  out.port = readPort(in.getPort());
+  out.delaySeconds = in.getDelaySeconds();
+  out.intervalSeconds = in.getIntervalSeconds();
+  out.timeoutSeconds = in.getTimeoutSeconds();
+  out.gracePeriodSeconds = in.getGracePeriodSeconds();
+  out.maxConsecutiveFailures = in.getMaxConsecutiveFailures();
+  return out;
+}
+
+static void writeReadinessCheck(const ReadinessCheck& in, proto::ReadinessCheck::Builder out) {
+  out.setPath(in.path);
+  writePort(in.port, out.initPort());
+  out.setIntervalSeconds(in.intervalSeconds);
+  out.setTimeoutSeconds(in.timeoutSeconds);
+  auto codes = out.initReadyStatusCodes(static_cast<unsigned>(in.readyStatusCodes.size()));
+  for (unsigned i = 0; i < in.readyStatusCodes.size(); ++i) codes.set(i, in.readyStatusCodes[i]);
+}
+
+static Try<ReadinessCheck> readReadinessCheck(proto::ReadinessCheck::Reader in) {
+  Status length = checkLength("ready status codes", in.getReadyStatusCodes().size(), kMaxLabels);
+  if (!length.ok()) return Error(length.error());
+  ReadinessCheck out;
+  out.path = in.getPath();
+  out.port = readPort(in.getPort());
+  out.intervalSeconds = in.getIntervalSeconds();
+  out.timeoutSeconds = in.getTimeoutSeconds();
+  for (uint16_t code : in.getReadyStatusCodes()) out.readyStatusCodes.push_back(code);
+  return out;
+}
+
 void write(const TaskInfo& in, proto::TaskInfo::Builder out) {
   out.setTaskId(in.taskId);
   out.setName(in.name);
   out.setAgentId(in.agentId);
   AGORA_CODEC_INIT(out, Resources, in.resources);
-  auto cmd = out.initCommand();
-  cmd.setValue(in.command.value);
-  cmd.setShell(in.command.shell);
-  auto args = cmd.initArguments(static_cast<unsigned>(in.command.arguments.size()));
-  for (unsigned i = 0; i < in.command.arguments.size(); ++i) args.set(i, in.command.arguments[i]);
-  auto env = cmd.initEnvironment(static_cast<unsigned>(in.command.environment.size()));
-  unsigned i = 0;
-  for (const auto& [k, v] : in.command.environment) {
-    env[i].setName(k);
-    env[i].setValue(v);
-    ++i;
-  }
+  writeCommand(in.command, out.initCommand());
   out.setKillGracePeriodSeconds(in.killGracePeriodSeconds);
   writeLabels(in.labels, out.initLabels(static_cast<unsigned>(in.labels.size())));
   auto ports = out.initPorts(static_cast<unsigned>(in.ports.size()));
@@ -196,6 +263,8 @@ void write(const TaskInfo& in, proto::TaskInfo::Builder out) {
   }
   out.setMaxCompletionTimeSeconds(in.maxCompletionTimeSeconds);
   out.setUser(in.user);
+  if (in.healthCheck) writeHealthCheck(*in.healthCheck, out.initHealthCheck());
+  if (in.readinessCheck) writeReadinessCheck(*in.readinessCheck, out.initReadinessCheck());
 }
 
 Try<TaskInfo> read(proto::TaskInfo::Reader in) {
@@ -206,11 +275,7 @@ Try<TaskInfo> read(proto::TaskInfo::Reader in) {
   Try<Resources> r = read(in.getResources());
   if (r.isError()) return Error("task '" + out.taskId + "': " + r.error());
   out.resources = *r;
-  auto cmd = in.getCommand();
-  out.command.value = cmd.getValue();
-  out.command.shell = cmd.getShell();
-  for (auto a : cmd.getArguments()) out.command.arguments.push_back(a);
-  for (auto e : cmd.getEnvironment()) out.command.environment[e.getName()] = e.getValue();
+  out.command = readCommand(in.getCommand());
   out.killGracePeriodSeconds = in.getKillGracePeriodSeconds();
   Status lengths = checkLength("labels of task '" + out.taskId + "'", in.getLabels().size(), kMaxLabels);
   if (lengths.ok()) lengths = checkLength("ports of task '" + out.taskId + "'", in.getPorts().size(), kMaxRanges);
@@ -219,6 +284,12 @@ Try<TaskInfo> read(proto::TaskInfo::Reader in) {
   for (auto p : in.getPorts()) out.ports.push_back(TaskPort{p.getNumber(), p.getName()});
   out.maxCompletionTimeSeconds = in.getMaxCompletionTimeSeconds();
   out.user = in.getUser();
+  if (in.hasHealthCheck()) out.healthCheck = readHealthCheck(in.getHealthCheck());
+  if (in.hasReadinessCheck()) {
+    Try<ReadinessCheck> readiness = readReadinessCheck(in.getReadinessCheck());
+    if (readiness.isError()) return Error("task '" + out.taskId + "': " + readiness.error());
+    out.readinessCheck = *readiness;
+  }
   return out;
 }
 
@@ -238,6 +309,10 @@ void write(const TaskStatus& in, proto::TaskStatus::Builder out) {
   out.setAgentHostname(in.agentHostname);
   out.setAgentHttpAddress(in.agentHttpAddress);
   out.setSandbox(in.sandbox);
+  out.setHasHealthy(in.healthy.has_value());
+  out.setHealthy(in.healthy.value_or(false));
+  out.setHasReady(in.ready.has_value());
+  out.setReady(in.ready.value_or(false));
 }
 
 TaskStatus read(proto::TaskStatus::Reader in) {
@@ -256,6 +331,8 @@ TaskStatus read(proto::TaskStatus::Reader in) {
   out.agentHostname = in.getAgentHostname();
   out.agentHttpAddress = in.getAgentHttpAddress();
   out.sandbox = in.getSandbox();
+  if (in.getHasHealthy()) out.healthy = in.getHealthy();
+  if (in.getHasReady()) out.ready = in.getReady();
   return out;
 }
 

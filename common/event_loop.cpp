@@ -29,6 +29,10 @@ void EventLoop::unwatchSocket(void* socket) {
 
 void EventLoop::watchFd(int fd, Callback onReadable) { watches_.push_back({nullptr, fd, std::move(onReadable)}); }
 
+void EventLoop::watchFdWritable(int fd, Callback onWritable) {
+  watches_.push_back({nullptr, fd, std::move(onWritable), ZMQ_POLLOUT});
+}
+
 void EventLoop::unwatchFd(int fd) {
   watches_.erase(std::remove_if(watches_.begin(), watches_.end(),
                                 [fd](const Watch& w) { return w.socket == nullptr && w.fd == fd; }),
@@ -106,7 +110,7 @@ void EventLoop::runOnce(Duration maxWait) {
   runPosted();
   std::vector<zmq_pollitem_t> items;
   items.push_back({nullptr, wakeFd_, ZMQ_POLLIN, 0});
-  for (const Watch& w : watches_) items.push_back({w.socket, w.fd, ZMQ_POLLIN, 0});
+  for (const Watch& w : watches_) items.push_back({w.socket, w.fd, w.events, 0});
   long timeoutMs = static_cast<long>(
       std::chrono::ceil<std::chrono::milliseconds>(nextTimeout(maxWait)).count());
   int rc = zmq_poll(items.data(), static_cast<int>(items.size()), timeoutMs);
@@ -117,7 +121,7 @@ void EventLoop::runOnce(Duration maxWait) {
   // Callbacks may add or remove watches: copy what fired first.
   std::vector<Callback> fired;
   for (size_t i = 1; i < items.size(); ++i)
-    if (items[i].revents & ZMQ_POLLIN) fired.push_back(watches_[i - 1].fn);
+    if (items[i].revents & (items[i].events | ZMQ_POLLERR)) fired.push_back(watches_[i - 1].fn);
   if (items[0].revents & ZMQ_POLLIN) runPosted();
   for (auto& fn : fired) fn();
   runDueTimers();

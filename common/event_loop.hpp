@@ -33,7 +33,9 @@ class EventLoop {
   void watchSocket(void* socket, Callback onReadable);
   void unwatchSocket(void* socket);
   void watchFd(int fd, Callback onReadable);
-  void unwatchFd(int fd);
+  // For a non-blocking connect: called while `fd` is writable (until unwatched).
+  void watchFdWritable(int fd, Callback onWritable);
+  void unwatchFd(int fd);  // both kinds of watch
 
   TimerId after(Duration delay, Callback fn);
   void cancel(TimerId id);
@@ -56,6 +58,7 @@ class EventLoop {
     void* socket = nullptr;
     int fd = -1;
     Callback fn;
+    short events = ZMQ_POLLIN;
   };
 
   Clock& clock_;

@@ -38,7 +38,45 @@ json toJson(const TaskInfo& t) {
   j["ports"] = ports;
   if (t.maxCompletionTimeSeconds > 0) j["max_completion_time_seconds"] = t.maxCompletionTimeSeconds;
   if (!t.user.empty()) j["user"] = t.user;
+  if (t.healthCheck) j["health_check"] = toJson(*t.healthCheck);
+  if (t.readinessCheck) j["readiness_check"] = toJson(*t.readinessCheck);
   return j;
+}
+
+static json toJson(const PortRef& p) {
+  if (p.index >= 0) return json{{"index", p.index}};
+  if (!p.name.empty()) return json{{"name", p.name}};
+  return json{{"number", p.number}};
+}
+
+static const char* kindName(CheckKind kind) {
+  switch (kind) {
+    case CheckKind::COMMAND: return "COMMAND";
+    case CheckKind::HTTP: return "HTTP";
+    case CheckKind::TCP: return "TCP";
+  }
+  return "UNKNOWN";
+}
+
+json toJson(const HealthCheck& h) {
+  json j{{"type", kindName(h.kind)},
+         {"delay_seconds", h.delaySeconds},
+         {"interval_seconds", h.intervalSeconds},
+         {"timeout_seconds", h.timeoutSeconds},
+         {"grace_period_seconds", h.gracePeriodSeconds},
+         {"max_consecutive_failures", h.maxConsecutiveFailures}};
+  if (h.kind == CheckKind::COMMAND) j["command"] = h.command.shell ? json(h.command.value) : json(h.command.arguments);
+  if (h.kind == CheckKind::HTTP) j["path"] = h.path;
+  if (h.kind != CheckKind::COMMAND) j["port"] = toJson(h.port);
+  return j;
+}
+
+json toJson(const ReadinessCheck& r) {
+  return json{{"path", r.path},
+              {"port", toJson(r.port)},
+              {"interval_seconds", r.intervalSeconds},
+              {"timeout_seconds", r.timeoutSeconds},
+              {"ready_status_codes", r.readyStatusCodes.empty() ? std::vector<uint16_t>{200} : r.readyStatusCodes}};
 }
 
 json toJson(const TaskStatus& s) {
@@ -55,6 +93,8 @@ json toJson(const TaskStatus& s) {
   if (!s.agentHostname.empty()) j["agent_hostname"] = s.agentHostname;
   if (!s.agentHttpAddress.empty()) j["agent_http_address"] = s.agentHttpAddress;
   if (!s.sandbox.empty()) j["sandbox"] = s.sandbox;
+  if (s.healthy) j["healthy"] = *s.healthy;
+  if (s.ready) j["ready"] = *s.ready;
   return j;
 }
 

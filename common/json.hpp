@@ -9,6 +9,8 @@ namespace agora {
 
 nlohmann::json toJson(const AgentInfo& a);
 nlohmann::json toJson(const FrameworkInfo& f);
+nlohmann::json toJson(const HealthCheck& h);
+nlohmann::json toJson(const ReadinessCheck& r);
 nlohmann::json toJson(const TaskInfo& t);
 nlohmann::json toJson(const TaskStatus& s);
 nlohmann::json toJson(const Offer& o);

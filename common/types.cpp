@@ -1,5 +1,7 @@
 #include "common/types.hpp"
 
+#include <cctype>
+
 namespace agora {
 
 bool isTerminal(TaskState s) {
@@ -36,6 +38,39 @@ const char* stateName(TaskState s) {
   return "TASK_INVALID_STATE";
 }
 
+std::vector<TaskPort> portsOf(const TaskInfo& task) {
+  if (!task.ports.empty()) return task.ports;
+  std::vector<TaskPort> ports;
+  for (const Range& r : task.resources.ranges("ports"))
+    for (uint64_t p = r.begin; p <= r.end && ports.size() < kMaxImplicitPorts; ++p) ports.push_back({p, ""});
+  return ports;
+}
+
+std::string portVariable(const std::string& name) {
+  std::string env = "PORT_" + name;
+  for (char& c : env) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return env;
+}
+
+Try<uint64_t> resolvePort(const TaskInfo& task, const PortRef& port) {
+  int given = (port.index >= 0) + !port.name.empty() + (port.number != 0);
+  if (given != 1) return Error("a check's port needs exactly one of an index, a name or a number");
+  if (port.number != 0) {
+    if (port.number > 65535) return Error("port " + std::to_string(port.number) + " is not a TCP port");
+    return port.number;
+  }
+  std::vector<TaskPort> ports = portsOf(task);
+  if (port.index >= 0) {
+    if (static_cast<size_t>(port.index) >= ports.size())
+      return Error("port index " + std::to_string(port.index) + " is out of range: the task has " +
+                   std::to_string(ports.size()) + " ports");
+    return ports[static_cast<size_t>(port.index)].number;
+  }
+  for (const TaskPort& p : ports)
+    if (p.name == port.name) return p.number;
+  return Error("the task has no port named '" + port.name + "'");
+}
+
 const char* reasonName(TaskReason r) {
   switch (r) {
     case TaskReason::NONE: return "REASON_NONE";
@@ -58,6 +93,8 @@ const char* reasonName(TaskReason r) {
     case TaskReason::TASK_UNKNOWN: return "REASON_TASK_UNKNOWN";
     case TaskReason::MAX_COMPLETION_TIME_REACHED: return "REASON_MAX_COMPLETION_TIME_REACHED";
     case TaskReason::INVALID_USER: return "REASON_INVALID_USER";
+    case TaskReason::HEALTH_CHECK_STATUS_UPDATED: return "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED";
+    case TaskReason::READINESS_CHECK_STATUS_UPDATED: return "REASON_TASK_READINESS_CHECK_STATUS_UPDATED";
   }
   return "REASON_INVALID";
 }

@@ -56,6 +56,39 @@ struct TaskPort {
   bool operator==(const TaskPort&) const = default;
 };
 
+using CheckKind = proto::CheckKind;
+
+// The port a check reaches on 127.0.0.1: one of the task's ports by index or by name, or a
+// literal number.
+struct PortRef {
+  int index = -1;
+  std::string name;
+  uint64_t number = 0;
+  bool operator==(const PortRef&) const = default;
+};
+
+// Run by the task's supervisor on the agent; the defaults are Mesos'.
+struct HealthCheck {
+  CheckKind kind = CheckKind::HTTP;
+  CommandInfo command;  // COMMAND
+  std::string path = "/";  // HTTP
+  PortRef port;            // HTTP, TCP
+  double delaySeconds = 15;
+  double intervalSeconds = 10;
+  double timeoutSeconds = 20;
+  double gracePeriodSeconds = 10;
+  uint32_t maxConsecutiveFailures = 3;  // 0: report only, never kill
+};
+
+// HTTP, checked until it passes once; reported as TaskStatus::ready, kills nothing.
+struct ReadinessCheck {
+  std::string path = "/";
+  PortRef port;
+  double intervalSeconds = 30;
+  double timeoutSeconds = 10;
+  std::vector<uint16_t> readyStatusCodes;  // empty: 200
+};
+
 struct TaskInfo {
   std::string taskId;
   std::string name;
@@ -67,6 +100,8 @@ struct TaskInfo {
   std::vector<TaskPort> ports;  // PORT0..n in this order; empty: the ports resources ascending
   double maxCompletionTimeSeconds = 0;  // > 0: the agent fails the task after this long
   std::string user;                     // empty: the agent's user
+  std::optional<HealthCheck> healthCheck;
+  std::optional<ReadinessCheck> readinessCheck;
 };
 
 struct TaskStatus {
@@ -84,6 +119,8 @@ struct TaskStatus {
   std::string agentHostname;
   std::string agentHttpAddress;  // host:port of the agent's HTTP API
   std::string sandbox;
+  std::optional<bool> healthy;  // set once the task's health check has a result
+  std::optional<bool> ready;    // set for a task with a readiness check
 };
 
 struct Offer {
@@ -95,6 +132,15 @@ struct Offer {
   Attributes attributes;
   std::string role = "*";  // the role the resources are allocated to
 };
+
+// The task's ports in the order of PORT0..n: its own list, or else its ports resources
+// ascending (the first kMaxImplicitPorts of them).
+inline constexpr size_t kMaxImplicitPorts = 100;
+std::vector<TaskPort> portsOf(const TaskInfo& task);
+// "admin-api" -> "PORT_ADMIN_API"
+std::string portVariable(const std::string& name);
+// The number a check's port reference stands for in this task, or why it stands for none.
+Try<uint64_t> resolvePort(const TaskInfo& task, const PortRef& port);
 
 bool isTerminal(TaskState s);
 const char* stateName(TaskState s);    // "TASK_RUNNING"

@@ -33,6 +33,8 @@ TaskStatus Master::masterStatus(const TaskRecord& task, TaskState state, TaskRea
   s.timestamp = loop_.clock().wallSeconds();
   if (task.latest.exitCode && state == task.latest.state) s.exitCode = task.latest.exitCode;
   s.sandbox = task.latest.sandbox;
+  s.healthy = task.latest.healthy;
+  s.ready = task.latest.ready;
   describeTask(s, task);
   return s;
 }

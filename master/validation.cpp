@@ -52,10 +52,64 @@ static Status validatePorts(const TaskInfo& task) {
                                       c == '_' || c == '-');
     if (!ok) return fail(task, "port name '" + p.name + "' may hold only letters, digits, '_' and '-' (at most 64)");
     // PORT_<NAME> is upper case with '_' for '-': names that look alike there would collide.
-    std::string env = p.name;
-    for (char& c : env) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (!names.insert(env).second) return fail(task, "has two ports named '" + p.name + "' (as PORT_" + env + ")");
+    std::string env = portVariable(p.name);
+    if (!names.insert(env).second) return fail(task, "has two ports named '" + p.name + "' (as " + env + ")");
   }
+  return Status::OK();
+}
+
+static bool isSeconds(double v) { return std::isfinite(v) && v >= 0; }
+
+// `what` names the command in errors ("health check: "); empty for the task's own.
+static Status validateCommand(const TaskInfo& task, const CommandInfo& command, const std::string& what) {
+  if (command.value.empty())
+    return fail(task, what + (command.shell ? "has no command: set command.value to a shell command"
+                                            : "has no program: set command.value to the program's path"));
+  for (const auto& [name, value] : command.environment)
+    if (name.empty() || name.find('=') != std::string::npos)
+      return fail(task, what + "environment variable name '" + name + "' is empty or contains '='");
+  // The agent hands command and environment to the task's supervisor as JSON text.
+  bool utf8 = isUtf8(command.value);
+  for (const auto& a : command.arguments) utf8 = utf8 && isUtf8(a);
+  for (const auto& [name, value] : command.environment) utf8 = utf8 && isUtf8(name) && isUtf8(value);
+  if (!utf8) return fail(task, what + "command, arguments and environment must be UTF-8 text");
+  return Status::OK();
+}
+
+static Status validatePath(const TaskInfo& task, const std::string& path, const std::string& what) {
+  bool ok = !path.empty() && path[0] == '/' && path.size() <= kMaxNameBytes;
+  for (char c : path) ok = ok && c > ' ' && c < 127;
+  if (!ok) return fail(task, what + " path '" + path + "' must start with '/' and hold no spaces or control characters");
+  return Status::OK();
+}
+
+static Status validateHealthCheck(const TaskInfo& task, const HealthCheck& h) {
+  if (h.kind != CheckKind::COMMAND && h.kind != CheckKind::HTTP && h.kind != CheckKind::TCP)
+    return fail(task, "health check type " + std::to_string(static_cast<int>(h.kind)) +
+                          " is unknown: use COMMAND, HTTP or TCP");
+  if (!isSeconds(h.delaySeconds) || !isSeconds(h.gracePeriodSeconds))
+    return fail(task, "health check delay and grace period must be non-negative numbers of seconds");
+  if (!isSeconds(h.intervalSeconds) || h.intervalSeconds <= 0 || !isSeconds(h.timeoutSeconds) || h.timeoutSeconds <= 0)
+    return fail(task, "health check interval and timeout must be positive numbers of seconds");
+  if (h.kind == CheckKind::COMMAND) return validateCommand(task, h.command, "health check: ");
+  if (h.kind == CheckKind::HTTP) {
+    Status path = validatePath(task, h.path, "health check");
+    if (!path.ok()) return path;
+  }
+  Try<uint64_t> port = resolvePort(task, h.port);
+  if (port.isError()) return fail(task, "health check: " + port.error());
+  return Status::OK();
+}
+
+static Status validateReadinessCheck(const TaskInfo& task, const ReadinessCheck& r) {
+  if (!isSeconds(r.intervalSeconds) || r.intervalSeconds <= 0 || !isSeconds(r.timeoutSeconds) || r.timeoutSeconds <= 0)
+    return fail(task, "readiness check interval and timeout must be positive numbers of seconds");
+  Status path = validatePath(task, r.path, "readiness check");
+  if (!path.ok()) return path;
+  for (uint16_t code : r.readyStatusCodes)
+    if (code < 100 || code > 599) return fail(task, "readiness check status code " + std::to_string(code) + " is not an HTTP status");
+  Try<uint64_t> port = resolvePort(task, r.port);
+  if (port.isError()) return fail(task, "readiness check: " + port.error());
   return Status::OK();
 }
 
@@ -69,17 +123,8 @@ Status validateTask(const TaskInfo& task, const LaunchContext& context) {
     return fail(task, "the id is already used by another task of this framework");
   if (!task.agentId.empty() && task.agentId != context.agentId)
     return fail(task, "names agent '" + task.agentId + "' but the offers are for agent '" + context.agentId + "'");
-  if (task.command.value.empty())
-    return fail(task, task.command.shell ? "has no command: set command.value to a shell command"
-                                         : "has no program: set command.value to the program's path");
-  for (const auto& [name, value] : task.command.environment)
-    if (name.empty() || name.find('=') != std::string::npos)
-      return fail(task, "environment variable name '" + name + "' is empty or contains '='");
-  // The agent hands command and environment to the task's supervisor as JSON text.
-  bool utf8 = isUtf8(task.command.value);
-  for (const auto& a : task.command.arguments) utf8 = utf8 && isUtf8(a);
-  for (const auto& [name, value] : task.command.environment) utf8 = utf8 && isUtf8(name) && isUtf8(value);
-  if (!utf8) return fail(task, "command, arguments and environment must be UTF-8 text");
+  Status command = validateCommand(task, task.command, "");
+  if (!command.ok()) return command;
   if (!std::isfinite(task.killGracePeriodSeconds) || task.killGracePeriodSeconds < 0)
     return fail(task, "kill grace period must be a non-negative number of seconds");
   if (!std::isfinite(task.maxCompletionTimeSeconds) || task.maxCompletionTimeSeconds < 0)
@@ -90,6 +135,14 @@ Status validateTask(const TaskInfo& task, const LaunchContext& context) {
   if (!user.ok()) return user;
   Status ports = validatePorts(task);
   if (!ports.ok()) return ports;
+  if (task.healthCheck) {
+    Status health = validateHealthCheck(task, *task.healthCheck);
+    if (!health.ok()) return health;
+  }
+  if (task.readinessCheck) {
+    Status readiness = validateReadinessCheck(task, *task.readinessCheck);
+    if (!readiness.ok()) return readiness;
+  }
   if (task.resources.empty())
     return fail(task, "asks for no resources: give at least cpus or mem (for example cpus:0.1;mem:32)");
   if (task.resources.scalarMilli("cpus") <= 0 && task.resources.scalarMilli("mem") <= 0)

@@ -76,6 +76,44 @@ struct TaskPort {
   name @1 :Text;
 }
 
+# Which port of the task a check reaches on 127.0.0.1: by index into the task's ports
+# (PORT0..n), by name, or a literal number; exactly one is set.
+struct PortRef {
+  index @0 :Int32 = -1;
+  name @1 :Text;
+  number @2 :UInt64;
+}
+
+enum CheckKind {
+  command @0;                   # healthy when the command exits 0
+  http @1;                      # healthy when GET path answers 200..399
+  tcp @2;                       # healthy when a connection opens
+}
+
+# Run on the agent by the task's supervisor (so it goes on while the agent is down). Defaults
+# are Mesos' HealthCheck defaults.
+struct HealthCheck {
+  kind @0 :CheckKind;
+  command @1 :CommandInfo;      # command: run in the task's sandbox, as its user, with its env
+  path @2 :Text = "/";          # http
+  port @3 :PortRef;             # http, tcp
+  delaySeconds @4 :Float64 = 15;       # before the first check
+  intervalSeconds @5 :Float64 = 10;    # between the starts of two checks
+  timeoutSeconds @6 :Float64 = 20;     # a check that takes longer failed
+  gracePeriodSeconds @7 :Float64 = 10; # failures this soon after the start, before the first
+                                       # success, do not count
+  maxConsecutiveFailures @8 :UInt32 = 3;  # then the task is killed; 0: never killed
+}
+
+# Reported as TaskStatus.ready; it kills nothing. Checked until the task is ready once.
+struct ReadinessCheck {
+  path @0 :Text = "/";
+  port @1 :PortRef;
+  intervalSeconds @2 :Float64 = 30;
+  timeoutSeconds @3 :Float64 = 10;
+  readyStatusCodes @4 :List(UInt16);   # empty: 200 only
+}
+
 struct TaskInfo {
   taskId @0 :Text;
   name @1 :Text;
@@ -87,6 +125,8 @@ struct TaskInfo {
   ports @7 :List(TaskPort);                    # empty: the ports resources, in ascending order
   maxCompletionTimeSeconds @8 :Float64;        # > 0: the agent fails the task after this long
   user @9 :Text;                               # empty: the agent's own user
+  healthCheck @10 :HealthCheck;                # unset: none
+  readinessCheck @11 :ReadinessCheck;          # unset: none
 }
 
 enum TaskState {
@@ -126,6 +166,8 @@ enum TaskReason {
   taskUnknown @17;
   maxCompletionTimeReached @18;
   invalidUser @19;
+  healthCheckStatusUpdated @20;     # a RUNNING update whose news is the task's health
+  readinessCheckStatusUpdated @21;  # a RUNNING update whose news is the task's readiness
 }
 
 enum StatusSource {
@@ -150,6 +192,10 @@ struct TaskStatus {
   agentHostname @12 :Text;
   agentHttpAddress @13 :Text;   # host:port of the agent's HTTP API (sandbox files)
   sandbox @14 :Text;            # the sandbox's path on the agent
+  hasHealthy @15 :Bool;         # the task has a health check with a result
+  healthy @16 :Bool;
+  hasReady @17 :Bool;           # the task has a readiness check
+  ready @18 :Bool;
 }
 
 struct Offer {
@@ -334,6 +380,11 @@ struct SupervisorStatus {
   launchError @5 :Text;         # with exited: why the task could not be started, if it could not
   limit @6 :Text;               # with exited: the supervisor's own limit that ended it
                                 # ("max_completion_time"), if one did
+  limitMessage @7 :Text;        # with limit: what the limit saw
+  healthKnown @8 :Bool;         # the health check has counted a result
+  healthy @9 :Bool;
+  healthMessage @10 :Text;      # what the last counted check saw
+  ready @11 :Bool;              # the readiness check passed (it is then no longer run)
 }
 
 struct SupervisorKill {
@@ -361,6 +412,9 @@ struct CheckpointedTask {
   pending @9 :List(TaskStatus);     # unacknowledged updates, oldest first
   exitHandled @10 :Bool;            # the supervisor's exit report has been turned into an update
   killReason @11 :TaskReason;
+  hasHealthy @12 :Bool;             # the health last reported to the framework
+  healthy @13 :Bool;
+  ready @14 :Bool;
 }
 
 struct Envelope {

@@ -94,5 +94,50 @@ TEST(CodecTest, AgentInfoTextIsChecked) {
   EXPECT_EQ(read.error(), "value of attribute 'rack' is 5000 bytes long; the limit is 4096");
 }
 
+TEST(CodecTest, ChecksAndTheirResultsRoundTrip) {
+  TaskInfo task;
+  task.taskId = "t";
+  task.healthCheck = HealthCheck{};
+  task.healthCheck->kind = CheckKind::COMMAND;
+  task.healthCheck->command.value = "curl -f localhost";
+  task.healthCheck->maxConsecutiveFailures = 0;
+  task.healthCheck->gracePeriodSeconds = 300;
+  task.readinessCheck = ReadinessCheck{};
+  task.readinessCheck->port.name = "http";
+  task.readinessCheck->readyStatusCodes = {200, 204};
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<proto::TaskInfo>();
+  codec::write(task, b);
+  Try<TaskInfo> read = codec::read(b.asReader());
+  ASSERT_FALSE(read.isError()) << read.error();
+  ASSERT_TRUE(read->healthCheck && read->readinessCheck);
+  EXPECT_EQ(read->healthCheck->kind, CheckKind::COMMAND);
+  EXPECT_EQ(read->healthCheck->command.value, "curl -f localhost");
+  EXPECT_EQ(read->healthCheck->maxConsecutiveFailures, 0u);
+  EXPECT_EQ(read->healthCheck->gracePeriodSeconds, 300);
+  EXPECT_EQ(read->healthCheck->intervalSeconds, 10) << "Mesos' default";
+  EXPECT_EQ(read->readinessCheck->port, (PortRef{-1, "http", 0}));
+  EXPECT_EQ(read->readinessCheck->readyStatusCodes, (std::vector<uint16_t>{200, 204}));
+
+  // A task without checks has none after the trip.
+  TaskInfo plain;
+  plain.taskId = "p";
+  capnp::MallocMessageBuilder other;
+  auto p = other.initRoot<proto::TaskInfo>();
+  codec::write(plain, p);
+  read = codec::read(p.asReader());
+  ASSERT_FALSE(read.isError());
+  EXPECT_FALSE(read->healthCheck || read->readinessCheck);
+
+  TaskStatus status;
+  status.healthy = false;
+  capnp::MallocMessageBuilder third;
+  auto s = third.initRoot<proto::TaskStatus>();
+  codec::write(status, s);
+  TaskStatus back = codec::read(s.asReader());
+  EXPECT_EQ(back.healthy, false);
+  EXPECT_FALSE(back.ready.has_value());
+}
+
 }  // namespace
 }  // namespace agora

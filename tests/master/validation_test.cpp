@@ -57,6 +57,63 @@ TEST(ValidationTest, RejectsTasksWithPreciseMessages) {
   EXPECT_TRUE(validateTask(task("utf8", "cpus:1", "echo caf\xc3\xa9 \xe2\x82\xac"), context()).ok());
 }
 
+TEST(ValidationTest, ChecksNameTheirPortsAndTimesPrecisely) {
+  TaskInfo base = task("checked", "cpus:1;ports:[31000-31001]");
+  base.ports = {{31000, "http"}, {31001, ""}};
+  auto health = [&](auto change) {
+    TaskInfo t = base;
+    t.healthCheck = HealthCheck{};
+    t.healthCheck->port.index = 0;
+    change(*t.healthCheck);
+    return t;
+  };
+  EXPECT_TRUE(validateTask(health([](HealthCheck&) {}), context()).ok());
+  EXPECT_TRUE(validateTask(health([](HealthCheck& h) { h.port = {-1, "http", 0}; }), context()).ok());
+  EXPECT_TRUE(validateTask(health([](HealthCheck& h) { h.port = {-1, "", 8080}; }), context()).ok());
+  expectError(health([](HealthCheck& h) { h.port.index = 2; }), "port index 2 is out of range: the task has 2 ports");
+  expectError(health([](HealthCheck& h) { h.port = {-1, "admin", 0}; }), "no port named 'admin'");
+  expectError(health([](HealthCheck& h) { h.port = {}; }), "exactly one of an index, a name or a number");
+  expectError(health([](HealthCheck& h) { h.port = {0, "http", 0}; }), "exactly one of");
+  expectError(health([](HealthCheck& h) { h.port = {-1, "", 70000}; }), "not a TCP port");
+  expectError(health([](HealthCheck& h) { h.path = "health"; }), "must start with '/'");
+  expectError(health([](HealthCheck& h) { h.intervalSeconds = 0; }), "interval and timeout must be positive");
+  expectError(health([](HealthCheck& h) { h.timeoutSeconds = -1; }), "interval and timeout must be positive");
+  expectError(health([](HealthCheck& h) { h.gracePeriodSeconds = -1; }), "delay and grace period");
+  expectError(health([](HealthCheck& h) { h.kind = static_cast<CheckKind>(7); }), "type 7 is unknown");
+  expectError(health([](HealthCheck& h) { h.kind = CheckKind::COMMAND; }), "health check: has no command");
+  // A command check needs no port; a TCP check needs no path.
+  EXPECT_TRUE(validateTask(health([](HealthCheck& h) {
+                h.kind = CheckKind::COMMAND;
+                h.command.value = "true";
+                h.port = {};
+              }),
+                           context())
+                  .ok());
+  EXPECT_TRUE(validateTask(health([](HealthCheck& h) {
+                h.kind = CheckKind::TCP;
+                h.path = "";
+              }),
+                           context())
+                  .ok());
+  // Without a list of its own, the task's ports are its ports resources ascending.
+  TaskInfo implicit = task("implicit", "cpus:1;ports:[31000-31001]");
+  implicit.healthCheck = HealthCheck{};
+  implicit.healthCheck->port.index = 1;
+  EXPECT_TRUE(validateTask(implicit, context()).ok());
+  implicit.healthCheck->port.index = 2;
+  expectError(implicit, "the task has 2 ports");
+
+  TaskInfo ready = base;
+  ready.readinessCheck = ReadinessCheck{};
+  ready.readinessCheck->port.name = "http";
+  EXPECT_TRUE(validateTask(ready, context()).ok());
+  ready.readinessCheck->readyStatusCodes = {200, 42};
+  expectError(ready, "status code 42 is not an HTTP status");
+  ready.readinessCheck->readyStatusCodes = {};
+  ready.readinessCheck->port.name = "nope";
+  expectError(ready, "readiness check: the task has no port named 'nope'");
+}
+
 TEST(ValidationTest, ReserveAndUnreserveNameWhatIsWrong) {
   Resources remaining = *Resources::parse("cpus:2;mem:256;cpus(eng):1");
   EXPECT_TRUE(validateReserve(*Resources::parse("cpus(eng):2"), {"eng"}, remaining).ok());

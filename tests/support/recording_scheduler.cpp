@@ -38,6 +38,7 @@ void RecordingScheduler::resourceOffers(sdk::SchedulerDriver& driver, const std:
     std::vector<TaskInfo> launch;
     while (!queued_.empty() && left.contains(queued_.front().resources)) {
       left -= queued_.front().resources;
+      launchedAt[queued_.front().taskId] = std::chrono::steady_clock::now();
       launch.push_back(queued_.front());
       queued_.pop_front();
     }

@@ -50,6 +50,7 @@ class RecordingScheduler : public sdk::Scheduler {
   std::vector<TaskStatus> updates;
   std::vector<std::string> rescinded;
   std::vector<std::string> errors;
+  std::map<std::string, std::chrono::steady_clock::time_point> launchedAt;  // queued tasks, when accepted
   int registrations = 0;
   int reregistrations = 0;
 
