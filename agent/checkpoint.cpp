@@ -74,7 +74,7 @@ Try<TaskCheckpoint> decodeCheckpoint(const std::string& bytes) {
 }
 
 Try<std::unique_ptr<AgentCheckpoint>> AgentCheckpoint::open(const std::string& directory) {
-  auto store = Store::open(directory);
+  auto store = openRocksDbStore(directory);
   if (store.isError()) return Error(store.error());
   return std::unique_ptr<AgentCheckpoint>(new AgentCheckpoint(std::move(*store)));
 }
@@ -106,11 +106,9 @@ Try<std::vector<TaskCheckpoint>> AgentCheckpoint::tasks() const {
 Status AgentCheckpoint::clear() {
   auto records = store_->scan("");
   if (records.isError()) return Error(records.error());
-  for (const auto& [key, value] : *records) {
-    Status s = store_->remove(key);
-    if (!s.ok()) return s;
-  }
-  return Status::OK();
+  std::vector<StoreWrite> batch;
+  for (const auto& [key, value] : *records) batch.push_back({key, std::nullopt});
+  return store_->apply(batch);
 }
 
 }  // namespace agora

@@ -76,6 +76,28 @@ void sendStream(httplib::Response& res, const std::string& contentType, std::sha
 
 }  // namespace
 
+void PendingReply::give(ApiReply reply) {
+  std::function<void(const ApiReply&)> then;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (reply_) return;  // given once
+    reply_ = std::move(reply);
+    then = std::move(then_);
+  }
+  if (then) then(*reply_);
+}
+
+void PendingReply::then(std::function<void(const ApiReply&)> fn) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!reply_) {
+      then_ = std::move(fn);
+      return;
+    }
+  }
+  fn(*reply_);
+}
+
 HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions options)
     : loop_(loop), handler_(std::move(handler)), options_(options), server_(std::make_unique<httplib::Server>()) {
   server_->set_payload_max_length(options_.maxBodyBytes);
@@ -95,6 +117,20 @@ HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions optio
       return;
     }
     ApiReply reply = future.get();
+    if (reply.pending) {
+      auto given = std::make_shared<std::promise<ApiReply>>();
+      auto answer = given->get_future();
+      reply.pending->then([given](const ApiReply& r) { given->set_value(r); });
+      if (answer.wait_for(options_.handlerTimeout) != std::future_status::ready) {
+        ApiReply late = errorReply(503, "the change was not confirmed within " +
+                                            std::to_string(options_.handlerTimeout.count()) +
+                                            " s; it may still be made: read the state before you try again");
+        res.status = late.status;
+        res.set_content(late.body, late.contentType.c_str());
+        return;
+      }
+      reply = answer.get();
+    }
     res.status = reply.status;
     if (reply.stream) {
       sendStream(res, reply.contentType, reply.stream);

@@ -6,6 +6,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -26,6 +28,8 @@ struct ApiCall {
   std::string body;
 };
 
+class PendingReply;
+
 struct ApiReply {
   int status = 200;
   std::string body;
@@ -33,6 +37,29 @@ struct ApiReply {
   // Set for a streaming response: `body` is not used; the chunks written to the stream are
   // sent as they come (chunked transfer encoding) until it closes or the client goes.
   std::shared_ptr<HttpStream> stream{};
+  // Set for an answer that the loop gives later (after a registry write): nothing else of
+  // this reply is used.
+  std::shared_ptr<PendingReply> pending{};
+
+  static ApiReply later(std::shared_ptr<PendingReply> pending) {
+    ApiReply r;
+    r.pending = std::move(pending);
+    return r;
+  }
+};
+
+// An answer given once, later; thread-safe, so that whoever serves the call (an HTTP thread,
+// the loop for a ZeroMQ request) can wait for it however it waits.
+class PendingReply {
+ public:
+  void give(ApiReply reply);
+  // Runs `fn` with the answer once it is given, on the giving thread (or at once if given).
+  void then(std::function<void(const ApiReply&)> fn);
+
+ private:
+  std::mutex mutex_;
+  std::optional<ApiReply> reply_;
+  std::function<void(const ApiReply&)> then_;
 };
 
 // {"error": message} with the given status.

@@ -43,14 +43,13 @@ int main(int argc, char** argv) {
                                   << "agents and frameworks; raise it (ulimit -n) for a larger cluster";
   std::error_code ec;
   std::filesystem::create_directories(FLAGS_work_dir, ec);
-  auto registry = agora::openRocksDbRegistry(FLAGS_work_dir + "/registry");
+  agora::RealClock clock;
+  agora::EventLoop loop(clock);
+  auto registry = agora::openRocksDbRegistry(loop, FLAGS_work_dir + "/registry");
   if (registry.isError()) {
     LOG(ERROR) << registry.error() << " (is another master using --work_dir=" << FLAGS_work_dir << "?)";
     return 1;
   }
-
-  agora::RealClock clock;
-  agora::EventLoop loop(clock);
   zmq::context_t context(1);
   agora::MasterOptions options;
   options.endpoint = "tcp://" + FLAGS_ip + ":" + (FLAGS_port == 0 ? std::string("*") : std::to_string(FLAGS_port));

@@ -260,15 +260,29 @@ void Master::sendReregisterRequired(const std::string& peer, const std::string& 
   sendTo(peer, out);
 }
 
+Registry::Done Master::logFailure(const std::string& what) {
+  return [what](const Status& s) {
+    if (!s.ok()) LOG(ERROR) << "Registry write failed, " << what << " is not durable: " << s.error();
+  };
+}
+
 void Master::onApiRequest(const std::string& peer, proto::ApiRequest::Reader request) {
   ApiCall call = parseApiTarget(request.getMethod(), request.getPath(), request.getBody());
   ApiReply reply = handleApi(call);
-  OutboundEnvelope out;
-  auto r = out.get().initApiResponse();
-  r.setRequestId(request.getRequestId());
-  r.setStatus(static_cast<uint16_t>(reply.status));
-  r.setBody(reply.body);
-  sendTo(peer, out);
+  uint64_t requestId = request.getRequestId();
+  auto answer = [this, peer, requestId](const ApiReply& reply) {
+    OutboundEnvelope out;
+    auto r = out.get().initApiResponse();
+    r.setRequestId(requestId);
+    r.setStatus(static_cast<uint16_t>(reply.status));
+    r.setBody(reply.body);
+    sendTo(peer, out);
+  };
+  // A later answer is given on this loop (by a registry write's answer), while the master lives.
+  if (reply.pending)
+    reply.pending->then(answer);
+  else
+    answer(reply);
 }
 
 }  // namespace agora

@@ -126,6 +126,9 @@ class Master {
 
   // master_agents.cpp: agents, status updates.
   void onRegisterAgent(const std::string& peer, proto::RegisterAgent::Reader message);
+  void admitAgent(const std::string& peer, const AgentInfo& info,
+                  const std::vector<std::pair<std::string, TaskInfo>>& infos, const std::vector<TaskState>& states,
+                  bool reregistering);
   void adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std::string, TaskInfo>>& infos,
                        const std::vector<TaskState>& states);
   void onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader message);
@@ -139,6 +142,9 @@ class Master {
 
   // master_frameworks.cpp: scheduler calls.
   void onSubscribe(const std::string& peer, proto::Subscribe::Reader message);
+  void subscribed(const std::string& peer, const FrameworkInfo& info, bool reregistered);
+  // An answer for a registry write nobody waits for: a failure is logged with `what`.
+  static Registry::Done logFailure(const std::string& what);
   void onAccept(FrameworkRecord& fw, proto::Accept::Reader message);
   void onDecline(FrameworkRecord& fw, proto::Decline::Reader message);
   void onKill(FrameworkRecord& fw, proto::Kill::Reader message);
@@ -208,6 +214,8 @@ class Master {
   std::optional<TimePoint> behindSince_;  // liveness checks have waited for the master since
 
   std::unordered_map<std::string, Peer> peers_;
+  // Peers whose registration or subscription is being written, with the id they will have.
+  std::unordered_map<std::string, std::string> admitting_, subscribing_;
   std::map<std::string, AgentRecord> agents_;
   std::map<std::string, FrameworkRecord> frameworks_;
   std::map<TaskKey, TaskRecord> tasks_;

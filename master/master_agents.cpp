@@ -17,7 +17,10 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
   if (!reregistering) {
     // A registration retried before the answer arrived is the same agent, not a second one.
     auto known = peers_.find(peer);
-    info->id = known != peers_.end() && known->second.isAgent ? known->second.id : newId("agent");
+    auto writing = admitting_.find(peer);
+    info->id = known != peers_.end() && known->second.isAgent ? known->second.id
+               : writing != admitting_.end()                  ? writing->second
+                                                              : newId("agent");
   }
   if (!isValidId(info->id)) {
     sendError(peer, "agent registration refused: agent id '" + info->id + "' is not a valid id");
@@ -47,13 +50,28 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
     infos.emplace_back(t.getFrameworkId(), *task);
     states.push_back(t.getState());
   }
-  Status persisted = registry_->putAgent(*info);
-  if (!persisted.ok()) {
-    sendError(peer, "agent registration failed, try again: " + persisted.error());
-    return;
-  }
+  admitting_[peer] = info->id;
+  registry_->putAgent(*info, [this, peer, info = *info, infos = std::move(infos), states = std::move(states),
+                              reregistering](const Status& persisted) {
+    admitting_.erase(peer);
+    if (!persisted.ok()) {
+      sendError(peer, "agent registration failed, try again: " + persisted.error());
+      return;
+    }
+    // Removed while its registration was being written: it must not come back.
+    if (removedAgents_.count(info.id)) {
+      refuseRemovedAgent(peer, info.id);
+      return;
+    }
+    admitAgent(peer, info, infos, states, reregistering);
+  });
+}
 
-  auto existing = agents_.find(info->id);
+// The agent's registration is in the registry: it joins.
+void Master::admitAgent(const std::string& peer, const AgentInfo& info,
+                        const std::vector<std::pair<std::string, TaskInfo>>& infos, const std::vector<TaskState>& states,
+                        bool reregistering) {
+  auto existing = agents_.find(info.id);
   if (existing != agents_.end()) {
     AgentRecord& old = existing->second;
     if (old.state == AgentState::kActive) releaseAgentFromAllocator(old);
@@ -61,29 +79,29 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
     old.removalTimer.reset();
     if (!old.peer.empty()) peers_.erase(old.peer);
   }
-  AgentRecord& agent = agents_[info->id];
-  agent.info = *info;
+  AgentRecord& agent = agents_[info.id];
+  agent.info = info;
   applyReservations(agent);
   agent.peer = peer;
   agent.state = AgentState::kActive;
   agent.lastSeen = loop_.clock().now();
   agent.registeredAt = loop_.clock().wallSeconds();
   agent.pingSlice = nextAgentSlice_++ % kPingSlices;
-  peers_[peer] = Peer{true, info->id};
+  peers_[peer] = Peer{true, info.id};
   adoptAgentTasks(agent, infos, states);
   addAgentToAllocator(agent);
   if (agent.drainDeadline) drain(agent, *agent.drainDeadline);  // still in maintenance
 
   OutboundEnvelope out;
   auto r = out.get().initAgentRegistered();
-  r.setAgentId(info->id);
+  r.setAgentId(info.id);
   r.setMasterId(masterId_);
   r.setPingIntervalSeconds(toSeconds(options_.pingInterval));
   r.setMaxMissedPings(options_.maxMissedPings);
   sendTo(peer, out);
   sendPendingKills(agent);
-  LOG(INFO) << (reregistering ? "Re-registered" : "Registered") << " agent " << info->id << " ("
-            << info->hostname << ") with " << info->resources << " and " << infos.size() << " tasks";
+  LOG(INFO) << (reregistering ? "Re-registered" : "Registered") << " agent " << info.id << " ("
+            << info.hostname << ") with " << info.resources << " and " << infos.size() << " tasks";
   triggerAllocation();
 }
 
@@ -239,7 +257,7 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   if (agent.state == AgentState::kActive) releaseAgentFromAllocator(agent);
   if (agent.removalTimer) loop_.cancel(*agent.removalTimer);
   if (agent.drainTimer) loop_.cancel(*agent.drainTimer);
-  if (agent.drainDeadline) (void)registry_->removeDrain(agentId);
+  if (agent.drainDeadline) registry_->removeDrain(agentId, logFailure("the drain of agent " + agentId));
   peers_.erase(agent.peer);
   for (const TaskKey& key : std::set<TaskKey>(agent.tasks)) {
     TaskRecord& task = tasks_.at(key);
@@ -248,8 +266,8 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   }
   double now = loop_.clock().wallSeconds();
   removedAgents_[agentId] = now;
-  Status s = registry_->removeAgent(agentId, now);
-  if (!s.ok()) LOG(ERROR) << "Agent " << agentId << " stays in the registry: " << s.error();
+  // Refused from now on (removedAgents_); the registry remembers it for the next master.
+  registry_->removeAgent(agentId, now, logFailure("the removal of agent " + agentId));
   agents_.erase(it);
   ++counters_["agents_removed"];
 }

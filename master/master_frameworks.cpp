@@ -79,13 +79,24 @@ void Master::onSubscribe(const std::string& peer, proto::Subscribe::Reader messa
   if (!reregistered) {
     // A subscription retried before the answer arrived is the same framework.
     auto known = peers_.find(peer);
-    info.id = known != peers_.end() && !known->second.isAgent ? known->second.id : newId("framework");
+    auto writing = subscribing_.find(peer);
+    info.id = known != peers_.end() && !known->second.isAgent ? known->second.id
+              : writing != subscribing_.end()                 ? writing->second
+                                                              : newId("framework");
   }
-  Status persisted = registry_->putFramework(info);
-  if (!persisted.ok()) {
-    sendError(peer, "subscription failed, try again: " + persisted.error());
-    return;
-  }
+  subscribing_[peer] = info.id;
+  registry_->putFramework(info, [this, peer, info, reregistered](const Status& persisted) {
+    subscribing_.erase(peer);
+    if (!persisted.ok()) {
+      sendError(peer, "subscription failed, try again: " + persisted.error());
+      return;
+    }
+    subscribed(peer, info, reregistered);
+  });
+}
+
+// The framework is in the registry: it is subscribed.
+void Master::subscribed(const std::string& peer, const FrameworkInfo& info, bool reregistered) {
   bool known = frameworks_.count(info.id) > 0;
   FrameworkRecord& fw = known ? frameworks_.at(info.id) : frameworks_[info.id];
   if (known && fw.connected && fw.peer != peer) {
@@ -220,8 +231,9 @@ Status Master::convert(FrameworkRecord& fw, AgentRecord& agent, LaunchContext& c
     dynamic += resources;
   else
     dynamic -= resources;
-  // Written before it takes effect: a reservation must not vanish with a master restart.
-  Status persisted = registry_->putReservations(agent.info.id, dynamic);
+  // Written before it takes effect: a reservation must not vanish with a master restart. The
+  // accept's later steps build on it, so this one write is waited for.
+  Status persisted = registry_->putReservationsNow(agent.info.id, dynamic);
   if (!persisted.ok()) return Error("the registry write failed: " + persisted.error());
   agent.dynamic = dynamic;
   agent.info.resources -= from;
@@ -241,7 +253,7 @@ void Master::applyReservations(AgentRecord& agent) {
     LOG(ERROR) << "Agent " << agent.info.id << " came back with " << agent.info.resources
                << ", too little for its dynamic reservations " << agent.dynamic << "; they are dropped";
     agent.dynamic = Resources();
-    (void)registry_->putReservations(agent.info.id, agent.dynamic);
+    registry_->putReservations(agent.info.id, agent.dynamic, logFailure("dropping the reservations of agent " + agent.info.id));
     return;
   }
   agent.info.resources -= unreserved;
@@ -377,8 +389,7 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
   }
   if (fw.connected) peers_.erase(fw.peer);
   allocator_->removeFramework(frameworkId);
-  Status s = registry_->removeFramework(frameworkId);
-  if (!s.ok()) LOG(ERROR) << "Framework " << frameworkId << " stays in the registry: " << s.error();
+  registry_->removeFramework(frameworkId, logFailure("the removal of framework " + frameworkId));
   frameworks_.erase(it);
   triggerAllocation();
 }

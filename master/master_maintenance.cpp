@@ -27,10 +27,15 @@ ApiReply Master::handleMaintenance(const ApiCall& call) {
   if (what == "reserve" || what == "unreserve") return handleReservation(call, agent, what == "reserve");
   if (what == "undrain") {
     if (!agent.drainDeadline) return errorReply(409, "agent " + agentId + " is not draining");
-    Status s = registry_->removeDrain(agentId);
-    if (!s.ok()) return errorReply(503, "not changed: the registry write failed: " + s.error());
-    undrain(agent);
-    return jsonReply(200, json{{"agent_id", agentId}, {"draining", false}});
+    auto pending = std::make_shared<PendingReply>();
+    registry_->removeDrain(agentId, [this, agentId, pending](const Status& s) {
+      auto it = agents_.find(agentId);
+      if (!s.ok()) return pending->give(errorReply(503, "not changed: the registry write failed: " + s.error()));
+      if (it == agents_.end()) return pending->give(errorReply(404, "agent " + agentId + " was removed meanwhile"));
+      if (it->second.drainDeadline) undrain(it->second);
+      pending->give(jsonReply(200, json{{"agent_id", agentId}, {"draining", false}}));
+    });
+    return ApiReply::later(pending);
   }
   double seconds = 60;
   if (!call.body.empty()) {
@@ -45,10 +50,15 @@ ApiReply Master::handleMaintenance(const ApiCall& call) {
     }
   }
   double deadline = loop_.clock().wallSeconds() + seconds;
-  Status s = registry_->putDrain(agentId, deadline);
-  if (!s.ok()) return errorReply(503, "not changed: the registry write failed: " + s.error());
-  drain(agent, deadline);
-  return jsonReply(200, json{{"agent_id", agentId}, {"draining", true}, {"deadline", deadline}});
+  auto pending = std::make_shared<PendingReply>();
+  registry_->putDrain(agentId, deadline, [this, agentId, deadline, pending](const Status& s) {
+    auto it = agents_.find(agentId);
+    if (!s.ok()) return pending->give(errorReply(503, "not changed: the registry write failed: " + s.error()));
+    if (it == agents_.end()) return pending->give(errorReply(404, "agent " + agentId + " was removed meanwhile"));
+    drain(it->second, deadline);
+    pending->give(jsonReply(200, json{{"agent_id", agentId}, {"draining", true}, {"deadline", deadline}}));
+  });
+  return ApiReply::later(pending);
 }
 
 void Master::drain(AgentRecord& agent, double deadline) {

@@ -19,11 +19,17 @@ json Master::metricsJson() const {
   int64_t connected = 0;
   for (const auto& [id, fw] : frameworks_) connected += fw.connected ? 1 : 0;
   for (const auto& [key, task] : tasks_) ++tasks[stateName(task.latest.state)];
+  json counters = counters_;
+  RegistryCounters registry = registry_->counters();
+  counters["registry_writes"] = registry.writes;
+  counters["registry_batches"] = registry.batches;
+  counters["registry_writes_failed"] = registry.failed;
   return json{{"agents", agents},
               {"frameworks", {{"connected", connected}, {"disconnected", static_cast<int64_t>(frameworks_.size()) - connected}}},
               {"tasks", tasks},
               {"offers_outstanding", offers_.size()},
-              {"counters", counters_},
+              {"counters", counters},
+              {"registry", {{"in_flight", registry_->inFlight()}, {"largest_batch", registry.largestBatch}}},
               {"malformed_messages", socket_.malformedCount()}};
 }
 

@@ -34,11 +34,12 @@ ApiReply Master::handleReservation(const ApiCall& call, AgentRecord& agent, bool
     dynamic += *resources;
   else
     dynamic -= *resources;
-  Status persisted = registry_->putReservations(agent.info.id, dynamic);
+  // Waited for: offers made meanwhile would hand out what is being converted.
+  Status persisted = registry_->putReservationsNow(agent.info.id, dynamic);
   if (!persisted.ok()) return errorReply(503, "not changed: the registry write failed: " + persisted.error());
   Status converted = allocator_->convertAvailable(agent.info.id, from, to);
   if (!converted.ok()) {
-    (void)registry_->putReservations(agent.info.id, agent.dynamic);  // as it was
+    registry_->putReservations(agent.info.id, agent.dynamic, logFailure("restoring the reservations of agent " + agent.info.id));
     return errorReply(409, converted.error());
   }
   agent.dynamic = dynamic;

@@ -126,16 +126,24 @@ ApiReply Master::handleRoles(const ApiCall& call) {
     return errorReply(405, call.path + " answers " + (what == "quota" ? "PUT and DELETE" : "PUT"));
   }
   bool isDefault = config.weight == 1.0 && config.quota.guarantee.empty() && config.quota.limit.empty();
-  Status persisted = isDefault ? registry_->removeRole(role) : registry_->putRole(role, config);
-  if (!persisted.ok()) return errorReply(503, "not changed: the registry write failed: " + persisted.error());
+  auto pending = std::make_shared<PendingReply>();
+  auto written = [this, role, config, isDefault, pending](const Status& persisted) {
+    if (!persisted.ok())
+      return pending->give(errorReply(503, "not changed: the registry write failed: " + persisted.error()));
+    if (isDefault)
+      roleConfigs_.erase(role);
+    else
+      roleConfigs_[role] = config;
+    applyRole(role, config);
+    LOG(INFO) << "Role " << role << ": weight " << config.weight << ", quota " << quotaJson(config.quota).dump();
+    triggerAllocation();
+    pending->give(jsonReply(200, json{{"role", role}, {"weight", config.weight}, {"quota", quotaJson(config.quota)}}));
+  };
   if (isDefault)
-    roleConfigs_.erase(role);
+    registry_->removeRole(role, written);
   else
-    roleConfigs_[role] = config;
-  applyRole(role, config);
-  LOG(INFO) << "Role " << role << ": weight " << config.weight << ", quota " << quotaJson(config.quota).dump();
-  triggerAllocation();
-  return jsonReply(200, json{{"role", role}, {"weight", config.weight}, {"quota", quotaJson(config.quota)}});
+    registry_->putRole(role, config, written);
+  return ApiReply::later(pending);
 }
 
 void Master::applyRole(const std::string& role, const RoleConfig& config) {

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <future>
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
@@ -45,102 +46,185 @@ Try<RoleConfig> parseRole(const std::string& text) {
   return config;
 }
 
-class RocksDbRegistry final : public Registry {
- public:
-  explicit RocksDbRegistry(std::unique_ptr<Store> store) : store_(std::move(store)) {}
-
-  Try<RegistryState> load() override {
-    RegistryState state;
-    try {
-      auto agents = store_->scan("agent/");
-      if (agents.isError()) return Error(agents.error());
-      for (const auto& [key, value] : *agents) {
-        Try<AgentInfo> agent = deserialize<proto::AgentInfo>(value);
-        if (agent.isError()) return Error("registry entry " + key + ": " + agent.error());
-        state.agents[agent->id] = *agent;
-      }
-      auto removed = store_->scan("removed/");
-      if (removed.isError()) return Error(removed.error());
-      for (const auto& [key, value] : *removed) {
-        std::string id = key.substr(8);
-        state.removedAgents[id] = std::strtod(value.c_str(), nullptr);
-        state.agents.erase(id);
-      }
-      auto roles = store_->scan("role/");
-      if (roles.isError()) return Error(roles.error());
-      for (const auto& [key, value] : *roles) {
-        Try<RoleConfig> role = parseRole(value);
-        if (role.isError()) return Error("registry entry " + key + ": " + role.error());
-        state.roles[key.substr(5)] = *role;
-      }
-      auto draining = store_->scan("drain/");
-      if (draining.isError()) return Error(draining.error());
-      for (const auto& [key, value] : *draining) {
-        try {
-          state.draining[key.substr(6)] = std::stod(value);
-        } catch (const std::exception&) {
-          return Error("registry entry " + key + " is not a deadline: " + value);
-        }
-      }
-      auto reservations = store_->scan("reservation/");
-      if (reservations.isError()) return Error(reservations.error());
-      for (const auto& [key, value] : *reservations) {
-        Try<Resources> r = Resources::parse(value);
-        if (r.isError()) return Error("registry entry " + key + ": " + r.error());
-        state.reservations[key.substr(12)] = *r;
-      }
-      auto frameworks = store_->scan("framework/");
-      if (frameworks.isError()) return Error(frameworks.error());
-      for (const auto& [key, value] : *frameworks) {
-        FrameworkInfo fw = deserialize<proto::FrameworkInfo>(value);
-        state.frameworks[fw.id] = fw;
-      }
-    } catch (const kj::Exception& e) {
-      return Error(std::string("the registry is corrupt: ") + e.getDescription().cStr());
-    }
-    return state;
-  }
-
-  Status putAgent(const AgentInfo& agent) override {
-    return store_->put("agent/" + agent.id, serialize<proto::AgentInfo>(agent));
-  }
-  // "removed/" is written first: after a crash between the two writes the agent is still
-  // refused, and load() drops the admitted entry.
-  Status removeAgent(const std::string& agentId, double when) override {
-    Status removed = store_->put("removed/" + agentId, std::to_string(when));
-    if (!removed.ok()) return removed;
-    return store_->remove("agent/" + agentId);
-  }
-  Status putFramework(const FrameworkInfo& fw) override {
-    return store_->put("framework/" + fw.id, serialize<proto::FrameworkInfo>(fw));
-  }
-  Status removeFramework(const std::string& id) override { return store_->remove("framework/" + id); }
-  Status putRole(const std::string& role, const RoleConfig& config) override {
-    nlohmann::json j{{"weight", config.weight},
-                     {"guarantee", config.quota.guarantee.toJson()},
-                     {"limit", config.quota.limit.toJson()}};
-    return store_->put("role/" + role, j.dump());
-  }
-  Status removeRole(const std::string& role) override { return store_->remove("role/" + role); }
-  Status putDrain(const std::string& agentId, double deadline) override {
-    return store_->put("drain/" + agentId, std::to_string(deadline));
-  }
-  Status removeDrain(const std::string& agentId) override { return store_->remove("drain/" + agentId); }
-  Status putReservations(const std::string& agentId, const Resources& reserved) override {
-    if (reserved.empty()) return store_->remove("reservation/" + agentId);
-    return store_->put("reservation/" + agentId, reserved.toString());
-  }
-
- private:
-  std::unique_ptr<Store> store_;
-};
-
 }  // namespace
 
-Try<std::unique_ptr<Registry>> openRocksDbRegistry(const std::string& directory) {
-  auto store = Store::open(directory);
+Registry::Registry(EventLoop& loop, std::unique_ptr<Store> store)
+    : loop_(loop), store_(std::move(store)), writer_([this] { writerLoop(); }) {}
+
+Registry::~Registry() {
+  *alive_ = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  writer_.join();
+}
+
+Try<RegistryState> Registry::load() const {
+  RegistryState state;
+  try {
+    auto agents = store_->scan("agent/");
+    if (agents.isError()) return Error(agents.error());
+    for (const auto& [key, value] : *agents) {
+      Try<AgentInfo> agent = deserialize<proto::AgentInfo>(value);
+      if (agent.isError()) return Error("registry entry " + key + ": " + agent.error());
+      state.agents[agent->id] = *agent;
+    }
+    auto removed = store_->scan("removed/");
+    if (removed.isError()) return Error(removed.error());
+    for (const auto& [key, value] : *removed) {
+      std::string id = key.substr(8);
+      state.removedAgents[id] = std::strtod(value.c_str(), nullptr);
+      state.agents.erase(id);
+    }
+    auto roles = store_->scan("role/");
+    if (roles.isError()) return Error(roles.error());
+    for (const auto& [key, value] : *roles) {
+      Try<RoleConfig> role = parseRole(value);
+      if (role.isError()) return Error("registry entry " + key + ": " + role.error());
+      state.roles[key.substr(5)] = *role;
+    }
+    auto draining = store_->scan("drain/");
+    if (draining.isError()) return Error(draining.error());
+    for (const auto& [key, value] : *draining) {
+      try {
+        state.draining[key.substr(6)] = std::stod(value);
+      } catch (const std::exception&) {
+        return Error("registry entry " + key + " is not a deadline: " + value);
+      }
+    }
+    auto reservations = store_->scan("reservation/");
+    if (reservations.isError()) return Error(reservations.error());
+    for (const auto& [key, value] : *reservations) {
+      Try<Resources> r = Resources::parse(value);
+      if (r.isError()) return Error("registry entry " + key + ": " + r.error());
+      state.reservations[key.substr(12)] = *r;
+    }
+    auto frameworks = store_->scan("framework/");
+    if (frameworks.isError()) return Error(frameworks.error());
+    for (const auto& [key, value] : *frameworks) {
+      FrameworkInfo fw = deserialize<proto::FrameworkInfo>(value);
+      state.frameworks[fw.id] = fw;
+    }
+  } catch (const kj::Exception& e) {
+    return Error(std::string("the registry is corrupt: ") + e.getDescription().cStr());
+  }
+  return state;
+}
+
+void Registry::submit(std::vector<StoreWrite> writes, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back({std::move(writes), std::move(done), nullptr});
+  }
+  wake_.notify_one();
+}
+
+// Whatever came while the last batch was being written goes in the next one.
+void Registry::writerLoop() {
+  for (;;) {
+    std::deque<Change> batch;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and all written
+      batch.swap(queue_);
+      writing_ = batch.size();
+    }
+    std::vector<StoreWrite> writes;
+    for (Change& c : batch)
+      for (StoreWrite& w : c.writes) writes.push_back(std::move(w));
+    Status written = store_->apply(writes);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      writing_ = 0;
+      counters_.writes += batch.size();
+      counters_.batches += 1;
+      counters_.largestBatch = std::max<uint64_t>(counters_.largestBatch, batch.size());
+      if (!written.ok()) counters_.failed += batch.size();
+    }
+    std::vector<Done> answers;
+    for (Change& c : batch) {
+      if (c.direct) c.direct->set_value(written);
+      answers.push_back(std::move(c.done));
+    }
+    loop_.post([alive = alive_, answers = std::move(answers), written] {
+      if (!*alive) return;
+      for (const Done& done : answers)
+        if (done) done(written);
+    });
+  }
+}
+
+RegistryCounters Registry::counters() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return counters_;
+}
+
+size_t Registry::inFlight() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size() + writing_;
+}
+
+void Registry::putAgent(const AgentInfo& agent, Done done) {
+  submit({{"agent/" + agent.id, serialize<proto::AgentInfo>(agent)}}, std::move(done));
+}
+
+// "removed/" comes first in the batch; load() drops an admitted entry of a removed agent too.
+void Registry::removeAgent(const std::string& agentId, double when, Done done) {
+  submit({{"removed/" + agentId, std::to_string(when)}, {"agent/" + agentId, std::nullopt}}, std::move(done));
+}
+
+void Registry::putFramework(const FrameworkInfo& fw, Done done) {
+  submit({{"framework/" + fw.id, serialize<proto::FrameworkInfo>(fw)}}, std::move(done));
+}
+
+void Registry::removeFramework(const std::string& id, Done done) {
+  submit({{"framework/" + id, std::nullopt}}, std::move(done));
+}
+
+void Registry::putRole(const std::string& role, const RoleConfig& config, Done done) {
+  nlohmann::json j{{"weight", config.weight},
+                   {"guarantee", config.quota.guarantee.toJson()},
+                   {"limit", config.quota.limit.toJson()}};
+  submit({{"role/" + role, j.dump()}}, std::move(done));
+}
+
+void Registry::removeRole(const std::string& role, Done done) { submit({{"role/" + role, std::nullopt}}, std::move(done)); }
+
+void Registry::putDrain(const std::string& agentId, double deadline, Done done) {
+  submit({{"drain/" + agentId, std::to_string(deadline)}}, std::move(done));
+}
+
+void Registry::removeDrain(const std::string& agentId, Done done) {
+  submit({{"drain/" + agentId, std::nullopt}}, std::move(done));
+}
+
+void Registry::putReservations(const std::string& agentId, const Resources& reserved, Done done) {
+  std::optional<std::string> value;
+  if (!reserved.empty()) value = reserved.toString();
+  submit({{"reservation/" + agentId, value}}, std::move(done));
+}
+
+Status Registry::putReservationsNow(const std::string& agentId, const Resources& reserved) {
+  auto result = std::make_shared<std::promise<Status>>();
+  std::future<Status> written = result->get_future();
+  // Answered by the writer thread itself: the loop that would run an answer is waiting here.
+  std::optional<std::string> value;
+  if (!reserved.empty()) value = reserved.toString();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back({{{"reservation/" + agentId, value}}, nullptr, result});
+  }
+  wake_.notify_one();
+  return written.get();
+}
+
+Try<std::unique_ptr<Registry>> openRocksDbRegistry(EventLoop& loop, const std::string& directory) {
+  auto store = openRocksDbStore(directory);
   if (store.isError()) return Error(store.error());
-  return std::unique_ptr<Registry>(std::make_unique<RocksDbRegistry>(std::move(*store)));
+  return std::make_unique<Registry>(loop, std::move(*store));
 }
 
 }  // namespace agora

@@ -47,8 +47,7 @@ TEST_F(MasterTimersTest, ADrainedAgentsTasksAreKilledAtTheDeadlineAndNotBefore) 
   std::string offerId = startAndGetOffer();
   launchOn(offerId, "t1");
 
-  ApiReply drained = master->handleApi(
-      parseApiTarget("POST", "/api/v1/agents/" + agentId + "/drain", R"({"deadline_seconds": 60})"));
+  ApiReply drained = api("POST", "/api/v1/agents/" + agentId + "/drain", R"({"deadline_seconds": 60})");
   ASSERT_EQ(drained.status, 200) << drained.body;
   advance(std::chrono::seconds(59));
   roundTrip(*agent);
@@ -64,9 +63,8 @@ TEST_F(MasterTimersTest, ADrainedAgentsTasksAreKilledAtTheDeadlineAndNotBefore) 
 TEST_F(MasterTimersTest, UndrainBeforeTheDeadlineKillsNothing) {
   std::string offerId = startAndGetOffer();
   launchOn(offerId, "t1");
-  ASSERT_EQ(master->handleApi(parseApiTarget("POST", "/api/v1/agents/" + agentId + "/drain",
-                                             R"({"deadline_seconds": 10})")).status, 200);
-  ASSERT_EQ(master->handleApi(parseApiTarget("POST", "/api/v1/agents/" + agentId + "/undrain", "")).status, 200);
+  ASSERT_EQ(api("POST", "/api/v1/agents/" + agentId + "/drain", R"({"deadline_seconds": 10})").status, 200);
+  ASSERT_EQ(api("POST", "/api/v1/agents/" + agentId + "/undrain").status, 200);
   advance(std::chrono::seconds(11));
   roundTrip(*agent);
   EXPECT_EQ(agent->find(proto::Envelope::KILL_TASK), -1);

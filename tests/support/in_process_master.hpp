@@ -87,9 +87,11 @@ class InProcessMasterTest : public ::testing::Test {
     do {
       master.reset();
       loop = std::make_unique<EventLoop>(clock);
-      auto registry = openRocksDbRegistry(dir.path() + "/registry");
-      ASSERT_TRUE(registry.ok()) << registry.error();
-      master = std::make_unique<Master>(context, *loop, options, std::move(*registry), makeHierarchicalAllocator(clock));
+      auto store = openRocksDbStore(dir.path() + "/registry");
+      ASSERT_TRUE(store.ok()) << store.error();
+      if (wrapStore) *store = wrapStore(std::move(*store));
+      auto registry = std::make_unique<Registry>(*loop, std::move(*store));
+      master = std::make_unique<Master>(context, *loop, options, std::move(registry), makeHierarchicalAllocator(clock));
       bound = master->start();
     } while (bound.isError() && std::chrono::steady_clock::now() < deadline);
     ASSERT_TRUE(bound.ok()) << bound.error();
@@ -227,10 +229,24 @@ class InProcessMasterTest : public ::testing::Test {
     from.send(out);
   }
 
+  // Calls the master's API as the HTTP server would, waiting (pumping the loop) for an answer
+  // that comes after a registry write.
+  ApiReply api(const std::string& method, const std::string& target, const std::string& body = "") {
+    ApiReply reply = master->handleApi(parseApiTarget(method, target, body));
+    if (!reply.pending) return reply;
+    std::optional<ApiReply> given;
+    reply.pending->then([&given](const ApiReply& r) { given = r; });
+    EXPECT_TRUE(pump([&] { return given.has_value(); })) << method << " " << target << " was never answered";
+    return given.value_or(errorReply(504, "no answer"));
+  }
+
   nlohmann::json state() { return nlohmann::json::parse(master->handleApi(parseApiTarget("GET", "/api/v1/state", "")).body); }
   nlohmann::json metrics() {
     return nlohmann::json::parse(master->handleApi(parseApiTarget("GET", "/api/v1/metrics", "")).body);
   }
+
+  // Set before startMaster(): wraps the registry's real store (to hold its writes, say).
+  std::function<std::unique_ptr<Store>(std::unique_ptr<Store>)> wrapStore;
 
   TempDir dir{"agora-in-process-master"};
   ManualClock clock;
