@@ -58,6 +58,11 @@ Status MessageSocket::connect(const std::string& endpoint) {
   return Status::OK();
 }
 
+void MessageSocket::setQueueLimits(int sendMessages, int receiveMessages) {
+  socket_.set(zmq::sockopt::sndhwm, sendMessages);
+  socket_.set(zmq::sockopt::rcvhwm, receiveMessages);
+}
+
 bool MessageSocket::hasPendingInput() { return (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0; }
 
 bool MessageSocket::send(OutboundEnvelope& message) {

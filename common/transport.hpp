@@ -34,6 +34,10 @@ class MessageSocket {
   Try<std::string> bind(const std::string& endpoint);
   // DEALER: connects with a fresh routing id; ZeroMQ reconnects by itself after a drop.
   Status connect(const std::string& endpoint);
+  // Messages queued per connection, each way, before ZeroMQ pushes back: a full receive
+  // queue stops reading that peer's TCP connection (so its sends back up to it); a full
+  // send queue makes send() fail. Before bind() or connect().
+  void setQueueLimits(int sendMessages, int receiveMessages);
 
   void onMessage(Handler handler) { handler_ = std::move(handler); }
 

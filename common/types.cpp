@@ -95,6 +95,7 @@ const char* reasonName(TaskReason r) {
     case TaskReason::INVALID_USER: return "REASON_INVALID_USER";
     case TaskReason::HEALTH_CHECK_STATUS_UPDATED: return "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED";
     case TaskReason::READINESS_CHECK_STATUS_UPDATED: return "REASON_TASK_READINESS_CHECK_STATUS_UPDATED";
+    case TaskReason::MASTER_DISCONNECTED: return "REASON_MASTER_DISCONNECTED";
   }
   return "REASON_INVALID";
 }

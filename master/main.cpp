@@ -1,4 +1,5 @@
 // agora-master: pools the agents' resources and offers them to frameworks.
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
@@ -23,6 +24,10 @@ DEFINE_double(offer_timeout, 60, "Seconds after which an offer neither accepted 
                                  "resources offered again (so a framework that hangs cannot hold an agent for "
                                  "ever); 0: never.");
 DEFINE_int32(max_message_bytes, 16 << 20, "Largest wire message accepted; larger ones are dropped and counted.");
+DEFINE_int32(peer_queue_messages, 1000,
+             "Messages read ahead from one agent or framework. Past it the master stops reading that peer "
+             "until it has caught up, so that a saturated master pushes back on its senders (TCP flow "
+             "control) instead of queueing without bound.");
 DEFINE_string(endpoint_file, "", "If set, write the bound ZeroMQ and HTTP addresses here as JSON once listening.");
 
 int main(int argc, char** argv) {
@@ -59,6 +64,7 @@ int main(int argc, char** argv) {
   options.agentReregisterTimeout = agora::seconds(FLAGS_agent_reregister_timeout);
   options.agentRemovalTimeout = agora::seconds(FLAGS_agent_removal_timeout);
   options.limits.maxBytes = static_cast<size_t>(FLAGS_max_message_bytes);
+  options.peerQueueMessages = std::max(1, FLAGS_peer_queue_messages);
   options.offerTimeout = agora::seconds(FLAGS_offer_timeout);
   agora::Master master(context, loop, options, std::move(*registry), agora::makeHierarchicalAllocator(clock));
   auto bound = master.start();

@@ -24,6 +24,8 @@ Try<std::string> Master::start() {
   Try<RegistryState> state = registry_->load();
   if (state.isError()) return Error(state.error());
   recover(*state);
+  // Sends keep the old, roomy queue: offers and updates to one framework come in bursts.
+  socket_.setQueueLimits(100000, options_.peerQueueMessages);
   Try<std::string> bound = socket_.bind(options_.endpoint);
   if (bound.isError()) return bound;
   loop_.after(options_.pingInterval / kPingSlices, [this] { pingTick(); });

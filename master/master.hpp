@@ -37,6 +37,9 @@ struct MasterOptions {
   // An offer outstanding this long is rescinded and its resources offered again; 0: never.
   Duration offerTimeout = std::chrono::seconds(60);
   DecodeLimits limits;
+  // Messages read ahead from one peer; past it ZeroMQ stops reading that peer, so a
+  // saturated master pushes back on its senders instead of queueing without bound.
+  int peerQueueMessages = 1000;
 };
 
 // The metrics of Master's /api/v1/metrics in Prometheus's text format.

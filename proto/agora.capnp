@@ -168,6 +168,8 @@ enum TaskReason {
   invalidUser @19;
   healthCheckStatusUpdated @20;     # a RUNNING update whose news is the task's health
   readinessCheckStatusUpdated @21;  # a RUNNING update whose news is the task's readiness
+  masterDisconnected @22;           # the SDK could not send the launch: not subscribed, or
+                                    # its queue to a saturated master is full
 }
 
 enum StatusSource {

@@ -72,6 +72,11 @@ struct DriverOptions {
   // A launched task that has not reached TASK_STARTING after this many seconds is killed (a
   // lost launch, an agent that hangs); the framework hears the outcome as an update. 0: never.
   double stagingTimeoutSeconds = 0;
+  // Messages queued for the master before a call fails. A launch that cannot be sent (the
+  // driver is not subscribed, or a saturated master has let this queue fill) comes back at
+  // once as TASK_DROPPED with REASON_MASTER_DISCONNECTED: launch it again on a later offer.
+  // A kill that cannot be sent is reported through error().
+  int sendQueueMessages = 10000;
 };
 
 // One operation of an accept: launch tasks, or reserve / unreserve resources of the offers

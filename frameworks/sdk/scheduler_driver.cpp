@@ -90,13 +90,51 @@ class SchedulerDriver::Impl {
     }
   }
 
-  // Sends what `fill` writes into a fresh envelope, on the loop.
-  void call(std::function<void(proto::Envelope::Builder, const std::string& frameworkId)> fill) {
-    onLoop([this, fill = std::move(fill)] {
-      OutboundEnvelope out;
-      fill(out.get(), frameworkId());
-      send(out);
+  // Sends what `fill` writes into a fresh envelope, on the loop. When it cannot go (not
+  // subscribed, when `needsSubscription`, or the queue to the master is full), `dropped`
+  // runs with the reason instead; nothing is dropped silently.
+  void call(std::function<void(proto::Envelope::Builder, const std::string& frameworkId)> fill,
+            std::function<void(const std::string& why)> dropped = nullptr, bool needsSubscription = false) {
+    onLoop([this, fill = std::move(fill), dropped = std::move(dropped), needsSubscription] {
+      std::string why;
+      if (needsSubscription && !connected_) {
+        why = "the driver is not subscribed to the master";
+      } else {
+        OutboundEnvelope out;
+        fill(out.get(), frameworkId());
+        if (socket_ && socket_->send(out)) return;
+        why = "the queue to the master is full (" + std::to_string(options_.sendQueueMessages) +
+              " messages; the master is not keeping up)";
+      }
+      ++droppedCalls_;
+      if (dropped) dropped(why);
+      else LOG(WARNING) << "A call to the master was not sent: " << why;
     });
+  }
+
+  // Tasks whose launch was not sent come back as TASK_DROPPED, as in Mesos' driver.
+  void launchDropped(const std::vector<TaskInfo>& tasks, const std::string& why) {
+    for (const TaskInfo& task : tasks) {
+      auto timer = stagingTimers_.find(task.taskId);
+      if (timer != stagingTimers_.end()) {
+        loop_.cancel(timer->second);
+        stagingTimers_.erase(timer);
+      }
+      TaskStatus status;
+      status.taskId = task.taskId;
+      status.frameworkId = frameworkId();
+      status.agentId = task.agentId;
+      status.state = TaskState::DROPPED;
+      status.reason = TaskReason::MASTER_DISCONNECTED;
+      status.message = "the launch was not sent: " + why + "; launch the task again on a later offer";
+      status.timestamp = loop_.clock().wallSeconds();
+      status.labels = task.labels;
+      scheduler_.statusUpdate(driver_, status);
+    }
+  }
+
+  void callDropped(const std::string& what, const std::string& why) {
+    scheduler_.error(driver_, what + " was not sent: " + why + "; try again");
   }
 
   // Starts the staging clock of each task launched (on the loop).
@@ -142,6 +180,7 @@ class SchedulerDriver::Impl {
       }
     }
     socket_ = std::make_unique<MessageSocket>(context_, loop_, MessageSocket::Kind::kDealer);
+    socket_->setQueueLimits(std::max(1, options_.sendQueueMessages), 100000);
     socket_->onMessage([this](const std::string&, proto::Envelope::Reader m) { onMessage(m); });
     return socket_->connect(master_);
   }
@@ -325,6 +364,7 @@ class SchedulerDriver::Impl {
   TimePoint lastHeard_;
   Duration masterTimeout_;
   SeenUpdates seen_;
+  uint64_t droppedCalls_ = 0;
   std::optional<EventLoop::TimerId> subscribeTimer_, watchdogTimer_;
   std::unordered_map<std::string, EventLoop::TimerId> stagingTimers_;
 };
@@ -359,6 +399,9 @@ void SchedulerDriver::launchTasks(const std::vector<std::string>& offerIds, cons
 
 void SchedulerDriver::acceptOffers(const std::vector<std::string>& offerIds, const std::vector<Operation>& operations,
                                    double refuseSeconds) {
+  // First: a launch dropped at once also stops the staging clock it started.
+  for (const Operation& op : operations)
+    if (op.type == Operation::Type::kLaunch) impl_->launched(op.tasks);
   impl_->call([=](proto::Envelope::Builder e, const std::string& fwId) {
     auto accept = e.initAccept();
     accept.setFrameworkId(fwId);
@@ -377,9 +420,10 @@ void SchedulerDriver::acceptOffers(const std::vector<std::string>& offerIds, con
       }
     }
     accept.initFilters().setRefuseSeconds(refuseSeconds);
-  });
-  for (const Operation& op : operations)
-    if (op.type == Operation::Type::kLaunch) impl_->launched(op.tasks);
+  }, [this, operations](const std::string& why) {
+    for (const Operation& op : operations)
+      if (op.type == Operation::Type::kLaunch) impl_->launchDropped(op.tasks, why);
+  }, true);
 }
 
 void SchedulerDriver::declineOffer(const std::string& offerId, double refuseSeconds) {
@@ -397,7 +441,7 @@ void SchedulerDriver::killTask(const std::string& taskId, std::optional<double> 
     kill.setFrameworkId(fwId);
     kill.setTaskId(taskId);
     kill.setGracePeriodSeconds(gracePeriodSeconds.value_or(-1));
-  });
+  }, [this, taskId](const std::string& why) { impl_->callDropped("the kill of task " + taskId, why); });
 }
 
 void SchedulerDriver::reconcileTasks(const std::vector<std::string>& taskIds) {

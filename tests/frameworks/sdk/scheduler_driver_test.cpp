@@ -3,6 +3,7 @@
 // a scheduler restart, explicit acknowledgements, reconciliation and the staging timeout.
 // The agent is a ZeroMQ peer the test speaks for.
 #include <filesystem>
+#include <set>
 
 #include "frameworks/sdk/framework_id_file.hpp"
 #include "frameworks/sdk/scheduler.hpp"
@@ -261,6 +262,49 @@ TEST_F(SchedulerDriverTest, ATaskThatStartsInTimeIsNotKilled) {
   ASSERT_TRUE(pump([&] { return scheduler.has("t1", TaskState::STARTING); }));
   pass(std::chrono::seconds(31));
   EXPECT_EQ(agent->find(proto::Envelope::KILL_TASK), -1);
+}
+
+// A master that does not keep up reads ahead only so far from each peer; the framework's
+// queue then fills, and each launch that cannot be sent comes back at once as TASK_DROPPED.
+// Every launch is accounted for: run, refused by the master, or dropped.
+class SaturatedMasterTest : public SchedulerDriverTest {
+ protected:
+  SaturatedMasterTest() { options.peerQueueMessages = 10; }
+};
+
+TEST_F(SaturatedMasterTest, LaunchesThatCannotBeSentComeBackDroppedAndNoneIsLost) {
+  sdk::DriverOptions small;
+  small.sendQueueMessages = 10;
+  Recorder scheduler;
+  auto driver = startDriver(scheduler, "", small);
+  ASSERT_TRUE(pump([&] { return !scheduler.offers.empty(); }));
+  std::string offerId = scheduler.offers.front().id;
+  // The master's loop does not run: it is saturated. Launch until the driver says it could
+  // not send (loopback's TCP buffers hold some megabytes first).
+  int launched = 0;
+  auto dropped = [&] {
+    for (const TaskStatus& u : scheduler.updates)
+      if (u.state == TaskState::DROPPED) return true;
+    return false;
+  };
+  while (!dropped() && launched < 500000) driver->launchTasks({offerId}, {sleeper("d" + std::to_string(launched++))});
+  ASSERT_TRUE(dropped()) << "the master read " << launched << " launches ahead without pushing back";
+  const TaskStatus& first = [&]() -> const TaskStatus& {
+    for (const TaskStatus& u : scheduler.updates)
+      if (u.state == TaskState::DROPPED) return u;
+    return scheduler.updates.front();
+  }();
+  EXPECT_EQ(first.reason, TaskReason::MASTER_DISCONNECTED);
+  EXPECT_NE(first.message.find("the queue to the master is full"), std::string::npos) << first.message;
+
+  // Caught up, the master refuses the launches it got after the first (their offer is used):
+  // with the dropped ones, every launch but the one that runs has its update.
+  ASSERT_TRUE(pump([&] {
+    std::set<std::string> heard;
+    for (const TaskStatus& u : scheduler.updates) heard.insert(u.taskId);
+    return heard.size() == static_cast<size_t>(launched - 1);
+  })) << scheduler.updates.size() << " updates for " << launched << " launches";
+  EXPECT_EQ(agent->find(proto::Envelope::RUN_TASK) >= 0, true);
 }
 
 }  // namespace
