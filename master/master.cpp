@@ -105,20 +105,15 @@ void Master::onPeerMessage(const std::string& peer, const Peer& who, proto::Enve
     if (fw == frameworks_.end()) return;
     FrameworkRecord& f = fw->second;
     f.lastSeen = loop_.clock().now();
-    switch (message.which()) {
-      case proto::Envelope::ACCEPT: onAccept(f, message.getAccept()); return;
-      case proto::Envelope::DECLINE: onDecline(f, message.getDecline()); return;
-      case proto::Envelope::KILL: onKill(f, message.getKill()); return;
-      case proto::Envelope::RECONCILE: onReconcile(f, message.getReconcile()); return;
-      case proto::Envelope::ACKNOWLEDGE: onAcknowledge(f, message.getAcknowledge()); return;
-      case proto::Envelope::SUPPRESS: allocator_->suppressOffers(f.info.id, callRoles(message.getSuppress())); return;
-      case proto::Envelope::REVIVE:
-        allocator_->reviveOffers(f.info.id, callRoles(message.getRevive()));
-        triggerAllocation();
-        return;
-      case proto::Envelope::TEARDOWN: removeFramework(f.info.id, "the framework tore itself down"); return;
-      case proto::Envelope::PONG: return;
-      default: break;
+    Try<std::optional<calls::Call>> call = calls::decode(message);
+    if (call.isError()) {
+      ++counters_["calls_invalid"];
+      sendError(peer, "'" + envelopeKind(message) + "' refused: " + call.error());
+      return;
+    }
+    if (*call) {
+      onCall(f, **call);
+      return;
     }
   }
   ++counters_["messages_unexpected"];
@@ -146,7 +141,7 @@ void Master::pingTick() {
   for (auto& [id, fw] : frameworks_) {
     if (!fw.connected) continue;
     if (now - fw.lastSeen > deadline) lostFrameworks.push_back(id);
-    else if (slice == 0) sendTo(fw.peer, ping);
+    else if (slice == 0 && fw.connection) counted(fw.connection->ping(masterId_, pingSequence_));
   }
   bool judging = !lostAgents.empty() || !lostFrameworks.empty();
   if (!judging || !behind()) {
@@ -165,13 +160,6 @@ void Master::pingTick() {
   for (const auto& id : lostAgents) agentUnreachable(agents_.at(id), "missed pings");
   for (const auto& id : lostFrameworks) frameworkDisconnected(frameworks_.at(id), "missed pings");
   loop_.after(options_.pingInterval / kPingSlices, [this] { pingTick(); });
-}
-
-// The roles a suppress or revive names; roles the framework is not in are ignored there.
-std::vector<std::string> Master::callRoles(proto::FrameworkCall::Reader call) {
-  std::vector<std::string> roles;
-  for (auto r : call.getRoles()) roles.emplace_back(r.cStr());
-  return roles;
 }
 
 void Master::allocationTick() {
@@ -213,10 +201,7 @@ void Master::allocate(Allocator::Scope scope) {
     byFramework[a.frameworkId].push_back(std::move(offer));
   }
   for (auto& [frameworkId, offers] : byFramework) {
-    OutboundEnvelope out;
-    auto list = out.get().initOffers().initOffers(static_cast<unsigned>(offers.size()));
-    for (unsigned i = 0; i < offers.size(); ++i) codec::write(offers[i], list[i]);
-    sendTo(frameworks_.at(frameworkId).peer, out);
+    counted(frameworks_.at(frameworkId).connection->offers(offers));
     counters_["offers_sent"] += offers.size();
   }
 }
@@ -237,16 +222,14 @@ void Master::rescindOffer(const std::string& offerId, bool recover) {
   removeOffer(offerId);
   if (recover) allocator_->recoverResources(offer.frameworkId, offer.agentId, offer.resources, std::nullopt);
   auto fw = frameworks_.find(offer.frameworkId);
-  if (fw != frameworks_.end() && fw->second.connected) {
-    OutboundEnvelope out;
-    out.get().initRescind().setOfferId(offerId);
-    sendTo(fw->second.peer, out);
-  }
+  if (fw != frameworks_.end() && fw->second.connected) counted(fw->second.connection->rescind(offerId));
   ++counters_["offers_rescinded"];
 }
 
-void Master::sendTo(const std::string& peer, OutboundEnvelope& message) {
-  if (!socket_.send(peer, message)) ++counters_["messages_not_sent"];
+void Master::sendTo(const std::string& peer, OutboundEnvelope& message) { counted(socket_.send(peer, message)); }
+
+void Master::counted(bool sent) {
+  if (!sent) ++counters_["messages_not_sent"];
 }
 
 void Master::sendError(const std::string& peer, const std::string& message) {

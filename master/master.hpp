@@ -19,7 +19,9 @@
 #include "common/transport.hpp"
 #include "common/types.hpp"
 #include "master/allocator.hpp"
+#include "master/framework_connection.hpp"
 #include "master/registry.hpp"
+#include "master/scheduler_calls.hpp"
 #include "master/validation.hpp"
 
 namespace agora {
@@ -73,7 +75,8 @@ class Master {
 
   struct FrameworkRecord {
     FrameworkInfo info;
-    std::string peer;
+    std::string peer;  // its ZeroMQ routing id
+    std::shared_ptr<FrameworkConnection> connection;  // set once subscribed
     bool connected = false;
     bool recovered = false;  // known from the registry or an agent, not yet re-subscribed
     TimePoint lastSeen;
@@ -125,7 +128,6 @@ class Master {
   void sendReregisterRequired(const std::string& peer, const std::string& why);
   void recover(const RegistryState& state);
   void onApiRequest(const std::string& peer, proto::ApiRequest::Reader request);
-  static std::vector<std::string> callRoles(proto::FrameworkCall::Reader call);
 
   // master_agents.cpp: agents, status updates.
   void onRegisterAgent(const std::string& peer, proto::RegisterAgent::Reader message);
@@ -148,11 +150,15 @@ class Master {
   void subscribed(const std::string& peer, const FrameworkInfo& info, bool reregistered);
   // An answer for a registry write nobody waits for: a failure is logged with `what`.
   static Registry::Done logFailure(const std::string& what);
-  void onAccept(FrameworkRecord& fw, proto::Accept::Reader message);
-  void onDecline(FrameworkRecord& fw, proto::Decline::Reader message);
-  void onKill(FrameworkRecord& fw, proto::Kill::Reader message);
-  void onReconcile(FrameworkRecord& fw, proto::Reconcile::Reader message);
-  void onAcknowledge(FrameworkRecord& fw, proto::StatusAcknowledgement::Reader message);
+  // A subscribed framework's call, however it came (decoded at the edge).
+  void onCall(FrameworkRecord& fw, const calls::Call& call);
+  void onAccept(FrameworkRecord& fw, const calls::Accept& call);
+  void onDecline(FrameworkRecord& fw, const calls::Decline& call);
+  void onKill(FrameworkRecord& fw, const calls::Kill& call);
+  void onReconcile(FrameworkRecord& fw, const calls::Reconcile& call);
+  void onAcknowledge(FrameworkRecord& fw, const calls::Acknowledge& call);
+  // Counts an event that could not be queued for its framework.
+  void counted(bool sent);
   void frameworkDisconnected(FrameworkRecord& fw, const std::string& why);
   void removeFramework(const std::string& frameworkId, const std::string& why);
   // The framework's record, made (as recovered, waiting for its scheduler) if it is new;

@@ -100,7 +100,7 @@ void Master::subscribed(const std::string& peer, const FrameworkInfo& info, bool
   bool known = frameworks_.count(info.id) > 0;
   FrameworkRecord& fw = known ? frameworks_.at(info.id) : frameworks_[info.id];
   if (known && fw.connected && fw.peer != peer) {
-    sendError(fw.peer, "framework " + info.id + " subscribed again from another connection; this one is retired");
+    counted(fw.connection->error("framework " + info.id + " subscribed again from another connection; this one is retired"));
     peers_.erase(fw.peer);
   }
   if (known && !fw.offers.empty() && (!fw.connected || fw.peer != peer)) {
@@ -116,48 +116,43 @@ void Master::subscribed(const std::string& peer, const FrameworkInfo& info, bool
   if (!known) fw.registeredAt = loop_.clock().wallSeconds();
   fw.info = info;
   fw.peer = peer;
+  fw.connection = zmqFrameworkConnection(socket_, peer);
   fw.connected = true;
   fw.recovered = false;
   fw.lastSeen = loop_.clock().now();
   peers_[peer] = Peer{false, info.id};
   allocator_->addFramework(info.id, info.roles, true);
 
-  OutboundEnvelope out;
-  auto s = out.get().initSubscribed();
-  s.setFrameworkId(info.id);
-  s.setMasterId(masterId_);
-  s.setPingIntervalSeconds(toSeconds(options_.pingInterval));
-  s.setMaxMissedPings(options_.maxMissedPings);
-  s.setReregistered(known || reregistered);
-  sendTo(peer, out);
+  counted(fw.connection->subscribed(
+      {info.id, masterId_, toSeconds(options_.pingInterval), options_.maxMissedPings, known || reregistered}));
   LOG(INFO) << (reregistered ? "Re-subscribed" : "Subscribed") << " framework " << info.id << " ('" << info.name
             << "') in roles " << info.roles.front() << (info.roles.size() > 1 ? ",..." : "");
   triggerAllocation();
 }
 
-void Master::onAccept(FrameworkRecord& fw, proto::Accept::Reader message) {
-  std::vector<std::string> offerIds;
-  for (auto id : message.getOfferIds()) offerIds.push_back(id);
-  // Operations run in order: a RESERVE before a LAUNCH provides what the task uses.
-  struct Step {
-    std::vector<Try<TaskInfo>> launch;
-    std::optional<Try<Resources>> reserve, unreserve;
-  };
-  std::vector<Step> steps;
-  std::vector<Try<TaskInfo>> tasks;  // every task, for the answer to an invalid accept
-  for (auto op : message.getOperations()) {
-    Step step;
-    if (op.isLaunch()) {
-      for (auto t : op.getLaunch()) step.launch.push_back(codec::read(t));
-      tasks.insert(tasks.end(), step.launch.begin(), step.launch.end());
-    } else if (op.isReserve()) {
-      step.reserve = codec::read(op.getReserve());
-    } else {
-      step.unreserve = codec::read(op.getUnreserve());
+void Master::onCall(FrameworkRecord& fw, const calls::Call& call) {
+  struct Visit {
+    Master& m;
+    FrameworkRecord& fw;
+    void operator()(const calls::Accept& c) { m.onAccept(fw, c); }
+    void operator()(const calls::Decline& c) { m.onDecline(fw, c); }
+    void operator()(const calls::Kill& c) { m.onKill(fw, c); }
+    void operator()(const calls::Reconcile& c) { m.onReconcile(fw, c); }
+    void operator()(const calls::Acknowledge& c) { m.onAcknowledge(fw, c); }
+    void operator()(const calls::Suppress& c) { m.allocator_->suppressOffers(fw.info.id, c.roles); }
+    void operator()(const calls::Revive& c) {
+      m.allocator_->reviveOffers(fw.info.id, c.roles);
+      m.triggerAllocation();
     }
-    steps.push_back(std::move(step));
-  }
+    void operator()(const calls::Teardown&) { m.removeFramework(fw.info.id, "the framework tore itself down"); }
+    void operator()(const calls::Pong&) {}
+  };
+  std::visit(Visit{*this, fw}, call);
+}
 
+void Master::onAccept(FrameworkRecord& fw, const calls::Accept& call) {
+  const std::vector<std::string>& offerIds = call.offerIds;
+  const std::vector<calls::AcceptStep>& steps = call.steps;
   Status offersOk = validateOfferIds(offerIds, fw.info.id, [this](const std::string& id) -> const Offer* {
     auto it = offers_.find(id);
     return it == offers_.end() ? nullptr : &it->second;
@@ -173,7 +168,7 @@ void Master::onAccept(FrameworkRecord& fw, proto::Accept::Reader message) {
       auto it = offers_.find(id);
       if (it != offers_.end() && it->second.frameworkId == fw.info.id) rescindOffer(id, true);
     }
-    for (const auto& t : tasks)
+    for (const auto& t : call.tasks())
       taskStatus(t.ok() ? t->taskId : "", TaskReason::INVALID_OFFERS, "accept refused: " + offersOk.error());
     ++counters_["accepts_invalid"];
     return;
@@ -188,13 +183,13 @@ void Master::onAccept(FrameworkRecord& fw, proto::Accept::Reader message) {
   // launchTask() records each task in fw.tasks, so later tasks of this accept see it too.
   context.isTaskIdInUse = [&fw](const std::string& id) { return fw.tasks.count(id) > 0; };
   AgentRecord& agent = agents_.at(context.agentId);
-  for (const Step& step : steps) {
+  for (const calls::AcceptStep& step : steps) {
     for (bool reserve : {true, false}) {
       const auto& r = reserve ? step.reserve : step.unreserve;
       if (!r) continue;
       Status done = r->isError() ? Status(Error(r->error())) : convert(fw, agent, context, **r, reserve);
       if (!done.ok()) {
-        sendError(fw.peer, "accept: " + done.error() + "; the operation was not done");
+        counted(fw.connection->error("accept: " + done.error() + "; the operation was not done"));
         ++counters_["operations_invalid"];
       }
     }
@@ -215,9 +210,8 @@ void Master::onAccept(FrameworkRecord& fw, proto::Accept::Reader message) {
       launchTask(fw, agent, task);
     }
   }
-  double refuse = message.getFilters().getRefuseSeconds();
   allocator_->recoverResources(fw.info.id, context.agentId, context.remaining,
-                               std::isfinite(refuse) && refuse > 0 ? std::optional(seconds(refuse)) : std::nullopt);
+                               call.refuseSeconds > 0 ? std::optional(seconds(call.refuseSeconds)) : std::nullopt);
 }
 
 Status Master::convert(FrameworkRecord& fw, AgentRecord& agent, LaunchContext& context, const Resources& resources,
@@ -277,12 +271,10 @@ void Master::launchTask(FrameworkRecord& fw, AgentRecord& agent, const TaskInfo&
   ++counters_["tasks_launched"];
 }
 
-void Master::onDecline(FrameworkRecord& fw, proto::Decline::Reader message) {
-  double refuse = message.getFilters().getRefuseSeconds();
+void Master::onDecline(FrameworkRecord& fw, const calls::Decline& call) {
   std::optional<Duration> filter =
-      std::isfinite(refuse) && refuse > 0 ? std::optional(seconds(refuse)) : std::nullopt;
-  for (auto idText : message.getOfferIds()) {
-    std::string id = idText;
+      call.refuseSeconds > 0 ? std::optional(seconds(call.refuseSeconds)) : std::nullopt;
+  for (const std::string& id : call.offerIds) {
     auto it = offers_.find(id);
     if (it == offers_.end() || it->second.frameworkId != fw.info.id) {
       VLOG(1) << "Framework " << fw.info.id << " declined offer " << id << " that it does not hold";
@@ -296,10 +288,9 @@ void Master::onDecline(FrameworkRecord& fw, proto::Decline::Reader message) {
   triggerAllocation();
 }
 
-void Master::onKill(FrameworkRecord& fw, proto::Kill::Reader message) {
-  std::string taskId = message.getTaskId();
-  double grace = message.getGracePeriodSeconds();
-  if (!std::isfinite(grace) || grace < 0) grace = -1;  // the task's own kill policy
+void Master::onKill(FrameworkRecord& fw, const calls::Kill& call) {
+  const std::string& taskId = call.taskId;
+  double grace = call.gracePeriodSeconds.value_or(-1);  // negative: the task's own kill policy
   auto it = tasks_.find({fw.info.id, taskId});
   if (it == tasks_.end()) {
     TaskRecord unknown;
@@ -322,7 +313,7 @@ void Master::onKill(FrameworkRecord& fw, proto::Kill::Reader message) {
   killOnAgent(agent->second, fw.info.id, taskId, TaskReason::KILLED_BY_FRAMEWORK, grace);
 }
 
-void Master::onReconcile(FrameworkRecord& fw, proto::Reconcile::Reader message) {
+void Master::onReconcile(FrameworkRecord& fw, const calls::Reconcile& call) {
   auto answer = [&](const TaskRecord& task) {
     TaskStatus s = task.latest;
     s.reason = TaskReason::RECONCILIATION;
@@ -330,27 +321,27 @@ void Master::onReconcile(FrameworkRecord& fw, proto::Reconcile::Reader message) 
     s.fromMaster = true;
     forwardStatus(s);
   };
-  if (message.getTasks().size() == 0) {
+  if (call.tasks.empty()) {
     for (const auto& taskId : fw.tasks) answer(tasks_.at({fw.info.id, taskId}));
     return;
   }
-  for (auto t : message.getTasks()) {
-    auto it = tasks_.find({fw.info.id, t.getTaskId()});
+  for (const calls::ReconcileTask& t : call.tasks) {
+    auto it = tasks_.find({fw.info.id, t.taskId});
     if (it != tasks_.end()) {
       answer(it->second);
       continue;
     }
     TaskRecord unknown;
-    unknown.info.taskId = t.getTaskId();
-    unknown.info.agentId = t.getAgentId();
+    unknown.info.taskId = t.taskId;
+    unknown.info.agentId = t.agentId;
     unknown.frameworkId = fw.info.id;
     forwardStatus(masterStatus(unknown, TaskState::UNKNOWN, TaskReason::RECONCILIATION,
                                "the master knows no active task with this id"));
   }
 }
 
-void Master::onAcknowledge(FrameworkRecord& fw, proto::StatusAcknowledgement::Reader message) {
-  std::string taskId = message.getTaskId(), uuid = message.getUuid(), agentId = message.getAgentId();
+void Master::onAcknowledge(FrameworkRecord& fw, const calls::Acknowledge& call) {
+  const std::string &taskId = call.taskId, &uuid = call.uuid, &agentId = call.agentId;
   acknowledgeToAgent(agentId, fw.info.id, taskId, uuid);
   auto it = tasks_.find({fw.info.id, taskId});
   if (it != tasks_.end() && !uuid.empty() && it->second.terminalUuid == uuid) completeTask(it->first);

@@ -14,9 +14,7 @@ void Master::forwardStatus(const TaskStatus& status) {
     ++counters_["status_updates_undeliverable"];
     return;
   }
-  OutboundEnvelope out;
-  codec::write(status, out.get().initUpdate().initStatus());
-  sendTo(fw->second.peer, out);
+  counted(fw->second.connection->update(status));
   ++counters_["status_updates_forwarded"];
 }
 
