@@ -186,13 +186,11 @@ void Master::allocate(Allocator::Scope scope) {
     }
     Offer offer{newId("offer"), a.frameworkId, a.agentId, agent->second.info.hostname, a.resources,
                 agent->second.info.attributes, a.role};
-    offers_[offer.id] = offer;
-    fw->second.offers.insert(offer.id);
-    agent->second.offers.insert(offer.id);
+    offers_.add(offer);
     if (options_.offerTimeout > Duration::zero()) {
       // A framework that sits on an offer keeps it from everyone else: take it back.
       loop_.after(options_.offerTimeout, [this, id = offer.id] {
-        if (!offers_.count(id)) return;
+        if (!offers_.find(id)) return;
         LOG(INFO) << "Offer " << id << " was neither accepted nor declined in time: rescinding it";
         ++counters_["offers_timed_out"];
         rescindOffer(id, true);
@@ -206,20 +204,11 @@ void Master::allocate(Allocator::Scope scope) {
   }
 }
 
-void Master::removeOffer(const std::string& offerId) {
-  auto it = offers_.find(offerId);
-  if (it == offers_.end()) return;
-  if (auto fw = frameworks_.find(it->second.frameworkId); fw != frameworks_.end()) fw->second.offers.erase(offerId);
-  if (auto agent = agents_.find(it->second.agentId); agent != agents_.end()) agent->second.offers.erase(offerId);
-  offers_.erase(it);
-}
-
 // Takes an offer back from its framework; `recover` returns its resources to the allocator.
 void Master::rescindOffer(const std::string& offerId, bool recover) {
-  auto it = offers_.find(offerId);
-  if (it == offers_.end()) return;
-  Offer offer = it->second;
-  removeOffer(offerId);
+  std::optional<Offer> taken = offers_.take(offerId);
+  if (!taken) return;
+  const Offer& offer = *taken;
   if (recover) allocator_->recoverResources(offer.frameworkId, offer.agentId, offer.resources, std::nullopt);
   auto fw = frameworks_.find(offer.frameworkId);
   if (fw != frameworks_.end() && fw->second.connected) counted(fw->second.connection->rescind(offerId));

@@ -20,6 +20,7 @@
 #include "common/types.hpp"
 #include "master/allocator.hpp"
 #include "master/framework_connection.hpp"
+#include "master/offer_book.hpp"
 #include "master/registry.hpp"
 #include "master/scheduler_calls.hpp"
 #include "master/validation.hpp"
@@ -81,7 +82,6 @@ class Master {
     bool recovered = false;  // known from the registry or an agent, not yet re-subscribed
     TimePoint lastSeen;
     double registeredAt = 0;
-    std::set<std::string> offers;
     std::set<std::string> tasks;
     std::optional<EventLoop::TimerId> failoverTimer;
   };
@@ -94,7 +94,6 @@ class Master {
     AgentState state = AgentState::kActive;
     TimePoint lastSeen;
     double registeredAt = 0;
-    std::set<std::string> offers;
     std::set<TaskKey> tasks;
     std::optional<EventLoop::TimerId> removalTimer;
     std::optional<double> drainDeadline;  // seconds since the epoch; set while draining
@@ -122,7 +121,6 @@ class Master {
   void allocationTick();
   void allocate(Allocator::Scope scope);
   void rescindOffer(const std::string& offerId, bool recover);
-  void removeOffer(const std::string& offerId);
   void sendTo(const std::string& peer, OutboundEnvelope& message);
   void sendError(const std::string& peer, const std::string& message);
   void sendReregisterRequired(const std::string& peer, const std::string& why);
@@ -229,7 +227,7 @@ class Master {
   std::map<std::string, FrameworkRecord> frameworks_;
   std::map<TaskKey, TaskRecord> tasks_;
   std::deque<TaskRecord> completedTasks_;
-  std::map<std::string, Offer> offers_;
+  OfferBook offers_;
   std::map<std::string, double> removedAgents_;  // agent id -> when it was removed
   std::map<std::string, RoleConfig> roleConfigs_;
   std::map<std::string, uint64_t> counters_;

@@ -177,7 +177,7 @@ void Master::addAgentToAllocator(AgentRecord& agent) {
 
 // Hands back everything the agent's frameworks hold there, then forgets the agent.
 void Master::releaseAgentFromAllocator(AgentRecord& agent) {
-  for (const std::string& offerId : std::set<std::string>(agent.offers)) rescindOffer(offerId, true);
+  for (const std::string& offerId : offers_.ofAgent(agent.info.id)) rescindOffer(offerId, true);
   for (const TaskKey& key : agent.tasks) {
     const TaskRecord& task = tasks_.at(key);
     if (!isTerminal(task.latest.state))

@@ -103,13 +103,14 @@ void Master::subscribed(const std::string& peer, const FrameworkInfo& info, bool
     counted(fw.connection->error("framework " + info.id + " subscribed again from another connection; this one is retired"));
     peers_.erase(fw.peer);
   }
-  if (known && !fw.offers.empty() && (!fw.connected || fw.peer != peer)) {
+  std::set<std::string> held = offers_.ofFramework(info.id);
+  if (known && !held.empty() && (!fw.connected || fw.peer != peer)) {
     // A scheduler that subscribes again from a new connection has forgotten what it was
     // offered (it restarted): what it held is offered again rather than left to the offer
     // timeout. A retry on the same connection keeps its offers (an accept may be on its way).
-    LOG(INFO) << "Framework " << info.id << " subscribed again holding " << fw.offers.size()
+    LOG(INFO) << "Framework " << info.id << " subscribed again holding " << held.size()
               << " offers: rescinding them so that they are offered again";
-    for (const std::string& offerId : std::set<std::string>(fw.offers)) rescindOffer(offerId, true);
+    for (const std::string& offerId : held) rescindOffer(offerId, true);
   }
   if (fw.failoverTimer) loop_.cancel(*fw.failoverTimer);
   fw.failoverTimer.reset();
@@ -153,10 +154,8 @@ void Master::onCall(FrameworkRecord& fw, const calls::Call& call) {
 void Master::onAccept(FrameworkRecord& fw, const calls::Accept& call) {
   const std::vector<std::string>& offerIds = call.offerIds;
   const std::vector<calls::AcceptStep>& steps = call.steps;
-  Status offersOk = validateOfferIds(offerIds, fw.info.id, [this](const std::string& id) -> const Offer* {
-    auto it = offers_.find(id);
-    return it == offers_.end() ? nullptr : &it->second;
-  });
+  Status offersOk =
+      validateOfferIds(offerIds, fw.info.id, [this](const std::string& id) { return offers_.find(id); });
   auto taskStatus = [&](const std::string& taskId, TaskReason reason, const std::string& why) {
     TaskRecord dummy;
     dummy.info.taskId = taskId;
@@ -165,8 +164,8 @@ void Master::onAccept(FrameworkRecord& fw, const calls::Accept& call) {
   };
   if (!offersOk.ok()) {
     for (const auto& id : offerIds) {
-      auto it = offers_.find(id);
-      if (it != offers_.end() && it->second.frameworkId == fw.info.id) rescindOffer(id, true);
+      const Offer* offer = offers_.find(id);
+      if (offer && offer->frameworkId == fw.info.id) rescindOffer(id, true);
     }
     for (const auto& t : call.tasks())
       taskStatus(t.ok() ? t->taskId : "", TaskReason::INVALID_OFFERS, "accept refused: " + offersOk.error());
@@ -175,11 +174,8 @@ void Master::onAccept(FrameworkRecord& fw, const calls::Accept& call) {
   }
 
   LaunchContext context;
-  context.agentId = offers_.at(offerIds.front()).agentId;
-  for (const auto& id : offerIds) {
-    context.remaining += offers_.at(id).resources;
-    removeOffer(id);
-  }
+  context.agentId = offers_.find(offerIds.front())->agentId;
+  for (const auto& id : offerIds) context.remaining += offers_.take(id)->resources;
   // launchTask() records each task in fw.tasks, so later tasks of this accept see it too.
   context.isTaskIdInUse = [&fw](const std::string& id) { return fw.tasks.count(id) > 0; };
   AgentRecord& agent = agents_.at(context.agentId);
@@ -275,13 +271,12 @@ void Master::onDecline(FrameworkRecord& fw, const calls::Decline& call) {
   std::optional<Duration> filter =
       call.refuseSeconds > 0 ? std::optional(seconds(call.refuseSeconds)) : std::nullopt;
   for (const std::string& id : call.offerIds) {
-    auto it = offers_.find(id);
-    if (it == offers_.end() || it->second.frameworkId != fw.info.id) {
+    const Offer* held = offers_.find(id);
+    if (!held || held->frameworkId != fw.info.id) {
       VLOG(1) << "Framework " << fw.info.id << " declined offer " << id << " that it does not hold";
       continue;
     }
-    Offer offer = it->second;
-    removeOffer(id);
+    Offer offer = *offers_.take(id);
     allocator_->recoverResources(fw.info.id, offer.agentId, offer.resources, filter);
     ++counters_["offers_declined"];
   }
@@ -353,7 +348,7 @@ void Master::frameworkDisconnected(FrameworkRecord& fw, const std::string& why) 
   fw.connected = false;
   peers_.erase(fw.peer);
   allocator_->deactivateFramework(fw.info.id);
-  for (const std::string& offerId : std::set<std::string>(fw.offers)) rescindOffer(offerId, true);
+  for (const std::string& offerId : offers_.ofFramework(fw.info.id)) rescindOffer(offerId, true);
   std::string id = fw.info.id;
   fw.failoverTimer = loop_.after(seconds(fw.info.failoverTimeoutSeconds), [this, id] {
     frameworks_.at(id).failoverTimer.reset();
@@ -367,7 +362,7 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
   FrameworkRecord& fw = it->second;
   LOG(WARNING) << "Removing framework " << frameworkId << ": " << why;
   if (fw.failoverTimer) loop_.cancel(*fw.failoverTimer);
-  for (const std::string& offerId : std::set<std::string>(fw.offers)) rescindOffer(offerId, true);
+  for (const std::string& offerId : offers_.ofFramework(fw.info.id)) rescindOffer(offerId, true);
   for (const std::string& taskId : std::set<std::string>(fw.tasks)) {
     TaskKey key{frameworkId, taskId};
     TaskRecord& task = tasks_.at(key);

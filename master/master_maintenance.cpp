@@ -66,7 +66,7 @@ void Master::drain(AgentRecord& agent, double deadline) {
             << deadline - loop_.clock().wallSeconds() << " s";
   agent.drainDeadline = deadline;
   allocator_->setAgentDraining(agent.info.id, true);
-  for (const std::string& offerId : std::set<std::string>(agent.offers)) rescindOffer(offerId, true);
+  for (const std::string& offerId : offers_.ofAgent(agent.info.id)) rescindOffer(offerId, true);
   if (agent.drainTimer) loop_.cancel(*agent.drainTimer);
   std::string id = agent.info.id;
   agent.drainTimer = loop_.after(seconds(std::max(0.0, deadline - loop_.clock().wallSeconds())), [this, id] {

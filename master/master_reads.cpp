@@ -62,8 +62,7 @@ ApiReply Master::agentsReply() const {
     for (const TaskKey& key : agent.tasks)
       if (auto t = tasks_.find(key); t != tasks_.end() && !isTerminal(t->second.latest.state))
         used += t->second.info.resources;
-    for (const std::string& offerId : agent.offers)
-      if (auto o = offers_.find(offerId); o != offers_.end()) offered += o->second.resources;
+    for (const std::string& offerId : offers_.ofAgent(id)) offered += offers_.find(offerId)->resources;
     agents.push_back(agentJson(agent, used, offered));
   }
   return jsonReply(200, json{{"agents", agents}});

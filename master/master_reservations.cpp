@@ -27,7 +27,7 @@ ApiReply Master::handleReservation(const ApiCall& call, AgentRecord& agent, bool
                                "; it has " + agent.dynamic.toString());
   if (agent.state != AgentState::kActive) return errorReply(409, "agent " + agent.info.id + " is not active");
   // Offered resources are not in use: take them back so that they can be converted.
-  for (const std::string& offerId : std::set<std::string>(agent.offers)) rescindOffer(offerId, true);
+  for (const std::string& offerId : offers_.ofAgent(agent.info.id)) rescindOffer(offerId, true);
   Resources from = reserve ? resources->flatten() : *resources, to = reserve ? *resources : resources->flatten();
   Resources dynamic = agent.dynamic;
   if (reserve)

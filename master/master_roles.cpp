@@ -43,7 +43,7 @@ json Master::rolesJson() {
   for (const RoleView& v : allocator_->roles()) {
     // Offers of this role's subtree; the rest of its allocation is in use by tasks.
     Resources offered;
-    for (const auto& [id, offer] : offers_)
+    for (const auto& [id, offer] : offers_.all())
       if (offer.role == v.role || offer.role.rfind(v.role + "/", 0) == 0) offered += offer.resources;
     json used = json::object(), offeredJson = json::object();
     for (const auto& [name, amount] : v.allocated) {

@@ -46,7 +46,7 @@ json Master::stateJson() const {
   }
   for (const auto& task : completedTasks_) completed.push_back(taskJson(task));
   json offers = json::array();
-  for (const auto& [id, offer] : offers_) {
+  for (const auto& [id, offer] : offers_.all()) {
     offeredByAgent[offer.agentId] += offer.resources;
     offeredByFramework[offer.frameworkId] += offer.resources;
     offers.push_back(toJson(offer));
@@ -60,7 +60,7 @@ json Master::stateJson() const {
     j["used_resources"] = usedByFramework[id].toJson();
     j["offered_resources"] = offeredByFramework[id].toJson();
     j["task_count"] = fw.tasks.size();
-    j["offer_count"] = fw.offers.size();
+    j["offer_count"] = offers_.ofFramework(id).size();
     frameworks.push_back(j);
   }
   Resources total;
