@@ -15,7 +15,8 @@ Master::Master(zmq::context_t& context, EventLoop& loop, MasterOptions options, 
       registry_(std::move(registry)),
       allocator_(std::move(allocator)),
       socket_(context, loop, MessageSocket::Kind::kRouter, options_.limits),
-      masterId_(newId("master")) {
+      masterId_(newId("master")),
+      tasks_(options_.maxCompletedTasks) {
   socket_.onMessage([this](const std::string& peer, proto::Envelope::Reader m) { onMessage(peer, m); });
 }
 

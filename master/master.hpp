@@ -23,6 +23,7 @@
 #include "master/offer_book.hpp"
 #include "master/registry.hpp"
 #include "master/scheduler_calls.hpp"
+#include "master/task_book.hpp"
 #include "master/validation.hpp"
 
 namespace agora {
@@ -64,16 +65,6 @@ class Master {
   bool behind() { return socket_.hasPendingInput(); }
 
  private:
-  using TaskKey = std::pair<std::string, std::string>;  // (framework id, task id)
-
-  struct TaskRecord {
-    TaskInfo info;
-    std::string frameworkId;
-    TaskStatus latest;
-    std::string terminalUuid;  // the uuid whose acknowledgement ends the task's stream
-    std::optional<nlohmann::json> usage;  // the agent's latest sample, while the task runs
-  };
-
   struct FrameworkRecord {
     FrameworkInfo info;
     std::string peer;  // its ZeroMQ routing id
@@ -82,7 +73,6 @@ class Master {
     bool recovered = false;  // known from the registry or an agent, not yet re-subscribed
     TimePoint lastSeen;
     double registeredAt = 0;
-    std::set<std::string> tasks;
     std::optional<EventLoop::TimerId> failoverTimer;
   };
 
@@ -94,7 +84,6 @@ class Master {
     AgentState state = AgentState::kActive;
     TimePoint lastSeen;
     double registeredAt = 0;
-    std::set<TaskKey> tasks;
     std::optional<EventLoop::TimerId> removalTimer;
     std::optional<double> drainDeadline;  // seconds since the epoch; set while draining
     uint32_t pingSlice = 0;               // which of the ping ticks of an interval pings it
@@ -193,7 +182,8 @@ class Master {
   ApiReply route(const ApiCall& call);
   nlohmann::json stateJson() const;
   static nlohmann::json taskJson(const TaskRecord& task);
-  static nlohmann::json agentJson(const AgentRecord& agent, const Resources& used, const Resources& offered);
+  static nlohmann::json agentJson(const AgentRecord& agent, const Resources& used, const Resources& offered,
+                                  size_t taskCount);
   // master_reads.cpp: light reads for pollers (agora logs -f, dashboards), which must not
   // rebuild the whole state each time.
   ApiReply tasksReply(const ApiCall& call) const;
@@ -225,8 +215,7 @@ class Master {
   std::unordered_map<std::string, std::string> admitting_, subscribing_;
   std::map<std::string, AgentRecord> agents_;
   std::map<std::string, FrameworkRecord> frameworks_;
-  std::map<TaskKey, TaskRecord> tasks_;
-  std::deque<TaskRecord> completedTasks_;
+  TaskBook tasks_;
   OfferBook offers_;
   std::map<std::string, double> removedAgents_;  // agent id -> when it was removed
   std::map<std::string, RoleConfig> roleConfigs_;

@@ -111,13 +111,12 @@ void Master::adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std
                              const std::vector<TaskState>& states) {
   std::set<TaskKey> reported;
   for (size_t i = 0; i < infos.size(); ++i) reported.insert({infos[i].first, infos[i].second.taskId});
-  std::set<TaskKey> previous = agent.tasks;
+  std::set<TaskKey> previous = tasks_.ofAgent(agent.info.id);
   for (const TaskKey& key : previous) {
     if (reported.count(key)) continue;
-    auto it = tasks_.find(key);
-    if (it == tasks_.end()) continue;
-    if (!isTerminal(it->second.latest.state)) {
-      forwardStatus(masterStatus(it->second, TaskState::LOST, TaskReason::AGENT_RESTARTED,
+    const TaskRecord& task = *tasks_.find(key);
+    if (!isTerminal(task.latest.state)) {
+      forwardStatus(masterStatus(task, TaskState::LOST, TaskReason::AGENT_RESTARTED,
                                  "the agent re-registered without this task"));
     }
     completeTask(key);
@@ -125,20 +124,18 @@ void Master::adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std
   for (size_t i = 0; i < infos.size(); ++i) {
     const auto& [frameworkId, info] = infos[i];
     TaskKey key{frameworkId, info.taskId};
-    FrameworkRecord& fw = ensureFramework(frameworkId);
-    auto [it, inserted] = tasks_.try_emplace(key);
-    TaskRecord& task = it->second;
-    bool wasUnreachable = !inserted && task.latest.state == TaskState::UNREACHABLE;
-    task.info = info;
-    task.info.agentId = agent.info.id;
-    task.frameworkId = frameworkId;
+    ensureFramework(frameworkId);
+    const TaskRecord* known = tasks_.find(key);
+    bool wasUnreachable = known && known->latest.state == TaskState::UNREACHABLE;
+    TaskInfo here = info;
+    here.agentId = agent.info.id;
+    bool inserted = false;
+    TaskRecord& task = tasks_.place(key, here, &inserted);
     if (inserted || wasUnreachable || !isTerminal(task.latest.state)) {
       task.latest = masterStatus(task, states[i], TaskReason::RECONCILIATION,
                                  "state reported by the agent at re-registration");
     }
     if (wasUnreachable) forwardStatus(task.latest);
-    agent.tasks.insert(key);
-    fw.tasks.insert(info.taskId);
   }
 }
 
@@ -157,8 +154,8 @@ void Master::refuseRemovedAgent(const std::string& peer, const std::string& agen
 // Kills the framework asked for while the agent was away.
 void Master::sendPendingKills(AgentRecord& agent) {
   for (const auto& [key, kill] : agent.pendingKills) {
-    auto it = tasks_.find(key);
-    if (it == tasks_.end() || isTerminal(it->second.latest.state) || !agent.tasks.count(key)) continue;
+    const TaskRecord* task = tasks_.find(key);
+    if (!task || isTerminal(task->latest.state) || task->info.agentId != agent.info.id) continue;
     LOG(INFO) << "Killing task " << key.second << " of framework " << key.first << " on agent " << agent.info.id
               << ", as asked while the agent was away";
     killOnAgent(agent, key.first, key.second, kill.reason, kill.gracePeriodSeconds);
@@ -168,8 +165,8 @@ void Master::sendPendingKills(AgentRecord& agent) {
 
 void Master::addAgentToAllocator(AgentRecord& agent) {
   std::map<std::string, Resources> used;
-  for (const TaskKey& key : agent.tasks) {
-    const TaskRecord& task = tasks_.at(key);
+  for (const TaskKey& key : tasks_.ofAgent(agent.info.id)) {
+    const TaskRecord& task = *tasks_.find(key);
     if (!isTerminal(task.latest.state)) used[task.frameworkId] += task.info.resources;
   }
   allocator_->addAgent(agent.info.id, agent.info.resources, used);
@@ -178,8 +175,8 @@ void Master::addAgentToAllocator(AgentRecord& agent) {
 // Hands back everything the agent's frameworks hold there, then forgets the agent.
 void Master::releaseAgentFromAllocator(AgentRecord& agent) {
   for (const std::string& offerId : offers_.ofAgent(agent.info.id)) rescindOffer(offerId, true);
-  for (const TaskKey& key : agent.tasks) {
-    const TaskRecord& task = tasks_.at(key);
+  for (const TaskKey& key : tasks_.ofAgent(agent.info.id)) {
+    const TaskRecord& task = *tasks_.find(key);
     if (!isTerminal(task.latest.state))
       allocator_->recoverResources(task.frameworkId, agent.info.id, task.info.resources, std::nullopt);
   }
@@ -190,16 +187,17 @@ void Master::onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader mess
   TaskStatus status = codec::read(message.getStatus());
   status.agentId = agent.info.id;
   ++counters_["status_updates_received"];
-  auto it = tasks_.find({status.frameworkId, status.taskId});
-  if (it != tasks_.end() && it->second.info.agentId != agent.info.id) {
+  TaskKey key{status.frameworkId, status.taskId};
+  TaskRecord* it = tasks_.find(key);
+  if (it && it->info.agentId != agent.info.id) {
     // Only the task's own agent speaks for it: anything else is a confused or hostile peer.
     LOG(WARNING) << "Dropped an update for task " << status.taskId << " from agent " << agent.info.id
-                 << ", which does not run it (agent " << it->second.info.agentId << " does)";
+                 << ", which does not run it (agent " << it->info.agentId << " does)";
     ++counters_["status_updates_wrong_agent"];
     return;
   }
-  if (it != tasks_.end()) {
-    TaskRecord& task = it->second;
+  if (it) {
+    TaskRecord& task = *it;
     describeTask(status, task);
     if (!isTerminal(task.latest.state) && isTerminal(status.state)) {
       allocator_->recoverResources(task.frameworkId, agent.info.id, task.info.resources, std::nullopt);
@@ -213,7 +211,7 @@ void Master::onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader mess
     // Nobody will ever acknowledge this: the framework was removed. Acknowledge for it so
     // that the agent stops resending.
     acknowledgeToAgent(agent.info.id, status.frameworkId, status.taskId, status.uuid);
-    if (it != tasks_.end() && isTerminal(status.state)) completeTask(it->first);
+    if (it && isTerminal(status.state)) completeTask(key);
     return;
   }
   forwardStatus(status);
@@ -221,11 +219,11 @@ void Master::onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader mess
 
 void Master::onAgentUsage(AgentRecord& agent, proto::AgentUsage::Reader message) {
   for (auto u : message.getTasks()) {
-    auto it = tasks_.find({u.getFrameworkId(), u.getTaskId()});
-    if (it == tasks_.end() || it->second.info.agentId != agent.info.id || isTerminal(it->second.latest.state)) continue;
-    it->second.usage = nlohmann::json{{"cpu_seconds", u.getCpuSeconds()},   {"mem_bytes", u.getMemBytes()},
-                                      {"mem_peak_bytes", u.getMemPeakBytes()}, {"mem_limit_bytes", u.getMemLimitBytes()},
-                                      {"pids", u.getPids()},                 {"timestamp", u.getTimestamp()}};
+    TaskRecord* task = tasks_.find({u.getFrameworkId(), u.getTaskId()});
+    if (!task || task->info.agentId != agent.info.id || isTerminal(task->latest.state)) continue;
+    task->usage = nlohmann::json{{"cpu_seconds", u.getCpuSeconds()},     {"mem_bytes", u.getMemBytes()},
+                                 {"mem_peak_bytes", u.getMemPeakBytes()}, {"mem_limit_bytes", u.getMemLimitBytes()},
+                                 {"pids", u.getPids()},                   {"timestamp", u.getTimestamp()}};
   }
 }
 
@@ -234,8 +232,8 @@ void Master::agentUnreachable(AgentRecord& agent, const std::string& why) {
   releaseAgentFromAllocator(agent);
   agent.state = AgentState::kUnreachable;
   peers_.erase(agent.peer);
-  for (const TaskKey& key : agent.tasks) {
-    TaskRecord& task = tasks_.at(key);
+  for (const TaskKey& key : tasks_.ofAgent(agent.info.id)) {
+    TaskRecord& task = *tasks_.find(key);
     if (isTerminal(task.latest.state)) continue;
     task.latest = masterStatus(task, TaskState::UNREACHABLE, TaskReason::AGENT_UNREACHABLE,
                                "agent " + agent.info.id + " is unreachable: " + why);
@@ -259,8 +257,8 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   if (agent.drainTimer) loop_.cancel(*agent.drainTimer);
   if (agent.drainDeadline) registry_->removeDrain(agentId, logFailure("the drain of agent " + agentId));
   peers_.erase(agent.peer);
-  for (const TaskKey& key : std::set<TaskKey>(agent.tasks)) {
-    TaskRecord& task = tasks_.at(key);
+  for (const TaskKey& key : std::set<TaskKey>(tasks_.ofAgent(agentId))) {
+    TaskRecord& task = *tasks_.find(key);
     if (!isTerminal(task.latest.state)) forwardStatus(masterStatus(task, taskState, reason, why));
     completeTask(key);
   }

@@ -177,7 +177,7 @@ void Master::onAccept(FrameworkRecord& fw, const calls::Accept& call) {
   context.agentId = offers_.find(offerIds.front())->agentId;
   for (const auto& id : offerIds) context.remaining += offers_.take(id)->resources;
   // launchTask() records each task in fw.tasks, so later tasks of this accept see it too.
-  context.isTaskIdInUse = [&fw](const std::string& id) { return fw.tasks.count(id) > 0; };
+  context.isTaskIdInUse = [this, &fw](const std::string& id) { return tasks_.find({fw.info.id, id}) != nullptr; };
   AgentRecord& agent = agents_.at(context.agentId);
   for (const calls::AcceptStep& step : steps) {
     for (bool reserve : {true, false}) {
@@ -252,12 +252,8 @@ void Master::applyReservations(AgentRecord& agent) {
 
 void Master::launchTask(FrameworkRecord& fw, AgentRecord& agent, const TaskInfo& task) {
   TaskKey key{fw.info.id, task.taskId};
-  TaskRecord& record = tasks_[key];
-  record.info = task;
-  record.frameworkId = fw.info.id;
+  TaskRecord& record = tasks_.place(key, task);
   record.latest = masterStatus(record, TaskState::STAGING, TaskReason::NONE, "sent to the agent");
-  agent.tasks.insert(key);
-  fw.tasks.insert(task.taskId);
 
   OutboundEnvelope out;
   auto run = out.get().initRunTask();
@@ -286,8 +282,9 @@ void Master::onDecline(FrameworkRecord& fw, const calls::Decline& call) {
 void Master::onKill(FrameworkRecord& fw, const calls::Kill& call) {
   const std::string& taskId = call.taskId;
   double grace = call.gracePeriodSeconds.value_or(-1);  // negative: the task's own kill policy
-  auto it = tasks_.find({fw.info.id, taskId});
-  if (it == tasks_.end()) {
+  TaskKey key{fw.info.id, taskId};
+  const TaskRecord* task = tasks_.find(key);
+  if (!task) {
     TaskRecord unknown;
     unknown.info.taskId = taskId;
     unknown.frameworkId = fw.info.id;
@@ -295,13 +292,13 @@ void Master::onKill(FrameworkRecord& fw, const calls::Kill& call) {
                                "kill: the master knows no active task '" + taskId + "' of this framework"));
     return;
   }
-  auto agent = agents_.find(it->second.info.agentId);
+  auto agent = agents_.find(task->info.agentId);
   if (agent == agents_.end()) return;  // the task is being completed with its agent
   if (agent->second.state != AgentState::kActive) {
     // Kept until the agent re-registers; the framework hears the outcome from the agent then,
     // or TASK_GONE if the agent never comes back.
     LOG(INFO) << "Task " << taskId << " is killed when its agent " << agent->first << " re-registers";
-    agent->second.pendingKills[it->first] = {TaskReason::KILLED_BY_FRAMEWORK, grace};
+    agent->second.pendingKills[key] = {TaskReason::KILLED_BY_FRAMEWORK, grace};
     ++counters_["kills_pending"];
     return;
   }
@@ -317,13 +314,12 @@ void Master::onReconcile(FrameworkRecord& fw, const calls::Reconcile& call) {
     forwardStatus(s);
   };
   if (call.tasks.empty()) {
-    for (const auto& taskId : fw.tasks) answer(tasks_.at({fw.info.id, taskId}));
+    for (const TaskKey& key : tasks_.ofFramework(fw.info.id)) answer(*tasks_.find(key));
     return;
   }
   for (const calls::ReconcileTask& t : call.tasks) {
-    auto it = tasks_.find({fw.info.id, t.taskId});
-    if (it != tasks_.end()) {
-      answer(it->second);
+    if (const TaskRecord* task = tasks_.find({fw.info.id, t.taskId})) {
+      answer(*task);
       continue;
     }
     TaskRecord unknown;
@@ -338,8 +334,8 @@ void Master::onReconcile(FrameworkRecord& fw, const calls::Reconcile& call) {
 void Master::onAcknowledge(FrameworkRecord& fw, const calls::Acknowledge& call) {
   const std::string &taskId = call.taskId, &uuid = call.uuid, &agentId = call.agentId;
   acknowledgeToAgent(agentId, fw.info.id, taskId, uuid);
-  auto it = tasks_.find({fw.info.id, taskId});
-  if (it != tasks_.end() && !uuid.empty() && it->second.terminalUuid == uuid) completeTask(it->first);
+  const TaskRecord* task = tasks_.find({fw.info.id, taskId});
+  if (task && !uuid.empty() && task->terminalUuid == uuid) completeTask({fw.info.id, taskId});
 }
 
 void Master::frameworkDisconnected(FrameworkRecord& fw, const std::string& why) {
@@ -363,9 +359,9 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
   LOG(WARNING) << "Removing framework " << frameworkId << ": " << why;
   if (fw.failoverTimer) loop_.cancel(*fw.failoverTimer);
   for (const std::string& offerId : offers_.ofFramework(fw.info.id)) rescindOffer(offerId, true);
-  for (const std::string& taskId : std::set<std::string>(fw.tasks)) {
-    TaskKey key{frameworkId, taskId};
-    TaskRecord& task = tasks_.at(key);
+  for (const TaskKey& key : std::set<TaskKey>(tasks_.ofFramework(frameworkId))) {
+    const std::string& taskId = key.second;
+    TaskRecord& task = *tasks_.find(key);
     auto agent = agents_.find(task.info.agentId);
     if (!isTerminal(task.latest.state) && agent != agents_.end() && agent->second.state == AgentState::kActive) {
       killOnAgent(agent->second, frameworkId, taskId, TaskReason::FRAMEWORK_REMOVED);

@@ -91,8 +91,8 @@ void Master::drainDeadlineReached(const std::string& agentId) {
   auto it = agents_.find(agentId);
   if (it == agents_.end() || !it->second.drainDeadline || it->second.state != AgentState::kActive) return;
   if (loop_.clock().wallSeconds() < *it->second.drainDeadline) return;
-  for (const TaskKey& key : it->second.tasks) {
-    const TaskRecord& task = tasks_.at(key);
+  for (const TaskKey& key : std::set<TaskKey>(tasks_.ofAgent(agentId))) {
+    const TaskRecord& task = *tasks_.find(key);
     if (!isTerminal(task.latest.state)) killOnAgent(it->second, key.first, key.second, TaskReason::AGENT_DRAINING);
   }
 }

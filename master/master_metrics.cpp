@@ -18,7 +18,7 @@ json Master::metricsJson() const {
   }
   int64_t connected = 0;
   for (const auto& [id, fw] : frameworks_) connected += fw.connected ? 1 : 0;
-  for (const auto& [key, task] : tasks_) ++tasks[stateName(task.latest.state)];
+  for (const auto& [key, task] : tasks_.active()) ++tasks[stateName(task.latest.state)];
   json counters = counters_;
   RegistryCounters registry = registry_->counters();
   counters["registry_writes"] = registry.writes;

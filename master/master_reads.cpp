@@ -47,11 +47,11 @@ ApiReply Master::tasksReply(const ApiCall& call) const {
     ++total;
   };
   if (!frameworkId.empty() && !taskId.empty()) {
-    if (auto it = tasks_.find({frameworkId, taskId}); it != tasks_.end()) consider(it->second);
+    if (const TaskRecord* task = tasks_.find({frameworkId, taskId})) consider(*task);
   } else {
-    for (const auto& [key, task] : tasks_) consider(task);
+    for (const auto& [key, task] : tasks_.active()) consider(task);
   }
-  for (const TaskRecord& task : completedTasks_) consider(task);
+  for (const TaskRecord& task : tasks_.completed()) consider(task);
   return jsonReply(200, json{{"tasks", page}, {"total", total}, {"offset", *offset}, {"limit", *limit}});
 }
 
@@ -59,11 +59,11 @@ ApiReply Master::agentsReply() const {
   json agents = json::array();
   for (const auto& [id, agent] : agents_) {
     Resources used, offered;
-    for (const TaskKey& key : agent.tasks)
-      if (auto t = tasks_.find(key); t != tasks_.end() && !isTerminal(t->second.latest.state))
-        used += t->second.info.resources;
+    const std::set<TaskKey>& tasks = tasks_.ofAgent(id);
+    for (const TaskKey& key : tasks)
+      if (const TaskRecord* t = tasks_.find(key); !isTerminal(t->latest.state)) used += t->info.resources;
     for (const std::string& offerId : offers_.ofAgent(id)) offered += offers_.find(offerId)->resources;
-    agents.push_back(agentJson(agent, used, offered));
+    agents.push_back(agentJson(agent, used, offered, tasks.size()));
   }
   return jsonReply(200, json{{"agents", agents}});
 }

@@ -22,13 +22,13 @@ json Master::taskJson(const TaskRecord& t) {
   return j;
 }
 
-json Master::agentJson(const AgentRecord& agent, const Resources& used, const Resources& offered) {
+json Master::agentJson(const AgentRecord& agent, const Resources& used, const Resources& offered, size_t taskCount) {
   json j = toJson(agent.info);
   j["state"] = agentStateName(static_cast<int>(agent.state));
   j["registered_at"] = agent.registeredAt;
   j["used_resources"] = used.toJson();
   j["offered_resources"] = offered.toJson();
-  j["task_count"] = agent.tasks.size();
+  j["task_count"] = taskCount;
   j["draining"] = agent.drainDeadline.has_value();
   if (agent.drainDeadline) j["drain_deadline"] = *agent.drainDeadline;
   return j;
@@ -37,21 +37,21 @@ json Master::agentJson(const AgentRecord& agent, const Resources& used, const Re
 json Master::stateJson() const {
   json agents = json::array(), frameworks = json::array(), tasks = json::array(), completed = json::array();
   std::map<std::string, Resources> usedByAgent, usedByFramework, offeredByAgent, offeredByFramework;
-  for (const auto& [key, task] : tasks_) {
+  for (const auto& [key, task] : tasks_.active()) {
     if (!isTerminal(task.latest.state)) {
       usedByAgent[task.info.agentId] += task.info.resources;
       usedByFramework[task.frameworkId] += task.info.resources;
     }
     tasks.push_back(taskJson(task));
   }
-  for (const auto& task : completedTasks_) completed.push_back(taskJson(task));
+  for (const auto& task : tasks_.completed()) completed.push_back(taskJson(task));
   json offers = json::array();
   for (const auto& [id, offer] : offers_.all()) {
     offeredByAgent[offer.agentId] += offer.resources;
     offeredByFramework[offer.frameworkId] += offer.resources;
     offers.push_back(toJson(offer));
   }
-  for (const auto& [id, agent] : agents_) agents.push_back(agentJson(agent, usedByAgent[id], offeredByAgent[id]));
+  for (const auto& [id, agent] : agents_) agents.push_back(agentJson(agent, usedByAgent[id], offeredByAgent[id], tasks_.ofAgent(id).size()));
   for (const auto& [id, fw] : frameworks_) {
     json j = toJson(fw.info);
     j["connected"] = fw.connected;
@@ -59,7 +59,7 @@ json Master::stateJson() const {
     j["registered_at"] = fw.registeredAt;
     j["used_resources"] = usedByFramework[id].toJson();
     j["offered_resources"] = offeredByFramework[id].toJson();
-    j["task_count"] = fw.tasks.size();
+    j["task_count"] = tasks_.ofFramework(id).size();
     j["offer_count"] = offers_.ofFramework(id).size();
     frameworks.push_back(j);
   }

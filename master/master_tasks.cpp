@@ -48,14 +48,7 @@ void Master::describeTask(TaskStatus& status, const TaskRecord& task) const {
 
 // The task's stream is over: keep it among the completed tasks for the state API.
 void Master::completeTask(const TaskKey& key) {
-  auto it = tasks_.find(key);
-  if (it == tasks_.end()) return;
-  TaskRecord& task = it->second;
-  if (auto agent = agents_.find(task.info.agentId); agent != agents_.end()) agent->second.tasks.erase(key);
-  if (auto fw = frameworks_.find(task.frameworkId); fw != frameworks_.end()) fw->second.tasks.erase(key.second);
-  completedTasks_.push_back(std::move(task));
-  while (completedTasks_.size() > options_.maxCompletedTasks) completedTasks_.pop_front();
-  tasks_.erase(it);
+  tasks_.complete(key);
 }
 
 void Master::acknowledgeToAgent(const std::string& agentId, const std::string& frameworkId,
