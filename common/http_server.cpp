@@ -1,5 +1,6 @@
 #include "common/http_server.hpp"
 
+#include <algorithm>
 #include <future>
 
 #include <glog/logging.h>
@@ -50,7 +51,9 @@ ApiReply answer(const HttpServer::Handler& handler, const ApiCall& call) {
 }
 
 // Sends what the loop writes to `stream` until it is finished or the client goes.
-void sendStream(httplib::Response& res, const std::string& contentType, std::shared_ptr<HttpStream> stream) {
+// `open` counts the streams being sent; this one until its client goes or it finishes.
+void sendStream(httplib::Response& res, const std::string& contentType, std::shared_ptr<HttpStream> stream,
+                std::atomic<size_t>& open) {
   res.set_header("Cache-Control", "no-cache");
   auto lastSent = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
   res.set_chunked_content_provider(
@@ -71,7 +74,10 @@ void sendStream(httplib::Response& res, const std::string& contentType, std::sha
         if (!chunk && stream->finished()) sink.done();
         return true;
       },
-      [stream](bool) { stream->abandon(); });
+      [stream, &open](bool) {
+        stream->abandon();
+        --open;
+      });
 }
 
 }  // namespace
@@ -100,6 +106,8 @@ void PendingReply::then(std::function<void(const ApiReply&)> fn) {
 
 HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions options)
     : loop_(loop), handler_(std::move(handler)), options_(options), server_(std::make_unique<httplib::Server>()) {
+  size_t threads = std::max<size_t>(options_.threads, options_.maxStreams + 1);
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(options_.maxBodyBytes);
   server_->set_read_timeout(options_.readTimeout.count(), 0);
   server_->set_write_timeout(options_.writeTimeout.count(), 0);
@@ -133,7 +141,16 @@ HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions optio
     }
     res.status = reply.status;
     if (reply.stream) {
-      sendStream(res, reply.contentType, reply.stream);
+      if (++streams_ > options_.maxStreams) {
+        --streams_;
+        reply.stream->abandon();
+        ApiReply busy = errorReply(503, std::to_string(options_.maxStreams) +
+                                            " streams are open, the most this server serves at once; try again later");
+        res.status = busy.status;
+        res.set_content(busy.body, busy.contentType.c_str());
+        return;
+      }
+      sendStream(res, reply.contentType, reply.stream, streams_);
       return;
     }
     res.set_content(reply.body, reply.contentType.c_str());

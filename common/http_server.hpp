@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -80,6 +81,11 @@ struct HttpServerOptions {
   std::chrono::seconds writeTimeout{10};
   // The loop must answer within this, or the client gets 503.
   std::chrono::seconds handlerTimeout{10};
+  // HTTP threads; an open stream holds one for as long as it lasts.
+  size_t threads = 32;
+  // Streams open at once; more are refused with 503, so that plain requests always find a
+  // thread (threads - maxStreams of them).
+  size_t maxStreams = 24;
 };
 
 class HttpServer {
@@ -100,6 +106,7 @@ class HttpServer {
   HttpServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::atomic<size_t> streams_{0};
 };
 
 }  // namespace agora

@@ -24,6 +24,12 @@ DEFINE_double(offer_timeout, 60, "Seconds after which an offer neither accepted 
                                  "resources offered again (so a framework that hangs cannot hold an agent for "
                                  "ever); 0: never.");
 DEFINE_int32(max_message_bytes, 16 << 20, "Largest wire message accepted; larger ones are dropped and counted.");
+DEFINE_double(registry_max_agent_age, 14 * 24 * 3600,
+              "Seconds a removed agent is remembered (and refused if it comes back), as Mesos' "
+              "--registry_max_agent_age.");
+DEFINE_uint64(registry_max_agent_count, 102400,
+              "Removed agents remembered at most (the oldest are forgotten first), as Mesos' "
+              "--registry_max_agent_count.");
 DEFINE_int32(peer_queue_messages, 1000,
              "Messages read ahead from one agent or framework. Past it the master stops reading that peer "
              "until it has caught up, so that a saturated master pushes back on its senders (TCP flow "
@@ -65,6 +71,8 @@ int main(int argc, char** argv) {
   options.agentRemovalTimeout = agora::seconds(FLAGS_agent_removal_timeout);
   options.limits.maxBytes = static_cast<size_t>(FLAGS_max_message_bytes);
   options.peerQueueMessages = std::max(1, FLAGS_peer_queue_messages);
+  options.removedAgentsMaxAge = agora::seconds(std::max(0.0, FLAGS_registry_max_agent_age));
+  options.removedAgentsMaxCount = FLAGS_registry_max_agent_count;
   options.offerTimeout = agora::seconds(FLAGS_offer_timeout);
   agora::Master master(context, loop, options, std::move(*registry), agora::makeHierarchicalAllocator(clock));
   auto bound = master.start();

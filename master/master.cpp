@@ -40,6 +40,7 @@ void Master::recover(const RegistryState& state) {
   TimePoint now = loop_.clock().now();
   roleConfigs_ = state.roles;
   removedAgents_ = state.removedAgents;
+  pruneRemovedAgents();
   for (const auto& [role, config] : state.roles) applyRole(role, config);
   for (const auto& [id, info] : state.frameworks) {
     // With its registry entry, so that it gets its own failover timeout to come back.

@@ -44,6 +44,11 @@ struct MasterOptions {
   // Messages read ahead from one peer; past it ZeroMQ stops reading that peer, so a
   // saturated master pushes back on its senders instead of queueing without bound.
   int peerQueueMessages = 1000;
+  // Removed agents are remembered (and refused) this long, and at most this many, as Mesos'
+  // registry_max_agent_age and registry_max_agent_count: an agent gone for two weeks is not
+  // coming back with its tasks, and the registry must not grow for ever.
+  Duration removedAgentsMaxAge = std::chrono::hours(24 * 14);
+  size_t removedAgentsMaxCount = 102400;
 };
 
 // The metrics of Master's /api/v1/metrics in Prometheus's text format.
@@ -129,6 +134,8 @@ class Master {
   void onAgentUsage(AgentRecord& agent, proto::AgentUsage::Reader message);
   void agentUnreachable(AgentRecord& agent, const std::string& why);
   void removeAgent(const std::string& agentId, TaskState taskState, TaskReason reason, const std::string& why);
+  // Forgets removed agents past the age or beyond the count the options allow, oldest first.
+  void pruneRemovedAgents();
   void releaseAgentFromAllocator(AgentRecord& agent);
   void addAgentToAllocator(AgentRecord& agent);
 

@@ -1,4 +1,6 @@
 // Agents: admission, re-registration with their tasks, status updates, loss and removal.
+#include <algorithm>
+
 #include <glog/logging.h>
 
 #include "common/codec.hpp"
@@ -266,8 +268,25 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   removedAgents_[agentId] = now;
   // Refused from now on (removedAgents_); the registry remembers it for the next master.
   registry_->removeAgent(agentId, now, logFailure("the removal of agent " + agentId));
+  pruneRemovedAgents();
   agents_.erase(it);
   ++counters_["agents_removed"];
+}
+
+void Master::pruneRemovedAgents() {
+  double oldest = loop_.clock().wallSeconds() - toSeconds(options_.removedAgentsMaxAge);
+  std::vector<std::pair<double, std::string>> byAge;
+  for (const auto& [id, when] : removedAgents_) byAge.emplace_back(when, id);
+  std::sort(byAge.begin(), byAge.end());
+  size_t excess = byAge.size() > options_.removedAgentsMaxCount ? byAge.size() - options_.removedAgentsMaxCount : 0;
+  std::vector<std::string> forget;
+  for (size_t i = 0; i < byAge.size() && (i < excess || byAge[i].first < oldest); ++i) forget.push_back(byAge[i].second);
+  if (forget.empty()) return;
+  for (const std::string& id : forget) removedAgents_.erase(id);
+  LOG(INFO) << "Forgetting " << forget.size() << " removed agents (older than "
+            << toSeconds(options_.removedAgentsMaxAge) << " s, or beyond " << options_.removedAgentsMaxCount << ")";
+  counters_["removed_agents_forgotten"] += forget.size();
+  registry_->forgetRemovedAgents(forget, logFailure("forgetting removed agents"));
 }
 
 }  // namespace agora

@@ -176,6 +176,12 @@ void Registry::removeAgent(const std::string& agentId, double when, Done done) {
   submit({{"removed/" + agentId, std::to_string(when)}, {"agent/" + agentId, std::nullopt}}, std::move(done));
 }
 
+void Registry::forgetRemovedAgents(const std::vector<std::string>& agentIds, Done done) {
+  std::vector<StoreWrite> writes;
+  for (const std::string& id : agentIds) writes.push_back({"removed/" + id, std::nullopt});
+  submit(std::move(writes), std::move(done));
+}
+
 void Registry::putFramework(const FrameworkInfo& fw, Done done) {
   submit({{"framework/" + fw.id, serialize<proto::FrameworkInfo>(fw)}}, std::move(done));
 }

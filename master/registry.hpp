@@ -67,6 +67,8 @@ class Registry {
   void putAgent(const AgentInfo& agent, Done done);
   // Forgets the agent and remembers it as removed at `when` (seconds since the epoch).
   void removeAgent(const std::string& agentId, double when, Done done);
+  // No longer refuses these agents (their removal is old news).
+  void forgetRemovedAgents(const std::vector<std::string>& agentIds, Done done);
   void putFramework(const FrameworkInfo& framework, Done done);
   void removeFramework(const std::string& frameworkId, Done done);
   void putRole(const std::string& role, const RoleConfig& config, Done done);

@@ -1,3 +1,4 @@
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <unordered_map>
@@ -49,11 +50,19 @@ class SchedulerDriver::Impl {
     if (!ownLoop_) return Error("run() is for a driver on its own thread; this one runs on the framework's loop");
     Status connected = connect();
     if (!connected.ok()) return connected;
-    blocking_ = true;
+    {
+      std::lock_guard<std::mutex> lock(runMutex_);
+      blocking_ = true;
+      runThread_ = std::this_thread::get_id();
+    }
     begin();
     loop_.run();
-    blocking_ = false;
-    stop();
+    release();
+    {
+      std::lock_guard<std::mutex> lock(runMutex_);
+      blocking_ = false;
+    }
+    runEnded_.notify_all();
     return Status::OK();
   }
 
@@ -66,10 +75,17 @@ class SchedulerDriver::Impl {
       loop_.stop();
       thread_.join();
     } else if (blocking_) {
-      loop_.stop();  // run() returns, and stops the rest
+      loop_.stop();  // run() returns, and releases the rest
+      // From another thread: the caller may destroy the driver next, so wait for run().
+      std::unique_lock<std::mutex> lock(runMutex_);
+      if (std::this_thread::get_id() != runThread_) runEnded_.wait(lock, [this] { return !blocking_; });
       return;
     }
-    // The loop no longer runs these (its thread ended), or runs on without the driver.
+    release();
+  }
+
+  // The loop no longer runs these (its thread ended), or runs on without the driver.
+  void release() {
     for (auto id : {subscribeTimer_, watchdogTimer_})
       if (id) loop_.cancel(*id);
     subscribeTimer_.reset();
@@ -355,6 +371,9 @@ class SchedulerDriver::Impl {
   std::unique_ptr<RealClock> ownClock_;
   std::unique_ptr<EventLoop> ownLoop_;
   std::atomic<bool> blocking_{false};  // run() is running the loop on its caller's thread
+  std::mutex runMutex_;                 // with runEnded_: stop() from elsewhere waits for run()
+  std::condition_variable runEnded_;
+  std::thread::id runThread_;
   EventLoop& loop_;
   zmq::context_t context_;
   std::unique_ptr<MessageSocket> socket_;

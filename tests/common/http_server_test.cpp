@@ -13,6 +13,8 @@
 #include <future>
 #include <thread>
 
+#include "tests/support/wait.hpp"
+
 namespace agora {
 namespace {
 
@@ -162,6 +164,48 @@ TEST_F(HttpServerTest, AStreamWhoseClientLeftRefusesFurtherWrites) {
     }
   }
   EXPECT_TRUE(refused) << "the server never noticed that its client left";
+}
+
+// Each open stream holds an HTTP thread: past the cap a new one is refused, and plain
+// requests are still answered.
+TEST_F(HttpServerTest, StreamsPastTheCapAreRefusedAndPlainRequestsStillServed) {
+  std::vector<std::shared_ptr<HttpStream>> streams;
+  HttpServerOptions options;
+  options.threads = 3;
+  options.maxStreams = 1;
+  start(
+      [&](const ApiCall& call) {
+        if (call.path != "/events") return ApiReply{200, "{}"};
+        ApiReply reply{200, "", "text/event-stream"};
+        reply.stream = std::make_shared<HttpStream>();
+        reply.stream->write("hello\n");
+        streams.push_back(reply.stream);
+        return reply;
+      },
+      options);
+  int held = connectAndSend("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  char buf[512];
+  ASSERT_GT(recv(held, buf, sizeof buf, 0), 0) << "the first stream did not start";
+  httplib::Client c("127.0.0.1", port);
+  auto refused = c.Get("/events");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_NE(refused->body.find("1 streams are open"), std::string::npos) << refused->body;
+  auto plain = c.Get("/state");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 200);
+  // Once the first stream's client goes, a new stream is served.
+  close(held);
+  EXPECT_TRUE(testing::eventually([&] {
+    httplib::Client again("127.0.0.1", port);
+    again.set_read_timeout(1, 0);
+    std::string first;
+    again.Get("/events", [&](const char* d, size_t n) {
+      first.append(d, n);
+      return false;  // enough: it streamed
+    });
+    return first.find("hello") != std::string::npos;
+  })) << "the slot of the stream whose client left was never freed";
 }
 
 TEST(HttpStreamTest, AClientTooFarBehindIsCutOff) {

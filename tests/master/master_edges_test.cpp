@@ -75,6 +75,33 @@ TEST_F(MasterEdgesTest, ARemovedAgentThatComesBackIsRefusedAndItsTaskNeverRunsAg
   EXPECT_NE(registerAgent(*agent), "");
 }
 
+// Removed agents are not remembered for ever (the registry would only grow): past the
+// maximum age the id is forgotten, in memory and in the registry, as Mesos does.
+class ForgettingMasterTest : public MasterEdgesTest {
+ protected:
+  ForgettingMasterTest() { options.removedAgentsMaxAge = std::chrono::hours(1); }
+};
+
+TEST_F(ForgettingMasterTest, ARemovedAgentIsForgottenPastTheMaximumAge) {
+  launchOn(startAndGetOffer(), "t1");
+  sendStatus(*agent, "t1", TaskState::RUNNING);
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::RUNNING); }));
+  agentGoesSilent();
+  advanceInSteps(std::chrono::seconds(4), kPingTick);
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::GONE); }));
+  clock.advance(std::chrono::minutes(59));
+  startMaster();
+  EXPECT_EQ(registerAgent(*agent, agentId), "") << "forgotten before its time";
+
+  clock.advance(std::chrono::minutes(2));
+  startMaster();
+  EXPECT_EQ(metrics()["counters"]["removed_agents_forgotten"], 1);
+  EXPECT_EQ(registerAgent(*agent, agentId), agentId);
+  startMaster();  // and the registry forgot it too
+  EXPECT_EQ(metrics()["counters"].value("removed_agents_forgotten", 0), 0);
+  EXPECT_EQ(registerAgent(*agent, agentId), agentId);
+}
+
 // Under load the master reads behind what has arrived: an agent's pong may wait unread while
 // its deadline passes. It used to be taken for dead then; the check waits until the master
 // has caught up.

@@ -4,6 +4,7 @@
 // The agent is a ZeroMQ peer the test speaks for.
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "frameworks/sdk/framework_id_file.hpp"
 #include "frameworks/sdk/scheduler.hpp"
@@ -262,6 +263,33 @@ TEST_F(SchedulerDriverTest, ATaskThatStartsInTimeIsNotKilled) {
   ASSERT_TRUE(pump([&] { return scheduler.has("t1", TaskState::STARTING); }));
   pass(std::chrono::seconds(31));
   EXPECT_EQ(agent->find(proto::Envelope::KILL_TASK), -1);
+}
+
+// A tool's blocking run() on its own thread, stopped from another: stop() returns only once
+// run() has let everything go, so that the caller may destroy the driver right after.
+TEST_F(SchedulerDriverTest, AStopFromAnotherThreadWaitsForTheBlockingRun) {
+  struct Counting : Recorder {
+    void registered(sdk::SchedulerDriver& d, const std::string& id, bool re) override {
+      Recorder::registered(d, id, re);
+      ++registeredCount;
+    }
+    std::atomic<int> registeredCount{0};
+  } scheduler;
+  FrameworkInfo info;
+  info.name = "blocking";
+  auto driver = std::make_unique<sdk::SchedulerDriver>(scheduler, info, endpoint);
+  std::atomic<bool> returned{false};
+  std::thread tool([&] {
+    Status ran = driver->run();
+    EXPECT_TRUE(ran.ok()) << ran.error();
+    returned = true;
+  });
+  ASSERT_TRUE(pump([&] { return scheduler.registeredCount.load() > 0; }));
+  driver->stop();
+  EXPECT_FALSE(driver->connected()) << "stop() returned before run() had let go";
+  driver.reset();  // at once, as a tool does: run() may not touch it any more
+  tool.join();
+  EXPECT_TRUE(returned);
 }
 
 // A master that does not keep up reads ahead only so far from each peer; the framework's
