@@ -25,6 +25,16 @@ class MasterEdgesTest : public InProcessMasterTest {
     ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::UNREACHABLE); }));
   }
 
+  // t1 runs on the agent, which then stays silent until it is removed and t1 is GONE.
+  void agentIsRemovedWithItsRunningTask() {
+  launchOn(startAndGetOffer(), "t1");
+  sendStatus(*agent, "t1", TaskState::RUNNING);
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::RUNNING); }));
+  agentGoesSilent();
+  advanceInSteps(std::chrono::seconds(4), kPingTick);
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::GONE); }));
+  }
+
   bool hasUpdate(const std::string& taskId, TaskState state) {
     for (const TaskStatus& s : framework->updates())
       if (s.taskId == taskId && s.state == state) return true;
@@ -48,12 +58,7 @@ class MasterEdgesTest : public InProcessMasterTest {
 };
 
 TEST_F(MasterEdgesTest, ARemovedAgentThatComesBackIsRefusedAndItsTaskNeverRunsAgain) {
-  launchOn(startAndGetOffer(), "t1");
-  sendStatus(*agent, "t1", TaskState::RUNNING);
-  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::RUNNING); }));
-  agentGoesSilent();
-  advanceInSteps(std::chrono::seconds(4), kPingTick);
-  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::GONE); }));
+  ASSERT_NO_FATAL_FAILURE(agentIsRemovedWithItsRunningTask());
   size_t updatesAtGone = framework->updates().size();
 
   // The agent wakes up and comes back with its id and its task still running.
@@ -83,12 +88,7 @@ class ForgettingMasterTest : public MasterEdgesTest {
 };
 
 TEST_F(ForgettingMasterTest, ARemovedAgentIsForgottenPastTheMaximumAge) {
-  launchOn(startAndGetOffer(), "t1");
-  sendStatus(*agent, "t1", TaskState::RUNNING);
-  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::RUNNING); }));
-  agentGoesSilent();
-  advanceInSteps(std::chrono::seconds(4), kPingTick);
-  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::GONE); }));
+  ASSERT_NO_FATAL_FAILURE(agentIsRemovedWithItsRunningTask());
   clock.advance(std::chrono::minutes(59));
   startMaster();
   EXPECT_EQ(registerAgent(*agent, agentId), "") << "forgotten before its time";
