@@ -19,7 +19,7 @@ EventLoop::EventLoop(Clock& clock) : clock_(clock) {
 EventLoop::~EventLoop() { close(wakeFd_); }
 
 void EventLoop::watchSocket(void* socket, Callback onReadable) {
-  watches_.push_back({socket, -1, std::move(onReadable)});
+  watches_.push_back({socket, -1, std::move(onReadable), ZMQ_POLLIN, nextWatch_++});
 }
 
 void EventLoop::unwatchSocket(void* socket) {
@@ -27,10 +27,12 @@ void EventLoop::unwatchSocket(void* socket) {
                  watches_.end());
 }
 
-void EventLoop::watchFd(int fd, Callback onReadable) { watches_.push_back({nullptr, fd, std::move(onReadable)}); }
+void EventLoop::watchFd(int fd, Callback onReadable) {
+  watches_.push_back({nullptr, fd, std::move(onReadable), ZMQ_POLLIN, nextWatch_++});
+}
 
 void EventLoop::watchFdWritable(int fd, Callback onWritable) {
-  watches_.push_back({nullptr, fd, std::move(onWritable), ZMQ_POLLOUT});
+  watches_.push_back({nullptr, fd, std::move(onWritable), ZMQ_POLLOUT, nextWatch_++});
 }
 
 void EventLoop::unwatchFd(int fd) {
@@ -118,12 +120,18 @@ void EventLoop::runOnce(Duration maxWait) {
     if (zmq_errno() != EINTR) LOG(ERROR) << "zmq_poll failed: " << zmq_strerror(zmq_errno());
     return;
   }
-  // Callbacks may add or remove watches: copy what fired first.
-  std::vector<Callback> fired;
+  // Callbacks may add or remove watches: note what fired first, and run each callback only if
+  // its watch is still there (an earlier one may have destroyed what it belongs to).
+  std::vector<uint64_t> fired;
   for (size_t i = 1; i < items.size(); ++i)
-    if (items[i].revents & (items[i].events | ZMQ_POLLERR)) fired.push_back(watches_[i - 1].fn);
+    if (items[i].revents & (items[i].events | ZMQ_POLLERR)) fired.push_back(watches_[i - 1].id);
   if (items[0].revents & ZMQ_POLLIN) runPosted();
-  for (auto& fn : fired) fn();
+  for (uint64_t id : fired) {
+    auto w = std::find_if(watches_.begin(), watches_.end(), [id](const Watch& x) { return x.id == id; });
+    if (w == watches_.end()) continue;
+    Callback fn = w->fn;  // a copy: the callback may unwatch itself
+    fn();
+  }
   runDueTimers();
 }
 

@@ -59,7 +59,9 @@ class EventLoop {
     int fd = -1;
     Callback fn;
     short events = ZMQ_POLLIN;
+    uint64_t id = 0;  // a callback runs only while its own watch is still there
   };
+  uint64_t nextWatch_ = 1;
 
   Clock& clock_;
   int wakeFd_ = -1;

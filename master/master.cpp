@@ -62,8 +62,7 @@ void Master::recover(const RegistryState& state) {
     std::vector<std::string> missing;
     for (const auto& [id, agent] : agents_)
       if (agent.state == AgentState::kRecovered) missing.push_back(id);
-    for (const auto& id : missing)
-      removeAgent(id, TaskState::GONE, TaskReason::AGENT_REMOVED, "agent did not re-register after master failover");
+    for (const auto& id : missing) agentTimeUp(id, "agent did not re-register after master failover");
   });
 }
 

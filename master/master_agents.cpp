@@ -244,7 +244,7 @@ void Master::agentUnreachable(AgentRecord& agent, const std::string& why) {
   std::string id = agent.info.id;
   agent.removalTimer = loop_.after(options_.agentRemovalTimeout, [this, id] {
     agents_.at(id).removalTimer.reset();
-    removeAgent(id, TaskState::GONE, TaskReason::AGENT_REMOVED, "the agent stayed unreachable too long");
+    agentTimeUp(id, "the agent stayed unreachable too long");
   });
   ++counters_["agents_unreachable"];
 }
@@ -259,18 +259,37 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   if (agent.drainTimer) loop_.cancel(*agent.drainTimer);
   if (agent.drainDeadline) registry_->removeDrain(agentId, logFailure("the drain of agent " + agentId));
   peers_.erase(agent.peer);
+  std::vector<TaskStatus> ended;
   for (const TaskKey& key : std::set<TaskKey>(tasks_.ofAgent(agentId))) {
     TaskRecord& task = *tasks_.find(key);
-    if (!isTerminal(task.latest.state)) forwardStatus(masterStatus(task, taskState, reason, why));
+    if (!isTerminal(task.latest.state)) ended.push_back(masterStatus(task, taskState, reason, why));
     completeTask(key);
   }
   double now = loop_.clock().wallSeconds();
   removedAgents_[agentId] = now;
-  // Refused from now on (removedAgents_); the registry remembers it for the next master.
-  registry_->removeAgent(agentId, now, logFailure("the removal of agent " + agentId));
+  // Refused from now on (removedAgents_). Frameworks hear that its tasks are GONE only once
+  // the registry has the removal: a master restarted in between must refuse the agent too.
+  registry_->removeAgent(agentId, now, [this, agentId, ended = std::move(ended)](const Status& s) {
+    if (!s.ok())
+      LOG(ERROR) << "Registry write failed, the removal of agent " << agentId
+                 << " is not durable (a restarted master would admit it): " << s.error();
+    for (const TaskStatus& status : ended) forwardStatus(status);
+  });
   pruneRemovedAgents();
   agents_.erase(it);
   ++counters_["agents_removed"];
+}
+
+// An agent whose registration is being written is on its way back: its time is not up yet.
+void Master::agentTimeUp(const std::string& agentId, const std::string& why) {
+  auto it = agents_.find(agentId);
+  if (it == agents_.end() || it->second.state == AgentState::kActive) return;
+  for (const auto& [peer, id] : admitting_) {
+    if (id != agentId) continue;
+    loop_.after(options_.pingInterval, [this, agentId, why] { agentTimeUp(agentId, why); });
+    return;
+  }
+  removeAgent(agentId, TaskState::GONE, TaskReason::AGENT_REMOVED, why);
 }
 
 void Master::pruneRemovedAgents() {

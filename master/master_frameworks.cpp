@@ -85,10 +85,18 @@ void Master::onSubscribe(const std::string& peer, proto::Subscribe::Reader messa
                                                               : newId("framework");
   }
   subscribing_[peer] = info.id;
-  registry_->putFramework(info, [this, peer, info, reregistered](const Status& persisted) {
+  bool knownBefore = frameworks_.count(info.id) > 0;
+  registry_->putFramework(info, [this, peer, info, reregistered, knownBefore](const Status& persisted) {
     subscribing_.erase(peer);
     if (!persisted.ok()) {
       sendError(peer, "subscription failed, try again: " + persisted.error());
+      return;
+    }
+    if (knownBefore && !frameworks_.count(info.id)) {
+      // Torn down or timed out meanwhile: its tasks are gone, and so is its registry entry
+      // (that removal was written after this subscription).
+      sendError(peer, "framework " + info.id + " was removed while it subscribed again (" +
+                          "its failover timeout passed or it was torn down); subscribe as a new framework");
       return;
     }
     subscribed(peer, info, reregistered);

@@ -54,7 +54,10 @@ ApiReply Master::handleMaintenance(const ApiCall& call) {
   registry_->putDrain(agentId, deadline, [this, agentId, deadline, pending](const Status& s) {
     auto it = agents_.find(agentId);
     if (!s.ok()) return pending->give(errorReply(503, "not changed: the registry write failed: " + s.error()));
-    if (it == agents_.end()) return pending->give(errorReply(404, "agent " + agentId + " was removed meanwhile"));
+    if (it == agents_.end()) {
+      registry_->removeDrain(agentId, logFailure("the drain of removed agent " + agentId));
+      return pending->give(errorReply(404, "agent " + agentId + " was removed meanwhile"));
+    }
     drain(it->second, deadline);
     pending->give(jsonReply(200, json{{"agent_id", agentId}, {"draining", true}, {"deadline", deadline}}));
   });

@@ -77,7 +77,9 @@ class Registry {
   void removeDrain(const std::string& agentId, Done done);
   // Empty: none.
   void putReservations(const std::string& agentId, const Resources& reserved, Done done);
-  // The same, waited for on the calling thread (still batched with the others): for
+  // The same, waited for on the calling thread (still batched with the others), and
+  // answered as soon as it is durable, before the loop has run the answers of earlier
+  // changes: for
   // reservations, rare, whose callers cannot let the loop go on meanwhile (an accept's later
   // steps use them; offers made meanwhile would hand out what is being converted).
   Status putReservationsNow(const std::string& agentId, const Resources& reserved);

@@ -33,7 +33,7 @@ const TaskRecord* TaskBook::find(const TaskKey& key) const {
   return it == tasks_.end() ? nullptr : &it->second;
 }
 
-void TaskBook::complete(const TaskKey& key) {
+void TaskBook::complete(TaskKey key) {
   auto it = tasks_.find(key);
   if (it == tasks_.end()) return;
   unindex(byAgent_, it->second.info.agentId, key);

@@ -35,7 +35,7 @@ class TaskBook {
   TaskRecord* find(const TaskKey& key);
   const TaskRecord* find(const TaskKey& key) const;
   // The task's stream is over: it moves to the completed tasks (the oldest go).
-  void complete(const TaskKey& key);
+  void complete(TaskKey key);  // a copy: callers pass keys of the sets it changes
 
   const std::set<TaskKey>& ofAgent(const std::string& agentId) const;
   const std::set<TaskKey>& ofFramework(const std::string& frameworkId) const;

@@ -1,6 +1,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include <glog/logging.h>
@@ -58,10 +59,9 @@ class SchedulerDriver::Impl {
     begin();
     loop_.run();
     release();
-    {
-      std::lock_guard<std::mutex> lock(runMutex_);
-      blocking_ = false;
-    }
+    // Notified under the lock: a stop() that returns may be followed by the driver's end.
+    std::lock_guard<std::mutex> lock(runMutex_);
+    blocking_ = false;
     runEnded_.notify_all();
     return Status::OK();
   }
@@ -74,12 +74,15 @@ class SchedulerDriver::Impl {
     if (thread_.joinable()) {
       loop_.stop();
       thread_.join();
-    } else if (blocking_) {
-      loop_.stop();  // run() returns, and releases the rest
-      // From another thread: the caller may destroy the driver next, so wait for run().
+    }
+    {
       std::unique_lock<std::mutex> lock(runMutex_);
-      if (std::this_thread::get_id() != runThread_) runEnded_.wait(lock, [this] { return !blocking_; });
-      return;
+      if (blocking_) {
+        loop_.stop();  // run() returns, and releases the rest
+        // From another thread: the caller may destroy the driver next, so wait for run().
+        if (std::this_thread::get_id() != runThread_) runEnded_.wait(lock, [this] { return !blocking_; });
+        return;
+      }
     }
     release();
   }
@@ -92,6 +95,8 @@ class SchedulerDriver::Impl {
     watchdogTimer_.reset();
     for (const auto& [taskId, id] : stagingTimers_) loop_.cancel(id);
     stagingTimers_.clear();
+    for (EventLoop::TimerId id : droppedTimers_) loop_.cancel(id);
+    droppedTimers_.clear();
     socket_.reset();
     connected_ = false;
   }
@@ -123,8 +128,17 @@ class SchedulerDriver::Impl {
               " messages; the master is not keeping up)";
       }
       ++droppedCalls_;
-      if (dropped) dropped(why);
-      else LOG(WARNING) << "A call to the master was not sent: " << why;
+      if (!dropped) {
+        LOG(WARNING) << "A call to the master was not sent: " << why;
+        return;
+      }
+      // Later, as any update: the caller may be iterating what the callback changes.
+      auto id = std::make_shared<EventLoop::TimerId>();
+      *id = loop_.after(Duration::zero(), [this, dropped, why, id] {
+        droppedTimers_.erase(*id);
+        dropped(why);
+      });
+      droppedTimers_.insert(*id);
     });
   }
 
@@ -384,6 +398,7 @@ class SchedulerDriver::Impl {
   Duration masterTimeout_;
   SeenUpdates seen_;
   uint64_t droppedCalls_ = 0;
+  std::set<EventLoop::TimerId> droppedTimers_;  // answers to dropped calls, not yet delivered
   std::optional<EventLoop::TimerId> subscribeTimer_, watchdogTimer_;
   std::unordered_map<std::string, EventLoop::TimerId> stagingTimers_;
 };

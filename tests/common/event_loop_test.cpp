@@ -1,6 +1,7 @@
 #include "common/event_loop.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -48,6 +49,38 @@ TEST(EventLoopTest, WorkPostedBeforeStopStillRuns) {
   loop.post([&] { ran = true; });
   loop.run();
   EXPECT_TRUE(ran);
+}
+
+}  // namespace
+}  // namespace agora
+
+namespace agora {
+namespace {
+
+// Two fds readable in one poll: the first callback removes the second's watch (it destroys
+// what the second belongs to), so the second callback must not run.
+TEST(EventLoopTest, ACallbackWhoseWatchWasRemovedInTheSameRoundDoesNotRun) {
+  ManualClock clock;
+  EventLoop loop(clock);
+  int a[2], b[2];
+  ASSERT_EQ(pipe(a), 0);
+  ASSERT_EQ(pipe(b), 0);
+  int ranA = 0, ranB = 0;
+  loop.watchFd(a[0], [&] {
+    ++ranA;
+    loop.unwatchFd(a[0]);
+    loop.unwatchFd(b[0]);
+  });
+  loop.watchFd(b[0], [&] {
+    ++ranB;
+    loop.unwatchFd(a[0]);
+    loop.unwatchFd(b[0]);
+  });
+  ASSERT_EQ(write(a[1], "x", 1), 1);
+  ASSERT_EQ(write(b[1], "x", 1), 1);
+  loop.runOnce(std::chrono::milliseconds(100));
+  EXPECT_EQ(ranA + ranB, 1) << "a callback ran after its watch was removed";
+  for (int fd : {a[0], a[1], b[0], b[1]}) close(fd);
 }
 
 }  // namespace

@@ -205,5 +205,32 @@ TEST_F(MasterRegistryTest, TheLoopServesOthersWhileARegistrationIsWrittenAndAdmi
   EXPECT_EQ(state()["agents"].size(), 1u);
 }
 
+// After a failover, an agent whose re-registration is being written when its deadline passes
+// is on its way back: it is not removed (its tasks would be GONE for nothing).
+TEST_F(MasterRegistryTest, AnAgentBeingAdmittedAtItsDeadlineIsNotRemoved) {
+  auto gate = std::make_shared<GatedStore::Gate>();
+  wrapStore = [gate](std::unique_ptr<Store> real) { return std::make_unique<GatedStore>(std::move(real), gate); };
+  options.agentReregisterTimeout = std::chrono::seconds(10);
+  startMaster();
+  std::string id = registerAgent(*agent);
+  ASSERT_FALSE(id.empty());
+  startMaster();  // failover: the agent is recovered and has 10 s to come back
+  gate->set(true);
+  AgentInfo info;
+  info.id = id;
+  info.hostname = "agent-host";
+  info.resources = *Resources::parse("cpus:4;mem:1024");
+  OutboundEnvelope reg;
+  codec::write(info, reg.get().initRegisterAgent().initAgent());
+  agent->send(reg);
+  ASSERT_TRUE(pump([&] { return metrics()["registry"]["in_flight"] == 1; }));
+  advance(std::chrono::seconds(11));
+  roundTrip(*framework);
+  EXPECT_EQ(metrics()["counters"].value("agents_removed", 0), 0) << "removed while its registration was written";
+  gate->set(false);
+  ASSERT_TRUE(pump([&] { return agent->find(proto::Envelope::AGENT_REGISTERED) >= 0; }));
+  EXPECT_EQ(state()["agents"][0]["state"], "active");
+}
+
 }  // namespace
 }  // namespace agora::testing

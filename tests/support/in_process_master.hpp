@@ -234,10 +234,10 @@ class InProcessMasterTest : public ::testing::Test {
   ApiReply api(const std::string& method, const std::string& target, const std::string& body = "") {
     ApiReply reply = master->handleApi(parseApiTarget(method, target, body));
     if (!reply.pending) return reply;
-    std::optional<ApiReply> given;
-    reply.pending->then([&given](const ApiReply& r) { given = r; });
-    EXPECT_TRUE(pump([&] { return given.has_value(); })) << method << " " << target << " was never answered";
-    return given.value_or(errorReply(504, "no answer"));
+    auto given = std::make_shared<std::optional<ApiReply>>();  // an answer after a timeout lands here too
+    reply.pending->then([given](const ApiReply& r) { *given = r; });
+    EXPECT_TRUE(pump([&] { return given->has_value(); })) << method << " " << target << " was never answered";
+    return given->value_or(errorReply(504, "no answer"));
   }
 
   nlohmann::json state() { return nlohmann::json::parse(master->handleApi(parseApiTarget("GET", "/api/v1/state", "")).body); }
