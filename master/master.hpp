@@ -134,6 +134,7 @@ class Master {
   void onAgentUsage(AgentRecord& agent, proto::AgentUsage::Reader message);
   void agentUnreachable(AgentRecord& agent, const std::string& why);
   void removeAgent(const std::string& agentId, TaskState taskState, TaskReason reason, const std::string& why);
+  void persistRemoval(const std::string& agentId, double when, std::vector<TaskStatus> ended, int attempt);
   // Removes a recovered or unreachable agent whose time is up, unless it is being admitted.
   void agentTimeUp(const std::string& agentId, const std::string& why);
   // Forgets removed agents past the age or beyond the count the options allow, oldest first.

@@ -262,22 +262,33 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   std::vector<TaskStatus> ended;
   for (const TaskKey& key : std::set<TaskKey>(tasks_.ofAgent(agentId))) {
     TaskRecord& task = *tasks_.find(key);
-    if (!isTerminal(task.latest.state)) ended.push_back(masterStatus(task, taskState, reason, why));
+    if (!isTerminal(task.latest.state)) {
+      task.latest = masterStatus(task, taskState, reason, why);
+      ended.push_back(task.latest);
+    }
     completeTask(key);
   }
   double now = loop_.clock().wallSeconds();
-  removedAgents_[agentId] = now;
-  // Refused from now on (removedAgents_). Frameworks hear that its tasks are GONE only once
-  // the registry has the removal: a master restarted in between must refuse the agent too.
-  registry_->removeAgent(agentId, now, [this, agentId, ended = std::move(ended)](const Status& s) {
-    if (!s.ok())
-      LOG(ERROR) << "Registry write failed, the removal of agent " << agentId
-                 << " is not durable (a restarted master would admit it): " << s.error();
-    for (const TaskStatus& status : ended) forwardStatus(status);
-  });
+  removedAgents_[agentId] = now;  // refused from now on
+  persistRemoval(agentId, now, std::move(ended), 0);
   pruneRemovedAgents();
   agents_.erase(it);
   ++counters_["agents_removed"];
+}
+
+// Frameworks hear that the agent's tasks are GONE only once the registry has the removal: a
+// master restarted in between must refuse the agent too. A failed write is tried again.
+void Master::persistRemoval(const std::string& agentId, double when, std::vector<TaskStatus> ended, int attempt) {
+  registry_->removeAgent(agentId, when, [this, agentId, when, ended, attempt](const Status& s) {
+    if (s.ok()) {
+      for (const TaskStatus& status : ended) forwardStatus(status);
+      return;
+    }
+    Duration wait = std::min<Duration>(std::chrono::seconds(1) * (1 << std::min(attempt, 5)), std::chrono::seconds(30));
+    LOG(ERROR) << "Registry write failed, the removal of agent " << agentId << " is not durable yet (retrying in "
+               << toSeconds(wait) << " s): " << s.error();
+    loop_.after(wait, [this, agentId, when, ended, attempt] { persistRemoval(agentId, when, ended, attempt + 1); });
+  });
 }
 
 // An agent whose registration is being written is on its way back: its time is not up yet.

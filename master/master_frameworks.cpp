@@ -93,10 +93,13 @@ void Master::onSubscribe(const std::string& peer, proto::Subscribe::Reader messa
       return;
     }
     if (knownBefore && !frameworks_.count(info.id)) {
-      // Torn down or timed out meanwhile: its tasks are gone, and so is its registry entry
-      // (that removal was written after this subscription).
-      sendError(peer, "framework " + info.id + " was removed while it subscribed again (" +
-                          "its failover timeout passed or it was torn down); subscribe as a new framework");
+      // Removed meanwhile (its failover timeout passed): its tasks are gone, and its removal
+      // was written after this entry. It comes back with no tasks, written again first.
+      LOG(WARNING) << "Framework " << info.id << " was removed while it subscribed again; writing it anew";
+      registry_->putFramework(info, [this, peer, info, reregistered](const Status& again) {
+        if (!again.ok()) return sendError(peer, "subscription failed, try again: " + again.error());
+        subscribed(peer, info, reregistered);
+      });
       return;
     }
     subscribed(peer, info, reregistered);
