@@ -59,11 +59,8 @@ class Probe {
 
   // One attempt; `done` runs on the loop, never from within run(). One attempt at a time.
   void run(Done done);
-  bool running() const { return done_ != nullptr; }
   // The supervisor reaps every child: true if `pid` was this probe's command.
   bool reaped(pid_t pid, int waitStatus);
-
-  const ProbeSpec& spec() const { return spec_; }
 
  private:
   void runCommand();

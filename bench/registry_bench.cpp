@@ -29,44 +29,28 @@ AgentInfo agentInfo(int i) {
   return a;
 }
 
-std::string freshDir(const char* name) {
-  std::string dir = FLAGS_dir + "/agora-registry-bench-" + name + "-" + std::to_string(getpid());
+// Seconds to write every registration; `waitEach`: each one waited for before the next, as
+// the master's loop used to do.
+double writeRegistrations(bool waitEach, RegistryCounters& counters) {
+  std::string dir = FLAGS_dir + "/agora-registry-bench-" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
-  return dir;
-}
-
-double oneWriteEach() {
-  std::string dir = freshDir("serial");
   RealClock clock;
   EventLoop loop(clock);
   auto store = openRocksDbStore(dir);
   if (store.isError()) return -1;
-  Registry registry(loop, std::move(*store));
-  auto start = SteadyClock::now();
-  for (int i = 0; i < FLAGS_agents; ++i) {
-    // What the loop used to do: wait for each write before the next registration.
-    bool done = false;
-    registry.putAgent(agentInfo(i), [&](const Status&) { done = true; });
-    while (!done) loop.runOnce(std::chrono::milliseconds(1));
+  double s = 0;
+  {
+    Registry registry(loop, std::move(*store));
+    auto start = SteadyClock::now();
+    int answered = 0;
+    for (int i = 0; i < FLAGS_agents; ++i) {
+      registry.putAgent(agentInfo(i), [&](const Status&) { ++answered; });
+      while (waitEach && answered <= i) loop.runOnce(std::chrono::milliseconds(1));
+    }
+    while (answered < FLAGS_agents) loop.runOnce(std::chrono::milliseconds(1));
+    s = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    counters = registry.counters();
   }
-  double s = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  std::filesystem::remove_all(dir);
-  return s;
-}
-
-double batched(RegistryCounters& counters) {
-  std::string dir = freshDir("batched");
-  RealClock clock;
-  EventLoop loop(clock);
-  auto store = openRocksDbStore(dir);
-  if (store.isError()) return -1;
-  Registry registry(loop, std::move(*store));
-  auto start = SteadyClock::now();
-  int answered = 0;
-  for (int i = 0; i < FLAGS_agents; ++i) registry.putAgent(agentInfo(i), [&](const Status&) { ++answered; });
-  while (answered < FLAGS_agents) loop.runOnce(std::chrono::milliseconds(1));
-  double s = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  counters = registry.counters();
   std::filesystem::remove_all(dir);
   return s;
 }
@@ -77,9 +61,9 @@ double batched(RegistryCounters& counters) {
 int main(int argc, char** argv) {
   gflags::SetUsageMessage("agora_bench_registry [--agents=10000] [--dir=/var/tmp]");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
-  double serial = agora::oneWriteEach();
   agora::RegistryCounters c;
-  double batch = agora::batched(c);
+  double serial = agora::writeRegistrations(true, c);
+  double batch = agora::writeRegistrations(false, c);
   std::printf("registry, %d agent registrations, one synced write each (the loop waiting): %.2f s (%.0f/s)\n",
               FLAGS_agents, serial, FLAGS_agents / serial);
   std::printf("registry, %d agent registrations, batched off the loop: %.3f s (%.0f/s) in %llu batches, "

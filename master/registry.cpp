@@ -207,21 +207,22 @@ void Registry::removeDrain(const std::string& agentId, Done done) {
   submit({{"drain/" + agentId, std::nullopt}}, std::move(done));
 }
 
+// No reservations: no entry.
+static StoreWrite reservationWrite(const std::string& agentId, const Resources& reserved) {
+  return {"reservation/" + agentId, reserved.empty() ? std::nullopt : std::optional(reserved.toString())};
+}
+
 void Registry::putReservations(const std::string& agentId, const Resources& reserved, Done done) {
-  std::optional<std::string> value;
-  if (!reserved.empty()) value = reserved.toString();
-  submit({{"reservation/" + agentId, value}}, std::move(done));
+  submit({reservationWrite(agentId, reserved)}, std::move(done));
 }
 
 Status Registry::putReservationsNow(const std::string& agentId, const Resources& reserved) {
   auto result = std::make_shared<std::promise<Status>>();
   std::future<Status> written = result->get_future();
   // Answered by the writer thread itself: the loop that would run an answer is waiting here.
-  std::optional<std::string> value;
-  if (!reserved.empty()) value = reserved.toString();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back({{{"reservation/" + agentId, value}}, nullptr, result});
+    queue_.push_back({{reservationWrite(agentId, reserved)}, nullptr, result});
   }
   wake_.notify_one();
   return written.get();

@@ -127,7 +127,6 @@ class SchedulerDriver::Impl {
         why = "the queue to the master is full (" + std::to_string(options_.sendQueueMessages) +
               " messages; the master is not keeping up)";
       }
-      ++droppedCalls_;
       if (!dropped) {
         LOG(WARNING) << "A call to the master was not sent: " << why;
         return;
@@ -397,7 +396,6 @@ class SchedulerDriver::Impl {
   TimePoint lastHeard_;
   Duration masterTimeout_;
   SeenUpdates seen_;
-  uint64_t droppedCalls_ = 0;
   std::set<EventLoop::TimerId> droppedTimers_;  // answers to dropped calls, not yet delivered
   std::optional<EventLoop::TimerId> subscribeTimer_, watchdogTimer_;
   std::unordered_map<std::string, EventLoop::TimerId> stagingTimers_;
