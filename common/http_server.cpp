@@ -10,13 +10,23 @@
 
 namespace agora {
 
+namespace {
+std::string lowerCase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+}  // namespace
+
 ApiReply errorReply(int status, const std::string& message) {
   // The message may quote bytes of the request that are not UTF-8.
   return jsonReply(status, nlohmann::json{{"error", message}});
 }
 
 ApiReply jsonReply(int status, const nlohmann::json& body) {
-  return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json"};
+  ApiReply reply;
+  reply.status = status;
+  reply.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return reply;
 }
 
 ApiCall parseApiTarget(const std::string& method, const std::string& target, std::string body) {
@@ -113,7 +123,11 @@ HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions optio
   server_->set_write_timeout(options_.writeTimeout.count(), 0);
   auto serve = [this](const httplib::Request& req, httplib::Response& res) {
     ApiCall call{req.method, req.path, {}, req.body};
-    for (const auto& [k, v] : req.params) call.query[k] = v;
+    for (const auto& [k, v] : req.params) {
+      auto [it, fresh] = call.query.try_emplace(k, v);
+      if (!fresh) it->second += "," + v;
+    }
+    for (const auto& [k, v] : req.headers) call.headers[lowerCase(k)] = v;
     auto promise = std::make_shared<std::promise<ApiReply>>();
     auto future = promise->get_future();
     loop_.post([this, call, promise] { promise->set_value(answer(handler_, call)); });
@@ -140,6 +154,7 @@ HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions optio
       reply = answer.get();
     }
     res.status = reply.status;
+    for (const auto& [k, v] : reply.headers) res.set_header(k, v);
     if (reply.stream) {
       if (++streams_ > options_.maxStreams) {
         --streams_;

@@ -25,8 +25,11 @@ namespace agora {
 struct ApiCall {
   std::string method;  // "GET", "POST", ...
   std::string path;    // without the query string
+  // A parameter given more than once (?embed=a&embed=b) holds its values joined by commas.
   std::map<std::string, std::string> query;
   std::string body;
+  // Request headers by lower-case name (HTTP only): Last-Event-ID, Accept, ...
+  std::map<std::string, std::string> headers{};
 };
 
 class PendingReply;
@@ -35,6 +38,8 @@ struct ApiReply {
   int status = 200;
   std::string body;
   std::string contentType = "application/json";
+  // Response headers beyond Content-Type (Location, Marathon-Deployment-Id, ...).
+  std::map<std::string, std::string> headers{};
   // Set for a streaming response: `body` is not used; the chunks written to the stream are
   // sent as they come (chunked transfer encoding) until it closes or the client goes.
   std::shared_ptr<HttpStream> stream{};

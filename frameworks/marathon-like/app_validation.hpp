@@ -1,0 +1,15 @@
+#pragma once
+// The rules a definition must follow once its JSON has been read, with Marathon's paths and,
+// where Marathon has one, its message.
+
+#include <string>
+
+#include "frameworks/marathon-like/app.hpp"
+#include "frameworks/marathon-like/violations.hpp"
+
+namespace agora::marathon {
+
+// `frameworkRole` is the role the framework subscribes in: an app may ask for no other.
+void validateApp(const AppDefinition& app, const std::string& frameworkRole, Violations& out);
+
+}  // namespace agora::marathon
