@@ -115,7 +115,7 @@ class Service : public sdk::Scheduler {
   void kill(Instance& instance, const std::string& why);
   const DeploymentAction* currentAction(const std::string& appId) const;
   bool heldByLaterStep(const std::string& appId) const;
-  void advanceDeployments();
+  bool advanceDeployments();  // whether a step was finished
   bool actionDone(const DeploymentAction& action) const;
   int64_t actionProgress(const DeploymentAction& action) const;
   std::string whyNotDone(const Deployment& d) const;

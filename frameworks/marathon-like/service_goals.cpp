@@ -15,13 +15,15 @@ using nlohmann::json;
 void Service::settle() {
   if (settling_) return;  // an action of the commit re-entered: the outer settle goes on
   settling_ = true;
-  for (int round = 0; round < 3; ++round) {
+  // Again while a deployment moved on (its next step has goals of its own) or the actions
+  // of the commit queued more; a few rounds settle any chain of steps that are done at once.
+  for (int round = 0; round < 8; ++round) {
     workOutGoals();
-    advanceDeployments();
+    bool moved = advanceDeployments();
     expireUnreachable();
     adjustOfferFlow();
     if (!journal_.commit().ok()) break;  // the wake timer tries again
-    if (!journal_.pending()) break;
+    if (!moved && !journal_.pending()) break;
   }
   scheduleWake();
   settling_ = false;
@@ -168,7 +170,8 @@ int64_t Service::actionProgress(const DeploymentAction& action) const {
   return healthyNew - 2 * extra - otherLive;
 }
 
-void Service::advanceDeployments() {
+bool Service::advanceDeployments() {
+  bool moved = false;
   std::vector<std::string> finished;
   double t = now();
   for (auto& [id, d] : deployments_) {
@@ -179,6 +182,7 @@ void Service::advanceDeployments() {
         break;
       publish("deployment_step_success", {{"plan", deploymentToJson(d)}, {"currentStep", {{"actions", deploymentToJson(d)["currentActions"]}}}});
       ++d.currentStep;
+      moved = true;
       d.bestProgress = INT64_MIN;
       d.lastProgressAt = t;
       journal_.put("deployment/" + id, deploymentRecord(d));
@@ -199,6 +203,7 @@ void Service::advanceDeployments() {
     }
   }
   for (const std::string& id : finished) finishDeployment(id);
+  return moved;
 }
 
 std::string Service::whyNotDone(const Deployment& d) const {
@@ -217,8 +222,17 @@ std::string Service::whyNotDone(const Deployment& d) const {
         if (sample.empty() || i->healthy.has_value()) sample = i->message.empty() ? stateName(i->state) : i->message;
       }
     }
-    if (a && unhealthy > 0)
-      why = std::to_string(unhealthy) + " of " + std::to_string(a->instances) + " new instances unhealthy: " + sample;
+    if (a && unhealthy > 0) {
+      why = std::to_string(unhealthy) + " of " + std::to_string(a->instances) + " new instances unhealthy";
+      if (!a->healthChecks.empty()) {
+        const AppHealthCheck& h = a->healthChecks.front();
+        why += " (health check " + h.protocol +
+               (h.protocol == "COMMAND" ? " '" + h.command + "'"
+                : h.protocol.find("HTTP") != std::string::npos ? " GET " + h.path
+                                                                : std::string()) + ")";
+      }
+      why += ": " + sample;
+    }
     if (a && newLive < a->instances) {
       if (!why.empty()) why += "; ";
       why += std::to_string(a->instances - newLive) + " of " + std::to_string(a->instances) + " new instances not launched";
