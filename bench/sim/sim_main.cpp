@@ -23,6 +23,7 @@
 #include <glog/logging.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/sim/master_under_test.hpp"
 #include "bench/sim/sim_agents.hpp"
 #include "bench/sim/sim_frameworks.hpp"
 #include "common/file_limit.hpp"
@@ -71,59 +72,6 @@ std::vector<std::string> split(const std::string& text, char by) {
   }
   return out;
 }
-
-// The master under test: started here and pinned to one CPU, or one running elsewhere.
-class MasterUnderTest {
- public:
-  ~MasterUnderTest() {
-    if (process_.pid() > 0) process_.stop(SIGTERM);
-    if (!dir_.empty() && !keep_) std::filesystem::remove_all(dir_);
-  }
-
-  // Leaves the work dir and log in place, for a run that went wrong.
-  void keep() { keep_ = true; }
-
-  Try<std::string> start() {
-    if (!FLAGS_master.empty()) return tcpEndpoint(FLAGS_master);
-    dir_ = testing::makeTempDir("agora-sim");
-    std::string endpointFile = dir_ + "/endpoint.json";
-    std::vector<std::string> argv;
-    if (FLAGS_master_cpu >= 0) argv = {"taskset", "-c", std::to_string(FLAGS_master_cpu)};
-    for (std::string a : {std::string(AGORA_MASTER_BIN), "--work_dir=" + dir_ + "/master", std::string("--port=0"),
-                          std::string("--http_port=0"), "--endpoint_file=" + endpointFile})
-      argv.push_back(a);
-    for (const auto& f : split(FLAGS_master_flags, ' ')) argv.push_back(f);
-    // A simulator killed mid-run takes its master with it.
-    auto p = testing::Process::start(argv, dir_ + "/master.log", true);
-    if (p.isError()) return Error("cannot start the master: " + p.error());
-    process_ = std::move(*p);
-    auto deadline = SteadyClock::now() + std::chrono::seconds(30);
-    while (!std::filesystem::exists(endpointFile)) {
-      if (!process_.running() || SteadyClock::now() > deadline)
-        return Error("the master did not start; see " + dir_ + "/master.log");
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    std::ifstream in(endpointFile);
-    return nlohmann::json::parse(in)["zmq"].get<std::string>();
-  }
-
-  pid_t pid() const { return process_.pid(); }
-  std::string log() const { return dir_.empty() ? "" : dir_ + "/master.log"; }
-
-  // CPU seconds the master has used, and its resident memory in bytes; nothing if unknown.
-  std::optional<std::pair<double, uint64_t>> usage() const {
-    if (process_.pid() <= 0) return std::nullopt;
-    auto stat = readProcess(process_.pid());
-    if (!stat) return std::nullopt;
-    double cpu = static_cast<double>(stat->utimeTicks + stat->stimeTicks) / static_cast<double>(sysconf(_SC_CLK_TCK));
-    return std::make_pair(cpu, stat->rssPages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)));
-  }
-
- private:
-  std::string dir_;
-  bool keep_ = false;
-  testing::Process process_;
-};
 
 // Keeps the simulator off the master's CPU, so that each has a core of its own.
 void pinAwayFrom(int cpu) {
@@ -369,7 +317,7 @@ int main(int argc, char** argv) {
                  FLAGS_agents, static_cast<unsigned long>(needed), static_cast<unsigned long>(limit));
     return 2;
   }
-  MasterUnderTest master;
+  MasterUnderTest master(FLAGS_master, FLAGS_master_cpu, split(FLAGS_master_flags, ' '));
   auto endpoint = master.start();
   if (endpoint.isError()) {
     std::fprintf(stderr, "%s\n", endpoint.error().c_str());

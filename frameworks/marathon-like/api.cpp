@@ -50,7 +50,9 @@ ApiReply MarathonApi::handle(const ApiCall& call) {
     LOG(ERROR) << call.method << " " << call.path << " failed: " << e.what();
     reply = messageReply(500, std::string("the request failed: ") + e.what());
   }
-  service_.settle();
+  // A read changes nothing; a change (or an event a read published) is committed, and its
+  // pending reply given, by the next settle.
+  if (call.method != "GET" || service_.hasPendingWork()) service_.requestSettle();
   return reply;
 }
 

@@ -19,7 +19,7 @@ class MarathonApi {
  public:
   MarathonApi(Service& service, ApiOptions options) : service_(service), options_(std::move(options)) {}
 
-  // The whole request: routes it, then settles the service (which commits).
+  // The whole request: routes it, then has the service settle (which commits).
   ApiReply handle(const ApiCall& call);
 
  private:

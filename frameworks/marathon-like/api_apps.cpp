@@ -70,7 +70,7 @@ json MarathonApi::appView(const AppDefinition& app, const std::set<std::string>&
     if (i->running()) ++running;
     if (checked && i->running() && i->healthy == true) ++healthy;
     if (checked && i->running() && i->healthy == false) ++unhealthy;
-    tasks.push_back(taskJson(*i, checked));
+    if (embed.count("tasks")) tasks.push_back(taskJson(*i, checked));
   }
   j["tasksStaged"] = staged;
   j["tasksRunning"] = running;
@@ -165,7 +165,8 @@ ApiReply MarathonApi::putApp(const ApiCall& call, const std::string& id, bool pa
   if (!body->is_object()) return jsonReply(422, violationsBody({{"", "error.expected.jsobject"}}));
   const AppDefinition* existing = service_.app(id);
   // {"version": V} alone rolls the app back to that stored version.
-  if (existing && body->size() == 1 && body->contains("version")) {
+  bool onlyVersion = body->contains("version") && (body->size() == 1 || (body->size() == 2 && body->contains("id")));
+  if (existing && onlyVersion) {
     std::optional<AppDefinition> old =
         (*body)["version"].is_string() ? service_.appVersion(id, (*body)["version"]) : std::nullopt;
     if (!old) return messageReply(404, "Version '" + body->value("version", "?") + "' of app '" + id + "' does not exist");

@@ -1,5 +1,6 @@
 // /v2/groups: the tree of apps by path, and changes to a whole group in one deployment.
 #include <cmath>
+#include <set>
 
 #include "frameworks/marathon-like/api.hpp"
 #include "frameworks/marathon-like/app_json.hpp"
@@ -51,6 +52,25 @@ void readGroupApps(const json& group, const std::string& path, const std::string
       else readGroupApps(sub, *subPath, role, out, v, where, groups);
     }
   }
+  // The group's dependencies are every one of its apps' (Marathon: each app of the group
+  // depends on each app of the other group).
+  if (group.contains("dependencies")) {
+    if (!group["dependencies"].is_array()) return v.push_back({at + "/dependencies", "error.expected.jsarray"});
+    for (size_t i = 0; i < group["dependencies"].size(); ++i) {
+      const json& dep = group["dependencies"][i];
+      Try<std::string> resolved = dep.is_string() ? resolvePath(dep, path) : Try<std::string>(Error("error.expected.jsstring"));
+      if (resolved.isError()) {
+        v.push_back({at + "/dependencies(" + std::to_string(i) + ")", resolved.error()});
+        continue;
+      }
+      for (auto& [id, app] : out)
+        if (isUnder(id, path) && !isUnder(*resolved, path)) app->dependencies.push_back(*resolved);
+    }
+  }
+  static const std::set<std::string> known = {"id", "apps", "groups", "dependencies", "pods", "enforceRole", "version",
+                                              "scaleBy"};
+  for (const auto& [key, value] : group.items())
+    if (!known.count(key)) v.push_back({at + "/" + key, "is not a field Agora knows; remove it (see docs/services.md for the fields)"});
   for (const char* unsupported : {"pods", "enforceRole"})
     if (group.contains(unsupported) && !group[unsupported].is_null() && group[unsupported] != json::array() &&
         group[unsupported] != false)
@@ -95,7 +115,9 @@ ApiReply MarathonApi::groups(const ApiCall& call, const std::string& rawId) {
     AppChanges changes;
     for (const auto& [appId, app] : service_.apps())
       if (isUnder(appId, *id)) changes[appId] = std::nullopt;
-    return changed(service_.change(changes, force, "delete"));
+    ChangeResult result = service_.change(changes, force, "delete");
+    if (result.status == 200) service_.removeGroups(*id);
+    return changed(result);
   }
   if (call.method != "POST" && call.method != "PUT") return messageReply(405, call.method + " is not allowed on /v2/groups");
   Try<json> body = parseBody(call);
@@ -133,6 +155,13 @@ ApiReply MarathonApi::groups(const ApiCall& call, const std::string& rawId) {
   if (call.method == "PUT")
     for (const auto& [appId, app] : service_.apps())
       if (isUnder(appId, path) && !changes.count(appId)) changes[appId] = std::nullopt;
+  if (flag(call, "dryRun")) {
+    Try<std::vector<DeploymentStep>> steps = service_.preview(changes);
+    if (steps.isError()) return jsonReply(422, violationsBody({{"/dependencies", steps.error()}}));
+    Deployment d;
+    d.steps = *steps;
+    return jsonReply(200, {{"steps", deploymentToJson(d)["steps"]}});
+  }
   for (const std::string& g : groups) service_.addGroup(g);
   postEvent(call, *body);
   ChangeResult result = service_.change(changes, force, call.method == "POST" ? "create" : "update");

@@ -43,15 +43,21 @@ ApiReply MarathonApi::tasks(const ApiCall& call) {
   json list = json::array();
   std::string lines;
   for (const auto& [appId, app] : service_.apps()) {
+    // Marathon's text form: a line per app and port: the app, the port, then host:port of
+    // every task (a line with the hosts alone for an app without ports).
+    std::vector<std::string> perPort(app.portDefinitions.size());
+    std::string hosts;
     for (const Instance* i : service_.instancesOf(appId)) {
       if (!i->live() || !wanted(*i)) continue;
       list.push_back(taskJson(*i, !app.healthChecks.empty()));
-      // Marathon's text form: one line per port, app, port, then host:port of each task.
-      for (size_t p = 0; p < i->ports.size(); ++p)
-        lines += safeName(appId) + "\t" + std::to_string(app.portDefinitions.size() > p ? app.portDefinitions[p].port : 0) +
-                 "\t" + i->host + ":" + std::to_string(i->ports[p]) + "\t\n";
-      if (i->ports.empty()) lines += safeName(appId) + "\t \t" + i->host + "\t\n";
+      for (size_t p = 0; p < i->ports.size() && p < perPort.size(); ++p)
+        perPort[p] += i->host + ":" + std::to_string(i->ports[p]) + "\t";
+      hosts += i->host + "\t";
     }
+    for (size_t p = 0; p < perPort.size(); ++p)
+      if (!perPort[p].empty())
+        lines += safeName(appId) + "\t" + std::to_string(app.portDefinitions[p].port) + "\t" + perPort[p] + "\n";
+    if (perPort.empty() && !hosts.empty()) lines += safeName(appId) + "\t \t" + hosts + "\n";
   }
   if (text) return ApiReply{200, lines, "text/plain"};
   return jsonReply(200, {{"tasks", list}});
@@ -133,7 +139,7 @@ ApiReply MarathonApi::info() const {
                            {"decline_offer_duration", service_.options().declineSeconds * 1000},
                            {"max_instances_per_offer", service_.options().maxInstancesPerOffer},
                            {"launch_rate_per_second", service_.options().maxLaunchesPerSecond}}},
-                         {"http_config", {{"http_port", options_.httpAddress.substr(options_.httpAddress.rfind(':') + 1)}}},
+                         {"http_config", {{"http_port", std::stoi(options_.httpAddress.substr(options_.httpAddress.rfind(':') + 1))}}},
                          {"connected_to_master", service_.connected()}});
 }
 

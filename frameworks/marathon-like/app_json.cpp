@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "frameworks/marathon-like/path_id.hpp"
@@ -31,6 +32,8 @@ class Fields {
     if constexpr (std::is_integral_v<T>) {
       if (!v.is_number_integer()) return fail(at(key), "error.expected.int");
       if (v.get<double>() < 0) return fail(at(key), "got " + v.dump() + ", expected 0 or more");
+      if (v.get<double>() > static_cast<double>(std::numeric_limits<T>::max()))
+        return fail(at(key), "got " + v.dump() + ", expected " + std::to_string(std::numeric_limits<T>::max()) + " or less");
       into = v.get<T>();
     } else {
       into = v.get<T>();
@@ -134,16 +137,27 @@ void refuseUnsupported(const json& j, Violations& out) {
     if (j.contains(key) && !empty(j[key])) out.push_back({"/" + key, why});
   if (j.contains("container") && !j["container"].is_null()) {
     const json& c = j["container"];
-    bool docker = !c.is_object() || c.value("type", "MESOS") != "MESOS" || c.contains("docker") ||
-                  (c.contains("volumes") && !empty(c["volumes"])) || (c.contains("portMappings") && !empty(c["portMappings"]));
+    auto only = [&](const char* key) { return !c.contains(key) || empty(c[key]); };
+    bool mesos = c.is_object() && (!c.contains("type") || c["type"] == "MESOS");
+    bool docker = !mesos || c.contains("docker") || !only("volumes") || !only("portMappings") || !only("linuxInfo");
+    static const json none = json::object();
+    const json& fields = c.is_object() ? c : none;  // both lvalues: no temporary to outlive
+    for (const auto& [key, value] : fields.items())
+      if (key != "type" && key != "docker" && key != "volumes" && key != "portMappings" && key != "linuxInfo")
+        out.push_back({"/container/" + key, "is not a field Agora knows; remove it (see docs/services.md for the fields)"});
     if (docker)
       out.push_back({"/container", "containers with an image, volumes or port mappings are not supported by Agora yet; "
                                    "remove \"container\" to run the command on the agent's own filesystem"});
   }
-  if (j.contains("networks") && j["networks"].is_array())
-    for (size_t i = 0; i < j["networks"].size(); ++i)
-      if (!j["networks"][i].is_object() || j["networks"][i].value("mode", "host") != "host")
-        out.push_back({indexed("/networks", i), "only host networking is supported by Agora yet"});
+  if (j.contains("networks") && !j["networks"].is_null() && !j["networks"].is_array())
+    out.push_back({"/networks", "error.expected.jsarray"});
+  else if (j.contains("networks") && j["networks"].is_array())
+    for (size_t i = 0; i < j["networks"].size(); ++i) {
+      const json& n = j["networks"][i];
+      // Marathon's default mode for a network object is "container".
+      if (!n.is_object() || !n.contains("mode") || n["mode"] != "host")
+        out.push_back({indexed("/networks", i), "only host networking is supported by Agora yet: give {\"mode\": \"host\"}"});
+    }
 }
 
 Fields nested(Fields& f, const json& j, const std::string& path) { return Fields(j, path, f.violations()); }
@@ -318,7 +332,7 @@ AppDefinition appFromJson(const json& j, const std::string& base, Violations& vi
   std::string id;
   f.string("id", id);
   if (!f.has("id")) f.fail("/id", "error.path.missing");
-  else if (!id.empty()) {
+  else if (j["id"].is_string()) {
     Try<std::string> resolved = resolvePath(id, base);
     if (resolved.isError()) f.fail("/id", resolved.error());
     else app.id = *resolved;

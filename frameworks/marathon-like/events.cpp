@@ -23,6 +23,16 @@ Status EventLog::load() {
     nextId_ = id + 1;
     sentId_ = id;
   }
+  // Ids go on from the last one given, even if no event is kept.
+  Try<std::optional<std::string>> last = journal_.get("event-last-id");
+  if (last.isError()) return Error(last.error());
+  if (*last) {
+    json stored = json::parse(**last, nullptr, false);
+    if (stored.is_number_unsigned()) {
+      nextId_ = std::max(nextId_, stored.get<uint64_t>() + 1);
+      sentId_ = std::max(sentId_, stored.get<uint64_t>());
+    }
+  }
   return Status::OK();
 }
 
@@ -31,6 +41,7 @@ void EventLog::publish(const std::string& type, json payload) {
   payload["timestamp"] = isoTime(clock_.wallSeconds());
   uint64_t id = nextId_++;
   journal_.put(key(id), payload);
+  journal_.put("event-last-id", id);
   retained_.emplace_back(id, payload);
   while (retained_.size() > capacity_) {
     journal_.remove(key(retained_.front().first));

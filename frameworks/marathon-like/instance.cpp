@@ -16,7 +16,7 @@ json instanceToJson(const Instance& i) {
   json j = {{"id", i.id},         {"appId", i.appId},     {"version", i.version},     {"taskId", i.taskId},
             {"agentId", i.agentId}, {"host", i.host},     {"attributes", i.attributes}, {"ports", i.ports},
             {"state", static_cast<int>(i.state)}, {"message", i.message}, {"stagedAt", i.stagedAt},
-            {"startedAt", i.startedAt}, {"unreachableSince", i.unreachableSince}, {"inactive", i.inactive},
+            {"startedAt", i.startedAt}, {"healthSince", i.healthSince}, {"unreachableSince", i.unreachableSince}, {"inactive", i.inactive},
             {"killing", i.killing}};
   if (i.healthy) j["healthy"] = *i.healthy;
   if (i.ready) j["ready"] = *i.ready;
@@ -39,6 +39,7 @@ Try<Instance> instanceFromJson(const json& j) {
     i.stagedAt = j.at("stagedAt");
     i.startedAt = j.at("startedAt");
     i.unreachableSince = j.at("unreachableSince");
+    i.healthSince = j.value("healthSince", 0.0);
     i.inactive = j.at("inactive");
     i.killing = j.at("killing");
     if (j.contains("healthy")) i.healthy = j["healthy"].get<bool>();

@@ -28,11 +28,14 @@ struct Instance {
   std::string message;  // the last status's message
   double stagedAt = 0;  // wall-clock seconds
   double startedAt = 0;
+  double healthSince = 0;       // when `healthy` last changed
   double unreachableSince = 0;  // > 0 while TASK_UNREACHABLE
   bool inactive = false;        // unreachable past inactiveAfterSeconds: replaced
   bool killing = false;         // asked to stop
 
-  bool terminal() const { return isTerminal(state); }
+  // TASK_UNKNOWN (the master knows no such task: a launch lost in a crash) ends it too.
+  bool terminal() const { return ended(state); }
+  static bool ended(TaskState s) { return isTerminal(s) || s == TaskState::UNKNOWN; }
   // Counts toward the app's instances: neither ended nor given up as unreachable.
   bool live() const { return !terminal() && !inactive; }
   // Live and not on its way out.

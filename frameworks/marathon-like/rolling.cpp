@@ -22,13 +22,13 @@ RollingMove rollingMove(const RollingCounts& c, const UpgradeStrategy& s) {
   }
   int64_t minHealthy = minimumHealthy(c.target, s), maxCapacity = maximumCapacity(c.target, s);
   int64_t healthy = int64_t(c.oldStaying) + c.newHealthy;
+  // No room between the two (1.0 / 0.0): one instance over capacity, as Marathon allows.
+  if (minHealthy == maxCapacity && maxCapacity <= healthy) ++maxCapacity;
   m.killOld = static_cast<uint32_t>(std::clamp<int64_t>(healthy - minHealthy, 0, c.oldStaying));
   // An old instance holds its place until it has ended, so the capacity is never exceeded.
   int64_t running = int64_t(c.oldStaying) + c.oldKilling + c.newLive;
   int64_t room = std::max<int64_t>(0, maxCapacity - running);
   m.launchNew = static_cast<uint32_t>(std::min<int64_t>(room, std::max<int64_t>(0, int64_t(c.target) - c.newLive)));
-  bool waiting = c.oldKilling > 0 || c.newLive > c.newHealthy;
-  if (m.killOld == 0 && m.launchNew == 0 && !waiting && c.oldStaying > 0) m.killOld = 1;
   return m;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The arithmetic of a rolling restart, as Marathon's: at least ceil(n × minimumHealthCapacity)
 // instances stay healthy, and at most floor(n × (1 + maximumOverCapacity)) run at once. When
-// the two leave no room (minimumHealthCapacity 1, maximumOverCapacity 0), one old instance
-// is killed to make some, as Marathon does.
+// the two leave no room (minimumHealthCapacity 1, maximumOverCapacity 0), one new instance
+// may run over capacity, as Marathon allows, so the restart goes one at a time.
 
 #include <cstdint>
 

@@ -91,7 +91,7 @@ void Service::registered(sdk::SchedulerDriver& driver, const std::string& framew
   }
   LOG(INFO) << (reregistered ? "Re-registered" : "Registered") << " as framework " << frameworkId;
   publish("framework_registered_event", {{"frameworkId", frameworkId}, {"reregistered", reregistered}});
-  settle();
+  requestSettle();
 }
 
 void Service::disconnected(sdk::SchedulerDriver& driver) {
@@ -104,7 +104,7 @@ void Service::error(sdk::SchedulerDriver& driver, const std::string& message) {
   (void)driver;
   LOG(ERROR) << "Error from the master: " << message;
   publish("scheduler_error_event", {{"message", message}});
-  settle();
+  requestSettle();
 }
 
 std::vector<std::string> Service::knownTaskIds() {
@@ -147,6 +147,17 @@ bool Service::resetDelay(const std::string& appId) {
 void Service::addGroup(const std::string& id) {
   if (id == "/" || !groups_.insert(id).second) return;
   journal_.put("group/" + id, json::object());
+}
+
+void Service::removeGroups(const std::string& id) {
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (!isUnder(*it, id)) {
+      ++it;
+      continue;
+    }
+    journal_.remove("group/" + *it);
+    it = groups_.erase(it);
+  }
 }
 
 void Service::storeInstance(const Instance& i) { journal_.put("instance/" + i.id, instanceToJson(i)); }
@@ -193,6 +204,9 @@ void Service::resourceOffers(sdk::SchedulerDriver& driver, const std::vector<Off
   for (auto& [appId, why] : reasons_)
     if (t - why.since > options_.queueReasonsWindowSeconds) why = OfferReasons{};
   std::vector<PlannedLaunch> planned = matchOffers(agents, requests, reasons_, t);
+  uint32_t asked = 0;
+  for (const LaunchRequest& r : requests) asked += r.count;
+  tokens_ += asked;  // what found no room is not spent
   std::map<size_t, std::vector<std::pair<const AppDefinition*, sdk::Taken>>> byAgent;
   std::map<size_t, uint32_t> perAgent;
   for (PlannedLaunch& p : planned) {
@@ -207,7 +221,7 @@ void Service::resourceOffers(sdk::SchedulerDriver& driver, const std::vector<Off
     bool nothingWanted = wanted_.empty();
     for (const std::string& id : agents[a].offerIds) driver.declineOffer(id, nothingWanted ? options_.declineSeconds : 5);
   }
-  settle();
+  requestSettle();
 }
 
 TaskInfo Service::taskFor(const AppDefinition& app, const Instance& instance, const sdk::Taken& taken) const {
@@ -277,7 +291,7 @@ void Service::statusUpdate(sdk::SchedulerDriver& driver, const TaskStatus& statu
   (void)driver;
   auto it = instanceOfTask_.find(status.taskId);
   if (it == instanceOfTask_.end()) {
-    if (!isTerminal(status.state)) {
+    if (!Instance::ended(status.state)) {
       LOG(WARNING) << "Task " << status.taskId << " is " << stateName(status.state)
                    << " but belongs to no instance of this framework; killing it";
       journal_.then([this, taskId = status.taskId] {
@@ -288,32 +302,32 @@ void Service::statusUpdate(sdk::SchedulerDriver& driver, const TaskStatus& statu
     journal_.then([this, status] {
       if (driver_) driver_->acknowledge(status);
     });
-    settle();
+    requestSettle();
     return;
   }
   Instance& i = instances_.at(it->second);
   Instance before = i;
   i.state = status.state;
   if (!status.message.empty()) i.message = status.message;
-  if (status.healthy) i.healthy = status.healthy;
+  if (status.healthy && status.healthy != i.healthy) i.healthy = status.healthy, i.healthSince = now();
   if (status.ready) i.ready = status.ready;
   if (!status.agentId.empty()) i.agentId = status.agentId;
   if (!status.agentHostname.empty()) i.host = status.agentHostname;
   if (status.state == TaskState::RUNNING && i.startedAt == 0) i.startedAt = now();
   if (status.state == TaskState::UNREACHABLE) {
     if (i.unreachableSince == 0) i.unreachableSince = now();
-  } else if (!isTerminal(status.state)) {
+  } else if (!Instance::ended(status.state)) {
     i.unreachableSince = 0;
     i.inactive = false;
   }
   statusEvents(before, i, status);
-  if (isTerminal(status.state)) taskEnded(i, status);
+  if (Instance::ended(status.state)) taskEnded(i, status);
   else storeInstance(i);
   // Acknowledged once what it means is durable: a crash before then gets it again.
   journal_.then([this, status] {
     if (driver_) driver_->acknowledge(status);
   });
-  settle();
+  requestSettle();
 }
 
 void Service::taskEnded(Instance& i, const TaskStatus& status) {
@@ -339,7 +353,7 @@ void Service::statusEvents(const Instance& before, const Instance& after, const 
   if (status.healthy && before.healthy != after.healthy)
     publish("health_status_changed_event", {{"appId", after.appId}, {"instanceId", after.id}, {"taskId", after.taskId},
                                             {"version", after.version}, {"alive", *after.healthy}});
-  if (status.healthy && !*status.healthy)
+  if (status.reason == TaskReason::HEALTH_CHECK_STATUS_UPDATED && status.healthy && !*status.healthy)
     publish("failed_health_check_event", {{"appId", after.appId}, {"instanceId", after.id}, {"taskId", after.taskId},
                                           {"healthCheck", json::object()}, {"message", status.message}});
   if (status.reason == TaskReason::HEALTH_CHECK_FAILED)

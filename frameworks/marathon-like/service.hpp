@@ -71,7 +71,8 @@ class Service : public sdk::Scheduler {
   ChangeResult change(const AppChanges& changes, bool force, const std::string& reason);
   ChangeResult rollback(const std::string& deploymentId, bool force);
   // Kills instances (by task id); with `scale`, the apps' instance counts go down by as many;
-  // with `wipe`, the instances are forgotten at once rather than replaced.
+  // with `wipe`, their records are forgotten at once (and new instances take their place)
+  // instead of when their tasks end.
   ChangeResult killTasks(const std::vector<std::string>& taskIds, bool scale, bool wipe, bool force);
   bool resetDelay(const std::string& appId);
   void publish(const std::string& type, nlohmann::json payload) { events_.publish(type, std::move(payload)); }
@@ -80,6 +81,10 @@ class Service : public sdk::Scheduler {
 
   // Ends every entry: goals, deployments, timers, then the commit.
   void settle();
+  // Settles soon, once for everything that arrived meanwhile: a burst of status updates costs
+  // one pass over the apps and one synced write, not one of each per update.
+  void requestSettle();
+  bool hasPendingWork() const { return journal_.pending(); }
 
   // Reads.
   const std::map<std::string, AppDefinition>& apps() const { return apps_; }
@@ -103,6 +108,10 @@ class Service : public sdk::Scheduler {
   std::map<std::string, double> counters() const { return counters_; }
   const std::set<std::string>& groups() const { return groups_; }
   void addGroup(const std::string& id);
+  // Forgets the groups created explicitly at or below `id`.
+  void removeGroups(const std::string& id);
+  // The steps `changes` would take, without making them (dryRun).
+  Try<std::vector<DeploymentStep>> preview(const AppChanges& changes) const;
   std::string newVersion();
 
  private:
@@ -114,6 +123,7 @@ class Service : public sdk::Scheduler {
   void killAll(std::vector<Instance*>& instances);
   void kill(Instance& instance, const std::string& why);
   const DeploymentAction* currentAction(const std::string& appId) const;
+  // Its step has not come yet, or its deployment failed.
   bool heldByLaterStep(const std::string& appId) const;
   bool advanceDeployments();  // whether a step was finished
   bool actionDone(const DeploymentAction& action) const;
@@ -128,7 +138,9 @@ class Service : public sdk::Scheduler {
   // service_changes.cpp
   void storeApp(const AppDefinition& app);
   void eraseApp(const std::string& appId);
-  Try<Deployment> planDeployment(const AppMap& original, const AppMap& target);
+  // The apps after `changes`, each changed one at `version` (its config version too, if
+  // more than its instance count changed, or for a restart).
+  AppMap targetOf(const AppChanges& changes, const std::string& version, bool restart) const;
   void startDeployment(Deployment d);
   std::vector<std::string> lockingDeployments(const std::vector<std::string>& appIds) const;
 
@@ -170,6 +182,7 @@ class Service : public sdk::Scheduler {
   EventLoop::TimerId wake_ = 0;
   TimePoint wakeAt_{};
   bool settling_ = false;
+  bool settleQueued_ = false;
 };
 
 }  // namespace agora::marathon

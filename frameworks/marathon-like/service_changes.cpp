@@ -69,21 +69,7 @@ ChangeResult Service::change(const AppChanges& changes, bool force, const std::s
                          {"deployments", list}});
   }
   std::string version = newVersion();
-  AppMap target = apps_;
-  for (const auto& [id, change] : changes) {
-    if (!change) {
-      target.erase(id);
-      continue;
-    }
-    AppDefinition next = *change;
-    next.version = version;
-    if (next.role.empty()) next.role = options_.role;
-    auto before = apps_.find(id);
-    bool config = before == apps_.end() || configDiffers(before->second, next) || reason == "restart";
-    next.versionInfo.lastScalingAt = version;
-    next.versionInfo.lastConfigChangeAt = config ? version : before->second.versionInfo.lastConfigChangeAt;
-    target[id] = next;
-  }
+  AppMap target = targetOf(changes, version, reason == "restart");
   Try<std::vector<DeploymentStep>> steps = planSteps(apps_, target);
   if (steps.isError()) return failure(422, violationsBody({{"/dependencies", steps.error()}}));
   for (const std::string& id : locks) {
@@ -129,6 +115,29 @@ ChangeResult Service::change(const AppChanges& changes, bool force, const std::s
   result.version = version;
   startDeployment(std::move(d));
   return result;
+}
+
+Try<std::vector<DeploymentStep>> Service::preview(const AppChanges& changes) const {
+  return planSteps(apps_, targetOf(changes, "preview", false));
+}
+
+AppMap Service::targetOf(const AppChanges& changes, const std::string& version, bool restart) const {
+  AppMap target = apps_;
+  for (const auto& [id, change] : changes) {
+    if (!change) {
+      target.erase(id);
+      continue;
+    }
+    AppDefinition next = *change;
+    next.version = version;
+    if (next.role.empty()) next.role = options_.role;
+    auto before = apps_.find(id);
+    bool config = before == apps_.end() || configDiffers(before->second, next) || restart;
+    next.versionInfo.lastScalingAt = version;
+    next.versionInfo.lastConfigChangeAt = config ? version : before->second.versionInfo.lastConfigChangeAt;
+    target[id] = next;
+  }
+  return target;
 }
 
 void Service::startDeployment(Deployment d) {
@@ -228,7 +237,7 @@ json Service::queueJson() const {
     json entry = {{"app", appToJson(app)},
                   {"count", waiting},
                   {"delay", {{"timeLeftSeconds", static_cast<int64_t>(std::ceil(left))}, {"overdue", left <= 0}}},
-                  {"since", isoTime(app.versionInfo.lastScalingAt.empty() ? t : t)}};
+                  {"since", app.versionInfo.lastScalingAt.empty() ? isoTime(t) : app.versionInfo.lastScalingAt}};
     json reasons = json::object();
     json summary = {{"processedOffersCount", 0}, {"unusedOffersCount", 0}, {"rejectSummaryLastOffers", json::array()}};
     std::vector<std::string> why;

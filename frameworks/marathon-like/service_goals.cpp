@@ -29,6 +29,15 @@ void Service::settle() {
   settling_ = false;
 }
 
+void Service::requestSettle() {
+  if (settleQueued_) return;
+  settleQueued_ = true;
+  loop_.post([this] {
+    settleQueued_ = false;
+    settle();
+  });
+}
+
 const DeploymentAction* Service::currentAction(const std::string& appId) const {
   for (const auto& [id, d] : deployments_) {
     if (d.failed || d.currentStep >= d.steps.size()) continue;
@@ -40,7 +49,12 @@ const DeploymentAction* Service::currentAction(const std::string& appId) const {
 
 bool Service::heldByLaterStep(const std::string& appId) const {
   for (const auto& [id, d] : deployments_) {
-    if (d.failed) continue;
+    // A failed deployment leaves its apps as they are (what runs keeps running, nothing is
+    // replaced) until it is rolled back or the app is changed again.
+    if (d.failed) {
+      if (std::count(d.affectedApps.begin(), d.affectedApps.end(), appId)) return true;
+      continue;
+    }
     for (size_t s = d.currentStep + 1; s < d.steps.size(); ++s)
       for (const DeploymentAction& a : d.steps[s].actions)
         if (a.appId == appId) return true;
@@ -97,6 +111,7 @@ void Service::scaleTo(const AppDefinition& app, std::vector<Instance*>& instance
     else wanted_[app.id] = 0;  // listed in the queue, delayed
     return;
   }
+  if (staying.size() == app.instances) return;
   killOrder(staying, app, [this](const Instance& i) { return healthyNow(i); });
   for (size_t k = 0; k + app.instances < staying.size(); ++k) kill(*staying[k], "scaled down");
 }

@@ -75,7 +75,8 @@ json taskJson(const Instance& i, bool hasHealthCheck) {
   if (hasHealthCheck) {
     json result = {{"instanceId", i.id}, {"alive", i.healthy.value_or(false)},
                    {"consecutiveFailures", i.healthy.value_or(true) ? 0 : 1}};
-    result[i.healthy.value_or(false) ? "lastSuccess" : "lastFailure"] = isoTime(i.stagedAt);
+    // Agents report changes of health, not every check: this is when the current one began.
+    result[i.healthy.value_or(false) ? "lastSuccess" : "lastFailure"] = isoTime(i.healthSince > 0 ? i.healthSince : i.stagedAt);
     if (!i.healthy.value_or(false)) result["lastFailureCause"] = i.message;
     j["healthCheckResults"] = i.healthy ? json::array({result}) : json::array();
   }

@@ -12,16 +12,16 @@ namespace agora::testing {
 
 namespace fs = std::filesystem;
 
-MarathonProcess::MarathonProcess(TestCluster& cluster, std::vector<std::string> extraFlags)
-    : cluster_(cluster), flags_(std::move(extraFlags)), workDir_(cluster.workDir() + "/marathon"),
-      log_(cluster.workDir() + "/marathon.log") {}
+MarathonProcess::MarathonProcess(std::string master, const std::string& dir, std::vector<std::string> extraFlags)
+    : master_(std::move(master)), dir_(dir), flags_(std::move(extraFlags)), workDir_(dir + "/marathon"),
+      log_(dir + "/marathon.log") {}
 
 MarathonProcess::~MarathonProcess() { stop(); }
 
 void MarathonProcess::start() {
-  std::string endpoint = cluster_.workDir() + "/marathon-endpoint.json";
+  std::string endpoint = dir_ + "/marathon-endpoint.json";
   fs::remove(endpoint);
-  std::vector<std::string> argv = {AGORA_MARATHON_BIN, "--master=" + cluster_.master(), "--work_dir=" + workDir_,
+  std::vector<std::string> argv = {AGORA_MARATHON_BIN, "--master=" + master_, "--work_dir=" + workDir_,
                                    "--http_port=" + std::to_string(port_), "--endpoint_file=" + endpoint,
                                    "--decline_offer_duration=1000"};
   argv.insert(argv.end(), flags_.begin(), flags_.end());

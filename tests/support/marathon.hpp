@@ -29,7 +29,11 @@ struct HttpResult {
 
 class MarathonProcess {
  public:
-  MarathonProcess(TestCluster& cluster, std::vector<std::string> extraFlags = {});
+  // Beside `cluster`, in its work dir.
+  MarathonProcess(TestCluster& cluster, std::vector<std::string> extraFlags = {})
+      : MarathonProcess(cluster.master(), cluster.workDir(), std::move(extraFlags)) {}
+  // For the master at host:port `master`, its state and log under `dir`.
+  MarathonProcess(std::string master, const std::string& dir, std::vector<std::string> extraFlags = {});
   ~MarathonProcess();
 
   // Starts it (again, with the same work dir and port) and waits until it is subscribed.
@@ -48,7 +52,7 @@ class MarathonProcess {
   bool waitForApp(const std::string& id, int running, std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
 
  private:
-  TestCluster& cluster_;
+  std::string master_, dir_;
   std::vector<std::string> flags_;
   std::string workDir_, log_;
   int port_ = 0;

@@ -160,7 +160,10 @@ TEST(AppDefinitionTest, WhatAgoraCannotDoIsRefusedByName) {
             "/fetch: fetching artifacts is not suppor");
   EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "uris": ["http://x"]})").substr(0, 39), "/uris: fetching artifacts is not suppor");
   EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "networks": [{"mode": "container", "name": "dcos"}]})"),
-            "/networks(0): only host networking is supported by Agora yet");
+            "/networks(0): only host networking is supported by Agora yet: give {\"mode\": \"host\"}");
+  EXPECT_EQ(first(R"({"id": "", "cmd": "x"})"), "/id: must not be empty");
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "instances": 5000000000})"), "/instances: got 5000000000, expected 4294967295 or less");
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "container": {"type": 7}})").substr(0, 44), "/container: containers with an image, volume");
   EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "env": {"PW": {"secret": "pw"}}})"),
             "/env/PW: secrets are not supported by Agora yet; give the variable's value as a string");
   EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "colour": "red"})"),

@@ -121,14 +121,17 @@ TEST(RollingTest, NeverBelowMinimumHealthy) {
     }
 }
 
-TEST(RollingTest, NoRoomAtAllKillsOneAsMarathonDoes) {
+TEST(RollingTest, NoRoomAtAllGoesOneOverCapacityAsMarathonDoes) {
   RollingMove m = rollingMove({3, 3, 0, 0, 0}, strategy(1, 0));
+  EXPECT_EQ(m.killOld, 0u) << "healthy never drops below all of them";
+  EXPECT_EQ(m.launchNew, 1u);
+  m = rollingMove({3, 3, 0, 1, 0}, strategy(1, 0));
+  EXPECT_EQ(m.killOld + m.launchNew, 0u) << "waits for the new one to be healthy";
+  m = rollingMove({3, 3, 0, 1, 1}, strategy(1, 0));
   EXPECT_EQ(m.killOld, 1u);
   EXPECT_EQ(m.launchNew, 0u);
-  m = rollingMove({3, 2, 0, 0, 0}, strategy(1, 0));
+  m = rollingMove({3, 2, 0, 1, 1}, strategy(1, 0));
   EXPECT_EQ(m.launchNew, 1u);
-  m = rollingMove({3, 2, 0, 1, 0}, strategy(1, 0));
-  EXPECT_EQ(m.killOld + m.launchNew, 0u) << "waits for the new one to be healthy";
 }
 
 TEST(RollingTest, CapacityArithmetic) {
