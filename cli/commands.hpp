@@ -18,6 +18,11 @@ int drainCommand(const std::vector<std::string>& args, bool drain);
 // reserve: false for unreserve.
 int reserveCommand(const std::vector<std::string>& args, bool reserve);
 
+// agora-marathon's: app ..., deployment ..., queue.
+int appCommand(const std::vector<std::string>& args);
+int deploymentCommand(const std::vector<std::string>& args);
+int queueCommand();
+
 // The master's address: --master, else $AGORA_MASTER, else the local default.
 std::string masterAddress();
 

@@ -18,6 +18,7 @@
 
 #include "agent/launcher.hpp"
 #include "cli/commands.hpp"
+#include "cli/marathon_client.hpp"
 #include "cli/master_client.hpp"
 #include "common/signals.hpp"
 #include "isolators/cgroup_fs.hpp"
@@ -26,6 +27,8 @@ DEFINE_int32(agents, 2, "agora dev: number of agents to start.");
 DEFINE_string(work_dir, "", "agora dev: directory for the cluster's state and logs (default: a new one in /tmp).");
 DEFINE_int32(port, 5050, "agora dev: the master's ZeroMQ port (0: any free port).");
 DEFINE_int32(http_port, 5055, "agora dev: the master's HTTP port (0: any free port).");
+DEFINE_int32(marathon_port, 8080, "agora dev: agora-marathon's HTTP port, as Marathon's (0: any free port).");
+DECLARE_string(marathon);
 
 namespace agora::cli {
 namespace fs = std::filesystem;
@@ -39,7 +42,7 @@ struct Child {
 
 std::string findBinary(const std::string& name) {
   fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
-  for (const fs::path& dir : {self, self / ".." / "master", self / ".." / "agent"})
+  for (const fs::path& dir : {self, self / ".." / "master", self / ".." / "agent", self / ".." / "frameworks" / "marathon-like"})
     if (fs::exists(dir / name)) return fs::canonical(dir / name).string();
   return "";
 }
@@ -82,7 +85,7 @@ void stopAll(std::vector<Child>& children) {
   // Agents first, so that they stop their tasks while the master still runs: SIGUSR1 makes
   // an agent kill its tasks (SIGTERM would leave them for its next start to recover).
   for (auto it = children.rbegin(); it != children.rend(); ++it)
-    if (it->pid > 0) kill(it->pid, it->name == "master" ? SIGTERM : SIGUSR1);
+    if (it->pid > 0) kill(it->pid, it->name.rfind("agent-", 0) == 0 ? SIGUSR1 : SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (Child& c : children) {
     while (c.pid > 0) {
@@ -140,14 +143,44 @@ Status waitFor(std::vector<Child>& children, const std::string& master, const st
   return Error("timed out waiting for " + what);
 }
 
+// Starts agora-marathon for the master at `master`; its host:port once it is subscribed.
+Try<std::string> startMarathon(std::vector<Child>& children, const std::string& binary, const std::string& master,
+                               const std::string& workDir, const std::string& logDir) {
+  std::string endpointFile = workDir + "/marathon-endpoint.json";
+  fs::remove(endpointFile);
+  auto m = spawn("agora-marathon", {binary, "--master=" + master, "--work_dir=" + workDir + "/marathon",
+                                    "--http_port=" + std::to_string(FLAGS_marathon_port), "--endpoint_file=" + endpointFile},
+                 logDir, SIGTERM);
+  if (m.isError()) return Error(m.error());
+  children.push_back(*m);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!fs::exists(endpointFile)) {
+    if (auto ended = reapEnded(children)) return Error(*ended);
+    if (std::chrono::steady_clock::now() > deadline) return Error("agora-marathon did not start; see " + m->log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::string http = nlohmann::json::parse(std::ifstream(endpointFile))["http"];
+  FLAGS_marathon = http;  // the CLI's own calls below go there
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto ended = reapEnded(children)) return Error(*ended);
+    auto info = callMarathon("GET", "/v2/info");
+    if (info.ok() && info->status == 200 &&
+        nlohmann::json::parse(info->body, nullptr, false).value("connected_to_master", false))
+      return http;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return Error("agora-marathon did not subscribe with the master; see " + m->log);
+}
+
 }  // namespace
 
 int devCommand() {
   int signals = blockSignalsToFd({SIGINT, SIGTERM, SIGHUP});
   std::string master = findBinary("agora-master"), agent = findBinary("agora-agent");
-  if (master.empty() || agent.empty()) {
-    std::cerr << "agora dev: cannot find agora-master and agora-agent next to this binary; build them first "
-                 "(./scripts/dev does)\n";
+  std::string marathon = findBinary("agora-marathon");
+  if (master.empty() || agent.empty() || marathon.empty()) {
+    std::cerr << "agora dev: cannot find agora-master, agora-agent and agora-marathon next to this binary; build "
+                 "them first (./scripts/dev does)\n";
     return 1;
   }
   std::string workDir = FLAGS_work_dir;
@@ -167,7 +200,8 @@ int devCommand() {
     stopAll(children);
     return 1;
   };
-  for (auto [port, flag] : {std::pair{FLAGS_port, "port"}, std::pair{FLAGS_http_port, "http_port"}})
+  for (auto [port, flag] : {std::pair{FLAGS_port, "port"}, std::pair{FLAGS_http_port, "http_port"},
+                            std::pair{FLAGS_marathon_port, "marathon_port"}})
     if (auto taken = portTaken(port, flag)) return fail(*taken);
   fs::remove(endpointFile);
   auto m = spawn("master", {master, "--work_dir=" + workDir + "/master", "--ip=127.0.0.1",
@@ -209,11 +243,15 @@ int devCommand() {
   });
   if (!up.ok()) return fail(up.error());
 
-  std::cout << "Agora dev cluster is up: 1 master, " << want << " agents.\n"
+  Try<std::string> services = startMarathon(children, marathon, address, workDir, logDir);
+  if (services.isError()) return fail(services.error());
+
+  std::cout << "Agora dev cluster is up: 1 master, " << want << " agents, agora-marathon.\n"
             << "  master (frameworks, agents, CLI): " << address << "\n"
             << "  HTTP API:  http://127.0.0.1:" << httpPort << "/api/v1/state  (and /health)\n"
+            << "  services (Marathon's API): http://" << *services << "/v2/apps\n"
             << "  state and logs: " << workDir << "\n"
-            << "Try:  agora run -- echo hello     agora status\n"
+            << "Try:  agora run -- echo hello     agora status     agora app add APP.json     agora app list\n"
             << "Ctrl-C stops the cluster." << std::endl;
 
   std::string why = "stopping";

@@ -37,6 +37,14 @@ static const char* kUsage =
     "  undrain AGENT                        AGENT is back from maintenance\n"
     "  reserve AGENT 'cpus(ROLE):2'         reserve free resources of AGENT for ROLE (unreserve: back)\n"
     "\n"
+    "Services (agora-marathon, at --marathon, else $AGORA_MARATHON, else 127.0.0.1:8080):\n"
+    "  app list | show ID | tasks ID | versions ID     apps, their tasks and stored versions\n"
+    "  app add FILE | update ID FILE                   a Marathon app definition (JSON) from FILE\n"
+    "  app scale ID N | restart ID | remove ID         each starts a deployment (--force overrides a lock)\n"
+    "  app rollback ID VERSION                         back to a stored version\n"
+    "  deployment list | rollback ID [--force]         deployments; rollback undoes one (--force: only stop)\n"
+    "  queue                                           what waits for resources, and why offers did not fit\n"
+    "\n"
     "Clients talk to --master, else $AGORA_MASTER, else 127.0.0.1:5050 (where `agora dev` puts it).";
 
 // agora's own flags, not those of the libraries it links (gflags' --help lists glog's too).
@@ -96,6 +104,9 @@ int main(int argc, char** argv) {
   std::string sub = p[1];
   std::vector<std::string> rest;
   for (int i = 2; i < n; ++i) rest.push_back(p[i]);
+  if (sub == "app") return agora::cli::appCommand(rest);
+  if (sub == "deployment") return agora::cli::deploymentCommand(rest);
+  if (sub == "queue" && rest.empty()) return agora::cli::queueCommand();
   if (sub == "weight") return agora::cli::weightCommand(rest);
   if (sub == "quota") return agora::cli::quotaCommand(rest);
   if (sub == "drain" || sub == "undrain") return agora::cli::drainCommand(rest, sub == "drain");

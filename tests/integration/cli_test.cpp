@@ -88,7 +88,7 @@ TEST(CliTest, ClientCommandsSayWhenNoMasterAnswers) {
 
 TEST(CliTest, DevStartsAClusterThatRunsCommandsAndStopsItOnInterrupt) {
   std::string dir = makeTempDir("agora-dev");
-  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--agents=2", "--port=0", "--http-port=0", "--work-dir=" + dir + "/c"},
+  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--agents=2", "--port=0", "--http-port=0", "--marathon-port=0", "--work-dir=" + dir + "/c"},
                             dir + "/dev.log");
   ASSERT_TRUE(dev.ok()) << dev.error();
   std::smatch match;
@@ -103,6 +103,30 @@ TEST(CliTest, DevStartsAClusterThatRunsCommandsAndStopsItOnInterrupt) {
   auto [code, out] = agora(dir, {"run", "--master=" + master, "--", "echo dev-ok"});
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("dev-ok"), std::string::npos) << out;
+
+  // A Marathon app definition, added with the CLI, runs.
+  std::smatch services;
+  ASSERT_TRUE(std::regex_search(banner, services, std::regex(R"(services \(Marathon's API\): http://(127\.0\.0\.1:\d+)/v2/apps)")))
+      << banner;
+  std::string marathon = "--marathon=" + services[1].str();
+  std::ofstream(dir + "/app.json") << R"({"id": "/hello", "cmd": "exec sleep 1000", "instances": 2, "cpus": 0.1, "mem": 32})";
+  auto [added, addedOut] = agora(dir, {"app", "add", dir + "/app.json", marathon});
+  EXPECT_EQ(added, 0) << addedOut;
+  EXPECT_NE(addedOut.find("deployment "), std::string::npos) << addedOut;
+  std::string listed;
+  EXPECT_TRUE(eventually([&] {
+    auto [code, out] = agora(dir, {"app", "list", marathon});
+    listed = out;
+    return code == 0 && std::regex_search(out, std::regex(R"(/hello\s+2\s+2\s)"));
+  })) << listed;
+  auto [again, againOut] = agora(dir, {"app", "add", dir + "/app.json", marathon});
+  EXPECT_EQ(again, 1);
+  EXPECT_NE(againOut.find("HTTP 409: {\"message\":\"An app with id [/hello] already exists.\"}"), std::string::npos) << againOut;
+  auto [queued, queueOut] = agora(dir, {"queue", marathon});
+  EXPECT_EQ(queued, 0) << queueOut;
+  auto [json, jsonOut] = agora(dir, {"app", "tasks", "/hello", "--json", marathon});
+  EXPECT_EQ(json, 0) << jsonOut;
+  EXPECT_EQ(nlohmann::json::parse(jsonOut)["tasks"].size(), 2u) << jsonOut;
 
   kill(dev->pid(), SIGINT);
   int status = dev->wait();
@@ -121,7 +145,7 @@ TEST(CliTest, DevStartsAClusterThatRunsCommandsAndStopsItOnInterrupt) {
 // No process of the cluster may outlive `agora dev`, however it ends.
 TEST(CliTest, DevKilledWithSigkillLeavesNoProcessBehind) {
   std::string dir = makeTempDir("agora-dev");
-  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--agents=2", "--port=0", "--http-port=0", "--work-dir=" + dir + "/c"},
+  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--agents=2", "--port=0", "--http-port=0", "--marathon-port=0", "--work-dir=" + dir + "/c"},
                             dir + "/dev.log");
   ASSERT_TRUE(dev.ok()) << dev.error();
   ASSERT_TRUE(eventually([&] { return slurp(dir + "/dev.log").find("cluster is up") != std::string::npos; }))
@@ -134,7 +158,7 @@ TEST(CliTest, DevKilledWithSigkillLeavesNoProcessBehind) {
     }
     return left;
   };
-  ASSERT_EQ(clusterProcesses().size(), 3u);  // the master and two agents
+  ASSERT_EQ(clusterProcesses().size(), 4u);  // the master, two agents and agora-marathon
   kill(dev->pid(), SIGKILL);
   dev->wait();
   EXPECT_TRUE(eventually([&] { return clusterProcesses().empty(); }))
