@@ -51,10 +51,15 @@ class MarathonApi {
   ApiReply changed(const ChangeResult& result, int status = 200, std::optional<nlohmann::json> body = std::nullopt,
                    std::string location = "");
   nlohmann::json appView(const AppDefinition& app, const std::set<std::string>& embed) const;
+  // appView's text, from the definition's JSON text kept per version: GET /v2/apps of
+  // thousands of apps costs string copies, not building and dumping every definition again.
+  std::string appViewText(const AppDefinition& app, const std::set<std::string>& embed) const;
+  nlohmann::json appStatus(const AppDefinition& app, const std::set<std::string>& embed) const;
   void postEvent(const ApiCall& call, const nlohmann::json& definition);
 
   Service& service_;
   ApiOptions options_;
+  mutable std::map<std::string, std::pair<std::string, std::string>> definitionText_;  // id -> version, text
 };
 
 // {"message": "..."} with `status`, Marathon's error shape.

@@ -59,19 +59,21 @@ AppPath splitAppPath(const std::string& rest) {
 
 }  // namespace
 
-json MarathonApi::appView(const AppDefinition& app, const std::set<std::string>& embed) const {
-  json j = appToJson(app);
+// The fields Marathon adds to a definition: counts, deployments, and what `embed` asks for.
+json MarathonApi::appStatus(const AppDefinition& app, const std::set<std::string>& embed) const {
+  json j = json::object();
   uint32_t staged = 0, running = 0, healthy = 0, unhealthy = 0;
   json tasks = json::array();
   bool checked = !app.healthChecks.empty();
-  for (const Instance* i : service_.instancesOf(app.id)) {
-    if (!i->live()) continue;
-    if (i->state == TaskState::STAGING || i->state == TaskState::STARTING) ++staged;
-    if (i->running()) ++running;
-    if (checked && i->running() && i->healthy == true) ++healthy;
-    if (checked && i->running() && i->healthy == false) ++unhealthy;
-    if (embed.count("tasks")) tasks.push_back(taskJson(*i, checked));
-  }
+  bool withTasks = embed.count("tasks") > 0;
+  service_.forEachInstance(app.id, [&](const Instance& i) {
+    if (!i.live()) return;
+    if (i.state == TaskState::STAGING || i.state == TaskState::STARTING) ++staged;
+    if (i.running()) ++running;
+    if (checked && i.running() && i.healthy == true) ++healthy;
+    if (checked && i.running() && i.healthy == false) ++unhealthy;
+    if (withTasks) tasks.push_back(taskJson(i, checked));
+  });
   j["tasksStaged"] = staged;
   j["tasksRunning"] = running;
   j["tasksHealthy"] = healthy;
@@ -87,6 +89,23 @@ json MarathonApi::appView(const AppDefinition& app, const std::set<std::string>&
                               {"taskId", f->taskId}, {"timestamp", f->timestamp}, {"version", f->version}};
   if (embed.count("readiness")) j["readinessCheckResults"] = json::array();
   return j;
+}
+
+json MarathonApi::appView(const AppDefinition& app, const std::set<std::string>& embed) const {
+  json j = appToJson(app);
+  j.update(appStatus(app, embed));
+  return j;
+}
+
+std::string MarathonApi::appViewText(const AppDefinition& app, const std::set<std::string>& embed) const {
+  auto& [version, text] = definitionText_[app.id];
+  if (version != app.version || text.empty()) {
+    version = app.version;
+    text = appToJson(app).dump(-1, ' ', false, json::error_handler_t::replace);
+    text.pop_back();  // the closing brace: the status fields follow
+  }
+  std::string status = appStatus(app, embed).dump(-1, ' ', false, json::error_handler_t::replace);
+  return text + "," + status.substr(1);
 }
 
 ApiReply MarathonApi::apps(const ApiCall& call, const std::string& rest) {
@@ -122,14 +141,20 @@ ApiReply MarathonApi::listApps(const ApiCall& call) {
   std::string idFilter = call.query.count("id") ? call.query.at("id") : "";
   std::string cmdFilter = call.query.count("cmd") ? call.query.at("cmd") : "";
   std::string label = call.query.count("label") ? call.query.at("label") : "";
-  json list = json::array();
+  if (definitionText_.size() > service_.apps().size())
+    std::erase_if(definitionText_, [&](const auto& entry) { return !service_.app(entry.first); });
+  std::string body = "{\"apps\":[";
+  bool first = true;
   for (const auto& [id, app] : service_.apps()) {
     if (!idFilter.empty() && id.find(idFilter) == std::string::npos) continue;
     if (!cmdFilter.empty() && app.cmd.value_or("").find(cmdFilter) == std::string::npos) continue;
     if (!label.empty() && !labelsMatch(app.labels, label)) continue;
-    list.push_back(appView(app, embed));
+    if (!first) body += ",";
+    first = false;
+    body += appViewText(app, embed);
   }
-  return jsonReply(200, {{"apps", list}});
+  body += "]}";
+  return ApiReply{200, std::move(body), "application/json"};
 }
 
 namespace {

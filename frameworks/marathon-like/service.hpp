@@ -90,6 +90,12 @@ class Service : public sdk::Scheduler {
   const std::map<std::string, AppDefinition>& apps() const { return apps_; }
   const AppDefinition* app(const std::string& id) const;
   std::vector<const Instance*> instancesOf(const std::string& appId) const;
+  // The same without building a list, for reads over many apps.
+  template <typename Fn>
+  void forEachInstance(const std::string& appId, Fn&& fn) const {
+    if (auto it = byApp_.find(appId); it != byApp_.end())
+      for (const std::string& id : it->second) fn(instances_.at(id));
+  }
   const Instance* instanceByTask(const std::string& taskId) const;
   const std::map<std::string, Deployment>& deployments() const { return deployments_; }
   std::vector<std::string> versionsOf(const std::string& appId) const;

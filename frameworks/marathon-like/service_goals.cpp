@@ -18,9 +18,9 @@ void Service::settle() {
   // Again while a deployment moved on (its next step has goals of its own) or the actions
   // of the commit queued more; a few rounds settle any chain of steps that are done at once.
   for (int round = 0; round < 8; ++round) {
+    expireUnreachable();  // first: an instance given up on is replaced in this round
     workOutGoals();
     bool moved = advanceDeployments();
-    expireUnreachable();
     adjustOfferFlow();
     if (!journal_.commit().ok()) break;  // the wake timer tries again
     if (!moved && !journal_.pending()) break;
