@@ -213,9 +213,7 @@ ApiReply MarathonApi::putApp(const ApiCall& call, const std::string& id, bool pa
   postEvent(call, j);
   ChangeResult result = service_.change({{id, *app}}, flag(call, "force"), existing ? "update" : "create");
   if (existing || result.status != 200) return changed(result);
-  json view = appView(*service_.app(id), {});
-  view["deployments"] = json::array({{{"id", result.deploymentId}}});
-  return changed(result, 201, view, "/v2/apps" + id);
+  return changed(result, 201, std::nullopt, "/v2/apps" + id);  // created: Marathon's 201 with the deployment
 }
 
 ApiReply MarathonApi::putApps(const ApiCall& call, bool patch) {
