@@ -67,6 +67,12 @@ int changed(const std::optional<json>& answer) {
   return 0;
 }
 
+// A field that may be missing (const operator[] must not be asked for one).
+const json& field(const json& j, const char* key) {
+  static const json none;
+  return j.is_object() && j.contains(key) ? j[key] : none;
+}
+
 std::string number(const json& v) {
   if (!v.is_number()) return "-";
   std::ostringstream s;
@@ -77,8 +83,8 @@ std::string number(const json& v) {
 void printApps(const json& apps) {
   Table t({"ID", "INSTANCES", "RUNNING", "HEALTHY", "CPUS", "MEM", "DEPLOYING", "VERSION"});
   for (const json& a : apps)
-    t.add({a.value("id", ""), number(a["instances"]), number(a["tasksRunning"]),
-           a.contains("healthChecks") ? number(a["tasksHealthy"]) : "-", number(a["cpus"]), number(a["mem"]),
+    t.add({a.value("id", ""), number(field(a, "instances")), number(field(a, "tasksRunning")),
+           a.contains("healthChecks") ? number(field(a, "tasksHealthy")) : "-", number(field(a, "cpus")), number(field(a, "mem")),
            a.value("deployments", json::array()).empty() ? "-" : "yes", a.value("version", "")});
   t.print(std::cout);
 }
@@ -91,8 +97,9 @@ void printTasks(const json& tasks) {
     std::string healthy = "-";
     if (task.contains("healthCheckResults") && !task["healthCheckResults"].empty())
       healthy = task["healthCheckResults"][0].value("alive", false) ? "yes" : "no";
+    const json& started = field(task, "startedAt");
     t.add({task.value("id", ""), task.value("host", ""), ports.empty() ? "-" : ports, task.value("state", ""), healthy,
-           task["startedAt"].is_string() ? task["startedAt"].get<std::string>() : "-"});
+           started.is_string() ? started.get<std::string>() : "-"});
   }
   t.print(std::cout);
 }
@@ -188,10 +195,10 @@ int deploymentCommand(const std::vector<std::string>& args) {
     Table t({"ID", "APPS", "STEP", "CURRENT", "STATE"});
     for (const json& d : *list) {
       std::string apps, current;
-      for (const json& a : d["affectedApps"]) apps += (apps.empty() ? "" : ",") + a.get<std::string>();
-      for (const json& a : d["currentActions"])
+      for (const json& a : field(d, "affectedApps")) apps += (apps.empty() ? "" : ",") + a.get<std::string>();
+      for (const json& a : field(d, "currentActions"))
         current += (current.empty() ? "" : ", ") + a.value("action", "") + " " + a.value("app", "");
-      t.add({d.value("id", ""), apps, number(d["currentStep"]) + "/" + number(d["totalSteps"]), current.empty() ? "-" : current,
+      t.add({d.value("id", ""), apps, number(field(d, "currentStep")) + "/" + number(field(d, "totalSteps")), current.empty() ? "-" : current,
              d.value("failed", false) ? "failed: " + d.value("failureReason", "") : "running"});
     }
     t.print(std::cout);
@@ -214,12 +221,14 @@ int queueCommand() {
     return 0;
   }
   for (const json& entry : (*queue)["queue"]) {
-    std::cout << entry["app"].value("id", "") << ": " << number(entry["count"]) << " instance(s) waiting";
-    if (entry["delay"].value("timeLeftSeconds", 0) > 0) std::cout << ", delayed " << number(entry["delay"]["timeLeftSeconds"]) << " s";
+    const json& delay = field(entry, "delay");
+    std::cout << field(entry, "app").value("id", "") << ": " << number(field(entry, "count")) << " instance(s) waiting";
+    if (number(field(delay, "timeLeftSeconds")) != "0" && delay.is_object())
+      std::cout << ", delayed " << number(field(delay, "timeLeftSeconds")) << " s";
     std::cout << "\n";
-    const json& summary = entry["processedOffersSummary"];
-    std::cout << "  offers since " << entry.value("since", "") << ": " << number(summary["processedOffersCount"])
-              << " processed, " << number(summary["unusedOffersCount"]) << " unused\n";
+    const json& summary = field(entry, "processedOffersSummary");
+    std::cout << "  offers since " << entry.value("since", "") << ": " << number(field(summary, "processedOffersCount"))
+              << " processed, " << number(field(summary, "unusedOffersCount")) << " unused\n";
     json declined = entry.value("declinedOffers", json::object()), reasons = entry.value("reasons", json::array());
     for (const auto& [reason, n] : declined.items()) std::cout << "    " << reason << ": " << number(n) << "\n";
     for (const json& why : reasons) std::cout << "  " << why.get<std::string>() << "\n";

@@ -1,5 +1,6 @@
 // agora: the command-line tool.
 #include <cstring>
+#include <functional>
 #include <iostream>
 
 #include <gflags/gflags.h>
@@ -104,9 +105,19 @@ int main(int argc, char** argv) {
   std::string sub = p[1];
   std::vector<std::string> rest;
   for (int i = 2; i < n; ++i) rest.push_back(p[i]);
-  if (sub == "app") return agora::cli::appCommand(rest);
-  if (sub == "deployment") return agora::cli::deploymentCommand(rest);
-  if (sub == "queue" && rest.empty()) return agora::cli::queueCommand();
+  // An answer of another shape than expected (another version of agora-marathon) is reported,
+  // not a crash.
+  auto guarded = [&](const std::function<int()>& command) {
+    try {
+      return command();
+    } catch (const std::exception& e) {
+      std::cerr << "agora " << sub << ": the answer was not what was expected: " << e.what() << "\n";
+      return 1;
+    }
+  };
+  if (sub == "app") return guarded([&] { return agora::cli::appCommand(rest); });
+  if (sub == "deployment") return guarded([&] { return agora::cli::deploymentCommand(rest); });
+  if (sub == "queue" && rest.empty()) return guarded([] { return agora::cli::queueCommand(); });
   if (sub == "weight") return agora::cli::weightCommand(rest);
   if (sub == "quota") return agora::cli::quotaCommand(rest);
   if (sub == "drain" || sub == "undrain") return agora::cli::drainCommand(rest, sub == "drain");

@@ -19,8 +19,15 @@ Try<ApiReply> callMarathon(const std::string& method, const std::string& target,
   std::string address = marathonAddress();
   if (address.rfind("http://", 0) == 0) address = address.substr(7);
   size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return Error("--marathon=" + address + " is not host:port");
-  httplib::Client client(address.substr(0, colon), std::stoi(address.substr(colon + 1)));
+  int port = 0;
+  if (colon != std::string::npos) {
+    try {
+      port = std::stoi(address.substr(colon + 1));
+    } catch (const std::exception&) {
+    }
+  }
+  if (port <= 0 || port > 65535) return Error("'" + address + "' is not host:port (give --marathon=HOST:PORT)");
+  httplib::Client client(address.substr(0, colon), port);
   client.set_connection_timeout(3, 0);
   client.set_read_timeout(30, 0);
   auto send = [&] {

@@ -39,7 +39,9 @@ std::set<std::string> embedsOf(const ApiCall& call) {
 
 bool flag(const ApiCall& call, const std::string& name) {
   auto it = call.query.find(name);
-  return it != call.query.end() && (it->second == "true" || it->second == "1" || it->second.empty());
+  if (it == call.query.end()) return false;
+  std::string value = it->second.substr(0, it->second.find(','));  // given twice: the first counts
+  return value == "true" || value == "1" || value.empty();
 }
 
 ApiReply MarathonApi::handle(const ApiCall& call) {

@@ -176,9 +176,9 @@ ApiReply MarathonApi::postApp(const ApiCall& call) {
   Try<AppDefinition> app = readApp(*body, "/", service_.options().role, v);
   if (app.isError()) return jsonReply(422, violationsBody(v));
   if (service_.app(app->id)) return messageReply(409, "An app with id [" + app->id + "] already exists.");
-  postEvent(call, *body);
   ChangeResult result = service_.change({{app->id, *app}}, flag(call, "force"), "create");
   if (result.status != 200) return jsonReply(result.status, result.body);
+  postEvent(call, *body);
   json view = appView(*service_.app(app->id), {});
   view["deployments"] = json::array({{{"id", result.deploymentId}}});
   return changed(result, 201, view, "/v2/apps" + app->id);
@@ -192,9 +192,10 @@ ApiReply MarathonApi::putApp(const ApiCall& call, const std::string& id, bool pa
   // {"version": V} alone rolls the app back to that stored version.
   bool onlyVersion = body->contains("version") && (body->size() == 1 || (body->size() == 2 && body->contains("id")));
   if (existing && onlyVersion) {
-    std::optional<AppDefinition> old =
-        (*body)["version"].is_string() ? service_.appVersion(id, (*body)["version"]) : std::nullopt;
-    if (!old) return messageReply(404, "Version '" + body->value("version", "?") + "' of app '" + id + "' does not exist");
+    if (!(*body)["version"].is_string()) return jsonReply(422, violationsBody({{"/version", "error.expected.jsstring"}}));
+    std::string version = (*body)["version"];
+    std::optional<AppDefinition> old = service_.appVersion(id, version);
+    if (!old) return messageReply(404, "App '" + id + "' does not exist in version " + version);
     return changed(service_.change({{id, *old}}, flag(call, "force"), "rollback"));
   }
   json j = *body;
@@ -210,8 +211,8 @@ ApiReply MarathonApi::putApp(const ApiCall& call, const std::string& id, bool pa
   Violations v;
   Try<AppDefinition> app = readApp(j, "/", service_.options().role, v);
   if (app.isError()) return jsonReply(422, violationsBody(v));
-  postEvent(call, j);
   ChangeResult result = service_.change({{id, *app}}, flag(call, "force"), existing ? "update" : "create");
+  if (result.status == 200) postEvent(call, j);
   if (existing || result.status != 200) return changed(result);
   return changed(result, 201, std::nullopt, "/v2/apps" + id);  // created: Marathon's 201 with the deployment
 }
@@ -238,8 +239,9 @@ ApiReply MarathonApi::putApps(const ApiCall& call, bool patch) {
     if (app.ok()) changes[app->id] = *app;
   }
   if (!all.empty()) return jsonReply(422, violationsBody(all));
-  postEvent(call, *body);
-  return changed(service_.change(changes, flag(call, "force"), "update"));
+  ChangeResult result = service_.change(changes, flag(call, "force"), "update");
+  if (result.status == 200) postEvent(call, *body);
+  return changed(result);
 }
 
 ApiReply MarathonApi::deleteApp(const ApiCall& call, const std::string& id) {

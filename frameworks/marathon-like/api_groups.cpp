@@ -1,5 +1,6 @@
 // /v2/groups: the tree of apps by path, and changes to a whole group in one deployment.
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "frameworks/marathon-like/api.hpp"
@@ -133,16 +134,29 @@ ApiReply MarathonApi::groups(const ApiCall& call, const std::string& rawId) {
     return messageReply(409, "Group " + path + " is already created. Use PUT to change this group.");
   if (call.method == "POST" && service_.app(path)) return messageReply(409, "An app with the path " + path + " already exists.");
   AppChanges changes;
+  bool dryRun = flag(call, "dryRun");
+  auto plan = [&](const AppChanges& c) -> ApiReply {
+    Try<std::vector<DeploymentStep>> steps = service_.preview(c);
+    if (steps.isError()) return jsonReply(422, violationsBody({{"/dependencies", steps.error()}}));
+    Deployment d;
+    d.steps = *steps;
+    return jsonReply(200, {{"steps", deploymentToJson(d)["steps"]}});
+  };
   if (body->contains("scaleBy")) {
     if (!(*body)["scaleBy"].is_number() || (*body)["scaleBy"].get<double>() < 0)
       return jsonReply(422, violationsBody({{"/scaleBy", "error.expected.jsnumber"}}));
     double by = (*body)["scaleBy"];
     for (const auto& [appId, app] : service_.apps())
       if (isUnder(appId, path)) {
+        double scaled = std::ceil(app.instances * by - 1e-9);
+        if (scaled > std::numeric_limits<uint32_t>::max())
+          return jsonReply(422, violationsBody({{"/scaleBy", "scales " + appId + " to " + std::to_string(scaled) +
+                                                                 " instances, more than " + std::to_string(std::numeric_limits<uint32_t>::max())}}));
         AppDefinition next = app;
-        next.instances = static_cast<uint32_t>(std::ceil(app.instances * by - 1e-9));
+        next.instances = static_cast<uint32_t>(scaled);
         changes[appId] = next;
       }
+    if (dryRun) return plan(changes);
     return changed(service_.change(changes, force, "scale"));
   }
   if (body->contains("version"))
@@ -155,16 +169,12 @@ ApiReply MarathonApi::groups(const ApiCall& call, const std::string& rawId) {
   if (call.method == "PUT")
     for (const auto& [appId, app] : service_.apps())
       if (isUnder(appId, path) && !changes.count(appId)) changes[appId] = std::nullopt;
-  if (flag(call, "dryRun")) {
-    Try<std::vector<DeploymentStep>> steps = service_.preview(changes);
-    if (steps.isError()) return jsonReply(422, violationsBody({{"/dependencies", steps.error()}}));
-    Deployment d;
-    d.steps = *steps;
-    return jsonReply(200, {{"steps", deploymentToJson(d)["steps"]}});
-  }
-  for (const std::string& g : groups) service_.addGroup(g);
-  postEvent(call, *body);
+  if (dryRun) return plan(changes);
   ChangeResult result = service_.change(changes, force, call.method == "POST" ? "create" : "update");
+  if (result.status == 200) {
+    for (const std::string& g : groups) service_.addGroup(g);
+    postEvent(call, *body);
+  }
   return changed(result, call.method == "POST" ? 201 : 200, std::nullopt, call.method == "POST" ? "/v2/groups" + path : "");
 }
 

@@ -1,4 +1,5 @@
 // /v2/deployments, /v2/tasks, /v2/queue, /v2/events, /v2/info and /metrics.
+#include <set>
 #include <sstream>
 
 #include "frameworks/marathon-like/api.hpp"
@@ -71,9 +72,11 @@ ApiReply MarathonApi::deleteTasks(const ApiCall& call) {
   bool scale = flag(call, "scale");
   if (scale && flag(call, "wipe")) return messageReply(400, "You cannot use scale and wipe at the same time.");
   std::vector<std::string> ids;
+  std::set<std::string> seen;
   json killed = json::array();
   for (const json& id : (*body)["ids"]) {
     if (!id.is_string()) return messageReply(400, "Invalid task id '" + id.dump() + "'.");
+    if (!seen.insert(id.get<std::string>()).second) continue;
     const Instance* i = service_.instanceByTask(id);
     if (!i) {
       if (std::string(id).find(".instance-") == std::string::npos)

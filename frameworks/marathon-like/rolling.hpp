@@ -13,7 +13,7 @@ namespace agora::marathon {
 struct RollingCounts {
   uint32_t target = 0;      // the new version's instances
   uint32_t oldStaying = 0;  // old instances not asked to stop
-  uint32_t oldKilling = 0;  // old instances asked to stop and not yet gone
+  uint32_t oldKilling = 0;  // instances asked to stop and not yet gone (they hold their place)
   uint32_t newLive = 0;     // new instances launched and not ended
   uint32_t newHealthy = 0;  // of those, running and passing their checks
 };

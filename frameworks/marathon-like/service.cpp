@@ -90,6 +90,7 @@ void Service::registered(sdk::SchedulerDriver& driver, const std::string& framew
     journal_.put("framework-id", frameworkId);  // a dump of a string is its JSON text
   }
   LOG(INFO) << (reregistered ? "Re-registered" : "Registered") << " as framework " << frameworkId;
+  killsSent_.clear();  // kills not yet answered go again on this subscription
   publish("framework_registered_event", {{"frameworkId", frameworkId}, {"reregistered", reregistered}});
   requestSettle();
 }
@@ -218,7 +219,7 @@ void Service::resourceOffers(sdk::SchedulerDriver& driver, const std::vector<Off
       launchOn(agents[a], byAgent[a]);
       continue;
     }
-    bool nothingWanted = wanted_.empty();
+    bool nothingWanted = std::none_of(wanted_.begin(), wanted_.end(), [](const auto& w) { return w.second > 0; });
     for (const std::string& id : agents[a].offerIds) driver.declineOffer(id, nothingWanted ? options_.declineSeconds : 5);
   }
   requestSettle();

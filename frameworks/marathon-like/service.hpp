@@ -128,6 +128,9 @@ class Service : public sdk::Scheduler {
   void roll(const AppDefinition& app, std::vector<Instance*>& instances);
   void killAll(std::vector<Instance*>& instances);
   void kill(Instance& instance, const std::string& why);
+  // Kills are sent again until their tasks end: one made while the master was away, or lost
+  // in a crash after the instance was marked, is not dropped.
+  void resendKills();
   const DeploymentAction* currentAction(const std::string& appId) const;
   // Its step has not come yet, or its deployment failed.
   bool heldByLaterStep(const std::string& appId) const;
@@ -185,6 +188,7 @@ class Service : public sdk::Scheduler {
   double tokens_ = 0;
   TimePoint tokensAt_{};
   std::string lastVersion_;
+  std::map<std::string, TimePoint> killsSent_;  // task id -> when its kill was last sent
   EventLoop::TimerId wake_ = 0;
   TimePoint wakeAt_{};
   bool settling_ = false;

@@ -1,6 +1,7 @@
 // Changes to the apps: each becomes a deployment, written with the new definitions before
 // any of it is acted on.
 #include <algorithm>
+#include <set>
 
 #include <glog/logging.h>
 
@@ -178,11 +179,12 @@ ChangeResult Service::rollback(const std::string& deploymentId, bool force) {
 ChangeResult Service::killTasks(const std::vector<std::string>& taskIds, bool scale, bool wipe, bool force) {
   std::map<std::string, uint32_t> killedPerApp;
   std::vector<Instance*> chosen;
+  std::set<std::string> seen;  // a task named twice is killed (and counted) once
   for (const std::string& taskId : taskIds) {
     auto it = instanceOfTask_.find(taskId);
-    if (it == instanceOfTask_.end()) continue;
+    if (it == instanceOfTask_.end() || !seen.insert(taskId).second) continue;
     Instance& i = instances_.at(it->second);
-    if (!i.live() || i.killing) continue;
+    if (!i.live() || i.killing || !apps_.count(i.appId)) continue;
     chosen.push_back(&i);
     ++killedPerApp[i.appId];
   }

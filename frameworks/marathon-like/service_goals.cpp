@@ -19,6 +19,7 @@ void Service::settle() {
   // of the commit queued more; a few rounds settle any chain of steps that are done at once.
   for (int round = 0; round < 8; ++round) {
     expireUnreachable();  // first: an instance given up on is replaced in this round
+    resendKills();
     workOutGoals();
     bool moved = advanceDeployments();
     adjustOfferFlow();
@@ -82,7 +83,11 @@ void Service::goalOf(const std::string& appId) {
     return;
   }
   if (held) return;  // its step has not come yet: what runs stays as it is
-  if (action && action->kind == DeploymentAction::Kind::kRestart) roll(app->second, instances);
+  // A scale that took over from a restart (force=true) finishes the restart's work too.
+  bool mixed = std::any_of(instances.begin(), instances.end(), [&](const Instance* i) {
+    return i->staying() && i->version != app->second.versionInfo.lastConfigChangeAt;
+  });
+  if (action && (action->kind == DeploymentAction::Kind::kRestart || mixed)) roll(app->second, instances);
   else scaleTo(app->second, instances);
 }
 
@@ -124,7 +129,10 @@ void Service::roll(const AppDefinition& app, std::vector<Instance*>& instances) 
     if (!i->live()) continue;
     bool isNew = i->version == app.versionInfo.lastConfigChangeAt;
     if (isNew) {
-      if (i->killing) continue;
+      if (i->killing) {
+        ++c.oldKilling;  // on its way out, it still holds its place
+        continue;
+      }
       ++c.newLive;
       if (healthyNow(*i)) ++c.newHealthy;
     } else if (i->killing) {
@@ -153,9 +161,29 @@ void Service::kill(Instance& i, const std::string& why) {
   const AppDefinition* a = app(i.appId);
   std::optional<double> grace;
   if (a && a->taskKillGracePeriodSeconds) grace = *a->taskKillGracePeriodSeconds;
+  killsSent_[i.taskId] = loop_.clock().now();
   journal_.then([this, taskId = i.taskId, grace] {
     if (driver_) driver_->killTask(taskId, grace);
   });
+}
+
+namespace {
+constexpr double kKillResendSeconds = 30;
+}
+
+void Service::resendKills() {
+  if (!connected_) return;
+  TimePoint t = loop_.clock().now();
+  for (const auto& [id, i] : instances_) {
+    if (!i.killing || !i.live()) continue;
+    auto sent = killsSent_.find(i.taskId);
+    if (sent != killsSent_.end() && t - sent->second < seconds(kKillResendSeconds)) continue;
+    killsSent_[i.taskId] = t;
+    journal_.then([this, taskId = i.taskId] {
+      if (driver_) driver_->killTask(taskId);
+    });
+  }
+  std::erase_if(killsSent_, [&](const auto& k) { return !instanceOfTask_.count(k.first); });
 }
 
 bool Service::actionDone(const DeploymentAction& action) const {
@@ -338,6 +366,7 @@ void Service::scheduleWake() {
     if (!next || at < *next) next = at;
   };
   if (journal_.pending()) consider(mono + seconds(1));
+  for (const auto& [taskId, sent] : killsSent_) consider(sent + seconds(kKillResendSeconds));
   for (const auto& [appId, app] : apps_)
     if (Duration left = delays_.remaining(appId, mono); left > Duration::zero()) consider(mono + left);
   for (const auto& [id, d] : deployments_)

@@ -82,14 +82,15 @@ TEST_F(OfferCycleTest, TaskSeesItsEnvironmentAndSandbox) {
   std::string out = cluster.workDir() + "/env.txt";
   TestFramework fw(cluster.master(), "env");
   TaskInfo t = shellTask("env", "echo \"$AGORA_TASK_ID $PORT0 $(pwd)=$AGORA_SANDBOX\" > " + out);
-  (void)t.resources.add(Resource::range("ports", {{31101, 31101}}));
+  uint64_t first = cluster.agentPortBase(0);
+  (void)t.resources.add(Resource::range("ports", {{first, first}}));
   fw.scheduler.queue(t);
   ASSERT_TRUE(fw.scheduler.waitFor([&] { return fw.scheduler.terminalCount() == 1; }));
   std::ifstream in(out);
   std::string id, port, dirs;
   in >> id >> port >> dirs;
   EXPECT_EQ(id, "env");
-  EXPECT_EQ(port, "31101");
+  EXPECT_EQ(port, std::to_string(first));
   auto eq = dirs.find('=');
   ASSERT_NE(eq, std::string::npos);
   EXPECT_EQ(dirs.substr(0, eq), dirs.substr(eq + 1)) << "the task runs in its sandbox";

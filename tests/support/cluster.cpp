@@ -1,7 +1,10 @@
 #include "tests/support/cluster.hpp"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,12 +19,38 @@ namespace agora::testing {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Slots of 1,000 ports (ten agents of 100) from 11000 up, below the kernel's ephemeral range.
+constexpr int kPortSlots = 20;
+constexpr uint64_t kFirstSlotPort = 11000;
+
+// Takes the first free slot from one that depends on the pid (so concurrent tests rarely
+// try the same one first): an flock that the kernel releases when this process ends, however.
+std::pair<int, uint64_t> takePortSlot() {
+  for (int k = 0; k < kPortSlots; ++k) {
+    int slot = (getpid() + k) % kPortSlots;
+    std::string path = "/tmp/agora-test-ports-" + std::to_string(slot) + ".lock";
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return {fd, kFirstSlotPort + 1000 * static_cast<uint64_t>(slot)};
+    close(fd);
+  }
+  ADD_FAILURE() << "all " << kPortSlots << " port slots of /tmp/agora-test-ports-*.lock are taken";
+  return {-1, kFirstSlotPort};
+}
+
+}  // namespace
+
 TestCluster::TestCluster(std::vector<std::string> extraMasterFlags)
-    : workDir_(makeTempDir("agora-test")), masterFlags_(std::move(extraMasterFlags)) {}
+    : workDir_(makeTempDir("agora-test")), masterFlags_(std::move(extraMasterFlags)) {
+  std::tie(portLock_, portBase_) = takePortSlot();
+}
 
 TestCluster::~TestCluster() {
   for (size_t i = 0; i < agents_.size(); ++i) stopAgentAndItsTasks(i);
   master_.stop(SIGKILL);
+  if (portLock_ >= 0) close(portLock_);
   std::error_code ec;
   fs::remove_all(workDir_, ec);
 }
@@ -78,8 +107,8 @@ void TestCluster::startAgent(const std::vector<std::string>& extraFlags) {
   agent.argv = {AGORA_AGENT_BIN,
                 "--master=" + address_,
                 "--work_dir=" + agent.dir,
-                "--resources=cpus:4;mem:4096;ports:[" + std::to_string(31000 + index * 100) + "-" +
-                    std::to_string(31099 + index * 100) + "]",
+                "--resources=cpus:4;mem:4096;ports:[" + std::to_string(portBase_ + index * 100) + "-" +
+                    std::to_string(portBase_ + index * 100 + 99) + "]",
                 "--registration_retry=0.1",
                 "--status_update_retry_max=1",
                 "--http_port=0",

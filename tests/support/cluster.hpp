@@ -38,6 +38,10 @@ class TestCluster {
   // Starts n agents and waits until the master shows them active.
   void startAgents(int n);
 
+  // The first port of agent `index`'s range (0-based); each agent has 100. Clusters that run
+  // at once (ctest -j) each hold a range of their own, so their tasks never share a port.
+  uint64_t agentPortBase(size_t index) const { return portBase_ + 100 * (index + 1); }
+
   // host:port of the master's ZeroMQ socket.
   const std::string& master() const { return address_; }
   const std::string& workDir() const { return workDir_; }
@@ -50,6 +54,8 @@ class TestCluster {
  private:
   std::string workDir_;
   std::vector<std::string> masterFlags_;
+  int portLock_ = -1;     // an flock on this cluster's slot of ports, held for its lifetime
+  uint64_t portBase_ = 0;
   int port_ = 0;
   std::string address_;
   struct AgentProcess {

@@ -69,20 +69,17 @@ TEST_F(MarathonClusterTest, HealthCheckedAppBecomesHealthyAndScalesWithItsKillSe
   EXPECT_EQ(created.json["deployments"][0]["id"], created.headers["Marathon-Deployment-Id"]);
   ASSERT_TRUE(marathon_->waitForApp("/web", 3)) << marathon_->app("/web").dump() << "; see " << marathon_->log();
 
+  std::set<std::string> firstThree;
+  for (const json& t : tasksOf("/web")) firstThree.insert(t["id"]);
   HttpResult scaled = put("/v2/apps/web", {{"instances", 5}});
   ASSERT_EQ(scaled.status, 200) << scaled.body;
   EXPECT_TRUE(scaled.json.contains("deploymentId") && scaled.json.contains("version"));
   ASSERT_TRUE(marathon_->waitForApp("/web", 5)) << marathon_->app("/web").dump();
-  std::vector<std::pair<std::string, std::string>> byAge;  // stagedAt, task id
-  for (const json& t : tasksOf("/web")) byAge.emplace_back(t["stagedAt"], t["id"]);
-  std::sort(byAge.begin(), byAge.end());
 
   ASSERT_EQ(put("/v2/apps/web", {{"instances", 2}}).status, 200);
   ASSERT_TRUE(marathon_->waitForApp("/web", 2)) << marathon_->app("/web").dump();
-  std::set<std::string> left;
-  for (const json& t : tasksOf("/web")) left.insert(t["id"]);
-  // YOUNGEST_FIRST: the two oldest stay (ties in stagedAt are launched in one offer round).
-  EXPECT_TRUE(left.count(byAge[0].second) || byAge[0].first == byAge[2].first);
+  // YOUNGEST_FIRST: the two launched by the scale-up (later than the first three) go first.
+  for (const json& t : tasksOf("/web")) EXPECT_TRUE(firstThree.count(t["id"])) << t["id"] << " is one of the youngest";
   EXPECT_TRUE(eventually([&] { return liveTasksAtMaster() == 2; })) << cluster_.state()["tasks"].dump();
   json tasks = marathon_->call("GET", "/v2/apps/web/tasks").json["tasks"];
   ASSERT_EQ(tasks.size(), 2u);
@@ -323,6 +320,84 @@ TEST_F(MarathonClusterTest, BadDefinitionsGetMarathonsErrorShapes) {
   EXPECT_EQ(locked.json["deployments"].size(), 1u);
   EXPECT_EQ(put("/v2/apps/slow?force=true", {{"instances", 0}}).status, 200) << "force=true overrides the lock";
   EXPECT_EQ(marathon_->call("GET", "/ping").body, "pong");
+}
+
+TEST_F(MarathonClusterTest, TheRestOfTheApiAnswersAsMarathonsDoes) {
+  startCluster();
+  json app = {{"id", "/api/svc"}, {"cmd", "exec sleep 1000"}, {"instances", 2}, {"cpus", 0.1}, {"mem", 32}};
+  ASSERT_EQ(post("/v2/apps", app).status, 201);
+  ASSERT_TRUE(marathon_->waitForApp("/api/svc", 2));
+  std::string first = marathon_->app("/api/svc")["version"];
+  // PATCH changes the fields it names; versions list newest first; PUT {"version"} rolls back.
+  HttpResult patched = marathon_->call("PATCH", "/v2/apps/api/svc", json{{"cmd", "exec sleep 2000"}}.dump());
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.headers["Marathon-Deployment-Id"], patched.json["deploymentId"]);
+  ASSERT_TRUE(marathon_->waitForApp("/api/svc", 2));
+  json versions = marathon_->call("GET", "/v2/apps/api/svc/versions").json["versions"];
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[1], first);
+  EXPECT_EQ(marathon_->call("GET", "/v2/apps/api/svc/versions/" + first).json["cmd"], "exec sleep 1000");
+  ASSERT_EQ(put("/v2/apps/api/svc", {{"version", first}}).status, 200);
+  ASSERT_TRUE(marathon_->waitForApp("/api/svc", 2));
+  EXPECT_EQ(marathon_->app("/api/svc")["cmd"], "exec sleep 1000");
+  EXPECT_EQ(marathon_->call("PATCH", "/v2/apps/api/nope", "{}").status, 404);
+
+  // Killing a task with scale=true lowers the count; without, it is replaced; wipe too.
+  json tasks = tasksOf("/api/svc");
+  HttpResult scaled = marathon_->call("DELETE", "/v2/apps/api/svc/tasks/" + tasks[0]["id"].get<std::string>() + "?scale=true");
+  ASSERT_EQ(scaled.status, 200) << scaled.body;
+  EXPECT_TRUE(scaled.json.contains("deploymentId"));
+  ASSERT_TRUE(marathon_->waitForApp("/api/svc", 1));
+  EXPECT_EQ(marathon_->app("/api/svc")["instances"], 1);
+  std::string only = tasksOf("/api/svc")[0]["id"];
+  HttpResult wiped = marathon_->call("POST", "/v2/tasks/delete?wipe=true", json{{"ids", {only, only}}}.dump());
+  ASSERT_EQ(wiped.status, 200) << wiped.body;
+  EXPECT_EQ(wiped.json["tasks"].size(), 1u) << "an id given twice is one task";
+  ASSERT_TRUE(eventually([&] {
+    json t = tasksOf("/api/svc");
+    return t.size() == 1 && t[0]["id"] != only && t[0]["state"] == "TASK_RUNNING";
+  })) << "the wiped instance was not replaced";
+  EXPECT_EQ(marathon_->call("DELETE", "/v2/apps/api/svc/tasks?scale=true&wipe=true").status, 400);
+
+  // /v2/tasks as JSON and as Marathon's text; the group tree, a dry run and scaleBy.
+  EXPECT_EQ(marathon_->call("GET", "/v2/tasks").json["tasks"].size(), 1u);
+  HttpResult text = marathon_->call("GET", "/v2/tasks", "", {{"Accept", "text/plain"}});
+  EXPECT_EQ(text.body.rfind("api_svc\t", 0), 0u) << text.body;
+  HttpResult dry = marathon_->call("PUT", "/v2/groups/api?dryRun=true", json{{"scaleBy", 3}}.dump());
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(dry.json["steps"][0]["actions"][0], json({{"action", "ScaleApplication"}, {"app", "/api/svc"}}));
+  EXPECT_EQ(marathon_->app("/api/svc")["instances"], 1) << "a dry run changes nothing";
+  ASSERT_EQ(marathon_->call("PUT", "/v2/groups/api", json{{"scaleBy", 3}}.dump()).status, 200);
+  ASSERT_TRUE(marathon_->waitForApp("/api/svc", 3));
+  EXPECT_EQ(marathon_->call("GET", "/v2/groups/api").json["apps"].size(), 1u);
+  EXPECT_EQ(marathon_->call("GET", "/v2/groups/nope").status, 404);
+
+  // A crashing app waits in the queue with its backoff; DELETE on its delay launches it now.
+  json crash = {{"id", "/api/crash"}, {"cmd", "exit 1"}, {"cpus", 0.1}, {"mem", 32}, {"backoffSeconds", 300}};
+  ASSERT_EQ(post("/v2/apps", crash).status, 201);
+  json entry;
+  ASSERT_TRUE(eventually([&] {
+    json q = marathon_->call("GET", "/v2/queue").json["queue"];
+    for (const json& e : q)
+      if (e["app"]["id"] == "/api/crash") entry = e;
+    return !entry.is_null() && entry["delay"]["timeLeftSeconds"] > 0;
+  })) << marathon_->call("GET", "/v2/queue").body;
+  std::string crashed = marathon_->app("/api/crash")["lastTaskFailure"]["taskId"];
+  EXPECT_EQ(marathon_->call("DELETE", "/v2/queue/api/crash/delay").status, 204);
+  EXPECT_EQ(marathon_->call("DELETE", "/v2/queue/api/none/delay").json["message"], "Application /api/none not found in tasks queue.");
+  EXPECT_TRUE(eventually([&] {
+    json a = marathon_->app("/api/crash");
+    return a.contains("lastTaskFailure") && a["lastTaskFailure"]["taskId"] != crashed;
+  })) << "not launched again after the delay was reset";
+
+  // The service endpoints.
+  EXPECT_EQ(marathon_->call("GET", "/v2/info").json["name"], "agora-marathon");
+  EXPECT_FALSE(marathon_->call("GET", "/v2/info").json["frameworkId"].get<std::string>().empty());
+  EXPECT_EQ(marathon_->call("GET", "/v2/leader").json["leader"], "127.0.0.1:" + std::to_string(marathon_->port()));
+  std::string metrics = marathon_->call("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("\nagora_marathon_apps 2\n"), std::string::npos) << metrics;
+  EXPECT_EQ(marathon_->call("DELETE", "/v2/groups/api").status, 200);
+  EXPECT_TRUE(eventually([&] { return liveTasksAtMaster() == 0; }));
 }
 
 }  // namespace
