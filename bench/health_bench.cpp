@@ -16,6 +16,7 @@
 #include <gflags/gflags.h>
 #include <httplib.h>
 
+#include "bench/figures.hpp"
 #include "frameworks/sdk/scheduler.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/recording_scheduler.hpp"
@@ -34,10 +35,7 @@ double millisBetween(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
+using bench::percentile;
 
 void print(const char* what, const std::vector<double>& ms) {
   if (ms.empty()) return;

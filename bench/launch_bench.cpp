@@ -15,6 +15,7 @@
 
 #include <gflags/gflags.h>
 
+#include "bench/figures.hpp"
 #include "frameworks/sdk/scheduler.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/recording_scheduler.hpp"
@@ -33,10 +34,7 @@ double millisBetween(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
+using bench::percentile;
 
 // Launches one task per offer, the next only once the previous one runs.
 class OneAtATime : public sdk::Scheduler {

@@ -18,6 +18,7 @@
 #include <httplib.h>
 #include <glog/logging.h>
 
+#include "bench/figures.hpp"
 #include "bench/sim/master_under_test.hpp"
 #include "bench/sim/sim_agents.hpp"
 #include "common/file_limit.hpp"
@@ -40,13 +41,8 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
+using bench::percentile;
+const auto since = bench::secondsSince;
 
 // The simulated agents, served on a thread of their own while the benchmark talks HTTP.
 class Fleet {

@@ -23,6 +23,7 @@
 #include <glog/logging.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/figures.hpp"
 #include "bench/sim/master_under_test.hpp"
 #include "bench/sim/sim_agents.hpp"
 #include "bench/sim/sim_frameworks.hpp"
@@ -53,13 +54,8 @@ DEFINE_string(json_out, "", "If set, also write the figures here as JSON.");
 namespace agora::sim {
 namespace {
 
-double secondsSince(SteadyClock::time_point t) { return std::chrono::duration<double>(SteadyClock::now() - t).count(); }
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
+using bench::percentile;
+using bench::secondsSince;
 
 std::vector<std::string> split(const std::string& text, char by) {
   std::vector<std::string> out;

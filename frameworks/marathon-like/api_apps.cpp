@@ -157,18 +157,6 @@ ApiReply MarathonApi::listApps(const ApiCall& call) {
   return ApiReply{200, std::move(body), "application/json"};
 }
 
-namespace {
-
-// Reads and checks one definition; its violations, or the app.
-Try<AppDefinition> readApp(const json& j, const std::string& base, const std::string& role, Violations& v) {
-  AppDefinition app = appFromJson(j, base, v);
-  if (v.empty()) validateApp(app, role, v);
-  if (!v.empty()) return Error("invalid");
-  return app;
-}
-
-}  // namespace
-
 ApiReply MarathonApi::postApp(const ApiCall& call) {
   Try<json> body = parseBody(call);
   if (body.isError()) return invalidJson(body.error());

@@ -32,11 +32,10 @@ void readGroupApps(const json& group, const std::string& path, const std::string
     if (!group["apps"].is_array()) return v.push_back({at + "/apps", "error.expected.jsarray"});
     for (size_t i = 0; i < group["apps"].size(); ++i) {
       Violations mine;
-      AppDefinition app = appFromJson(group["apps"][i], path, mine);
-      if (mine.empty()) validateApp(app, role, mine);
-      if (mine.empty() && !isUnder(app.id, path) ) mine.push_back({"/id", "Identifier is not child of '" + path + "'"});
-      for (Violation& one : mine) v.push_back({at + "/apps(" + std::to_string(i) + ")" + one.path, one.error});
-      if (mine.empty()) out[app.id] = app;
+      Try<AppDefinition> app = readApp(group["apps"][i], path, role, mine);
+      if (app.ok() && !isUnder(app->id, path)) mine.push_back({"/id", "Identifier is not child of '" + path + "'"});
+      for (Violation& one : mine) v.push_back({indexed(at + "/apps", i) + one.path, one.error});
+      if (mine.empty()) out[app->id] = *app;
     }
   }
   if (group.contains("groups")) {

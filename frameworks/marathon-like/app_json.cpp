@@ -101,7 +101,6 @@ class Fields {
   Violations& out_;
 };
 
-std::string indexed(const std::string& path, size_t i) { return path + "(" + std::to_string(i) + ")"; }
 
 // Seconds that Marathon holds as integers are written as integers when they are whole.
 json wholeSeconds(double s) {

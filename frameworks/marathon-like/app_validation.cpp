@@ -4,13 +4,13 @@
 #include <regex>
 #include <set>
 
+#include "frameworks/marathon-like/app_json.hpp"
 #include "frameworks/sdk/constraints.hpp"
 
 namespace agora::marathon {
 
 namespace {
 
-std::string indexed(const std::string& path, size_t i) { return path + "(" + std::to_string(i) + ")"; }
 
 std::string num(double d) {
   std::string s = std::to_string(d);
@@ -170,6 +170,14 @@ void validateApp(const AppDefinition& app, const std::string& frameworkRole, Vio
     if (app.dependencies[i] == app.id) out.push_back({indexed("/dependencies", i), "an app cannot depend on itself"});
   for (const auto& [name, value] : app.env)
     if (name.empty()) out.push_back({"/env", "variable names must not be empty"});
+}
+
+Try<AppDefinition> readApp(const nlohmann::json& j, const std::string& base, const std::string& frameworkRole,
+                           Violations& out) {
+  AppDefinition app = appFromJson(j, base, out);
+  if (out.empty()) validateApp(app, frameworkRole, out);
+  if (!out.empty()) return Error("invalid");
+  return app;
 }
 
 }  // namespace agora::marathon

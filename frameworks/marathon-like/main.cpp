@@ -6,6 +6,7 @@
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include "common/durable_file.hpp"
 #include "common/http_server.hpp"
 #include "common/signals.hpp"
 #include "common/store.hpp"
@@ -32,21 +33,6 @@ DEFINE_double(task_launch_timeout, 300, "Seconds a launched task may take to sta
 DEFINE_uint64(event_log_size, 10000, "Events kept for clients that reconnect with Last-Event-ID.");
 DEFINE_uint64(max_versions, 50, "Versions of each app kept for rollback, as Marathon's --zk_max_versions.");
 DEFINE_string(endpoint_file, "", "If set, write the bound HTTP address here as JSON once listening.");
-
-namespace {
-
-void writeEndpoint(const std::string& path, const std::string& address) {
-  if (path.empty()) return;
-  std::string tmp = path + ".tmp";
-  if (FILE* f = std::fopen(tmp.c_str(), "w")) {
-    std::fprintf(f, "{\"http\":\"%s\"}\n", address.c_str());
-    std::fclose(f);
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-  }
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage("agora-marathon --work_dir=DIR [--master=127.0.0.1:5050] [--http_port=8080]\n"
@@ -112,7 +98,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   LOG(INFO) << "REST API on http://" << address << "/v2/apps";
-  writeEndpoint(FLAGS_endpoint_file, address);
+  if (!FLAGS_endpoint_file.empty()) {
+    agora::Status written = agora::writeFileDurably(FLAGS_endpoint_file, "{\"http\":\"" + address + "\"}\n");
+    if (!written.ok()) LOG(WARNING) << "Cannot write --endpoint_file: " << written.error();
+  }
   loop.watchFd(signals, [&] {
     if (agora::readSignal(signals)) loop.stop();
   });

@@ -16,6 +16,9 @@ struct Violation {
 };
 using Violations = std::vector<Violation>;
 
+// "/healthChecks" and 0 -> "/healthChecks(0)": an element's path, as Marathon writes it.
+inline std::string indexed(const std::string& path, size_t i) { return path + "(" + std::to_string(i) + ")"; }
+
 // Errors of one path are grouped, in the order they were found. Errors of JSON types
 // ("error.expected.jsnumber", ...) are Marathon's "Invalid JSON"; the others "Object is not valid".
 inline nlohmann::json violationsBody(const Violations& violations) {
