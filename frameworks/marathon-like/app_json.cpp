@@ -5,6 +5,7 @@
 #include <limits>
 #include <set>
 
+#include "common/json_fields.hpp"
 #include "frameworks/marathon-like/path_id.hpp"
 
 namespace agora::marathon {
@@ -13,94 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-// Reads typed fields of one JSON object, recording type errors under their paths.
-class Fields {
- public:
-  Fields(const json& j, std::string path, Violations& out) : j_(j), path_(std::move(path)), out_(out) {}
-
-  bool has(const char* key) const { return j_.contains(key) && !j_[key].is_null(); }
-  std::string at(const char* key) const { return path_ + "/" + key; }
-  void fail(const std::string& path, const std::string& error) { out_.push_back({path, error}); }
-  Violations& violations() { return out_; }
-  const json& raw(const char* key) const { return j_[key]; }
-
-  template <typename T>
-  void number(const char* key, T& into) {
-    if (!has(key)) return;
-    const json& v = j_[key];
-    if (!v.is_number()) return fail(at(key), "error.expected.jsnumber");
-    if constexpr (std::is_integral_v<T>) {
-      if (!v.is_number_integer()) return fail(at(key), "error.expected.int");
-      if (v.get<double>() < 0) return fail(at(key), "got " + v.dump() + ", expected 0 or more");
-      if (v.get<double>() > static_cast<double>(std::numeric_limits<T>::max()))
-        return fail(at(key), "got " + v.dump() + ", expected " + std::to_string(std::numeric_limits<T>::max()) + " or less");
-      into = v.get<T>();
-    } else {
-      into = v.get<T>();
-    }
-  }
-  void number(const char* key, std::optional<double>& into) {
-    double d = 0;
-    if (!has(key)) return;
-    if (!j_[key].is_number()) return fail(at(key), "error.expected.jsnumber");
-    number(key, d);
-    into = d;
-  }
-  void string(const char* key, std::string& into) {
-    if (!has(key)) return;
-    if (!j_[key].is_string()) return fail(at(key), "error.expected.jsstring");
-    into = j_[key].get<std::string>();
-  }
-  void boolean(const char* key, bool& into) {
-    if (!has(key)) return;
-    if (!j_[key].is_boolean()) return fail(at(key), "error.expected.jsboolean");
-    into = j_[key].get<bool>();
-  }
-  void strings(const char* key, std::vector<std::string>& into) {
-    if (!has(key)) return;
-    const json& v = j_[key];
-    if (!v.is_array()) return fail(at(key), "error.expected.jsarray");
-    into.clear();
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (!v[i].is_string()) fail(at(key) + "(" + std::to_string(i) + ")", "error.expected.jsstring");
-      else into.push_back(v[i].get<std::string>());
-    }
-  }
-  void stringMap(const char* key, std::map<std::string, std::string>& into, const char* what) {
-    if (!has(key)) return;
-    const json& v = j_[key];
-    if (!v.is_object()) return fail(at(key), "error.expected.jsobject");
-    into.clear();
-    for (const auto& [k, value] : v.items()) {
-      if (value.is_string()) into[k] = value.get<std::string>();
-      else if (value.is_object() && value.contains("secret"))
-        fail(at(key) + "/" + k, std::string("secrets are not supported by Agora yet; give the ") + what + " as a string");
-      else fail(at(key) + "/" + k, "error.expected.jsstring");
-    }
-  }
-  const json* object(const char* key) {
-    if (!has(key)) return nullptr;
-    if (!j_[key].is_object()) return fail(at(key), "error.expected.jsobject"), nullptr;
-    return &j_[key];
-  }
-  const json* array(const char* key) {
-    if (!has(key)) return nullptr;
-    if (!j_[key].is_array()) return fail(at(key), "error.expected.jsarray"), nullptr;
-    return &j_[key];
-  }
-
-  // Every key that is not in `known`: refused, as Agora does not know what it would mean.
-  void refuseUnknown(const std::set<std::string>& known) {
-    for (const auto& [k, v] : j_.items())
-      if (!known.count(k)) fail(at(k.c_str()), "is not a field Agora knows; remove it (see docs/services.md for the fields)");
-  }
-
- private:
-  const json& j_;
-  std::string path_;
-  Violations& out_;
-};
-
+const char* const kGuide = "docs/services.md";
 
 // Seconds that Marathon holds as integers are written as integers when they are whole.
 json wholeSeconds(double s) {
@@ -176,7 +90,7 @@ void readPortDefinitions(Fields& f, AppDefinition& app) {
       d.string("name", def.name);
       d.string("protocol", def.protocol);
       d.stringMap("labels", def.labels, "label");
-      d.refuseUnknown({"port", "name", "protocol", "labels"});
+      d.refuseUnknown({"port", "name", "protocol", "labels"}, kGuide);
       app.portDefinitions.push_back(def);
     }
   }
@@ -208,7 +122,7 @@ AppHealthCheck readHealthCheck(Fields& f, const json& j, const std::string& path
   if (const json* command = h.object("command")) {
     Fields c = nested(f, *command, path + "/command");
     c.string("value", check.command);
-    c.refuseUnknown({"value"});
+    c.refuseUnknown({"value"}, kGuide);
   }
   h.number("gracePeriodSeconds", check.gracePeriodSeconds);
   h.number("intervalSeconds", check.intervalSeconds);
@@ -217,7 +131,7 @@ AppHealthCheck readHealthCheck(Fields& f, const json& j, const std::string& path
   h.number("maxConsecutiveFailures", check.maxConsecutiveFailures);
   h.boolean("ignoreHttp1xx", check.ignoreHttp1xx);
   h.refuseUnknown({"protocol", "path", "portIndex", "port", "command", "gracePeriodSeconds", "intervalSeconds",
-                   "timeoutSeconds", "delaySeconds", "maxConsecutiveFailures", "ignoreHttp1xx", "ipProtocol"});
+                   "timeoutSeconds", "delaySeconds", "maxConsecutiveFailures", "ignoreHttp1xx", "ipProtocol"}, kGuide);
   return check;
 }
 
@@ -241,7 +155,7 @@ AppReadinessCheck readReadinessCheck(Fields& f, const json& j, const std::string
     }
   }
   r.refuseUnknown({"name", "protocol", "path", "portName", "intervalSeconds", "timeoutSeconds",
-                   "httpStatusCodesForReady", "preserveLastResponse"});
+                   "httpStatusCodesForReady", "preserveLastResponse"}, kGuide);
   return check;
 }
 
@@ -288,7 +202,7 @@ void readStrategies(Fields& f, AppDefinition& app) {
     Fields s = nested(f, *u, "/upgradeStrategy");
     s.number("minimumHealthCapacity", app.upgradeStrategy.minimumHealthCapacity);
     s.number("maximumOverCapacity", app.upgradeStrategy.maximumOverCapacity);
-    s.refuseUnknown({"minimumHealthCapacity", "maximumOverCapacity"});
+    s.refuseUnknown({"minimumHealthCapacity", "maximumOverCapacity"}, kGuide);
   }
   if (f.has("unreachableStrategy")) {
     const json& u = f.raw("unreachableStrategy");
@@ -298,7 +212,7 @@ void readStrategies(Fields& f, AppDefinition& app) {
       Fields s = nested(f, u, "/unreachableStrategy");
       s.number("inactiveAfterSeconds", app.unreachableStrategy.inactiveAfterSeconds);
       s.number("expungeAfterSeconds", app.unreachableStrategy.expungeAfterSeconds);
-      s.refuseUnknown({"inactiveAfterSeconds", "expungeAfterSeconds"});
+      s.refuseUnknown({"inactiveAfterSeconds", "expungeAfterSeconds"}, kGuide);
     } else {
       f.fail("/unreachableStrategy", "must be \"disabled\" or {\"inactiveAfterSeconds\": N, \"expungeAfterSeconds\": M}");
     }
@@ -368,7 +282,7 @@ AppDefinition appFromJson(const json& j, const std::string& base, Violations& vi
   refuseUnsupported(j, violations);
   std::set<std::string> known = kKnown;
   known.insert(kReadOnly.begin(), kReadOnly.end());
-  f.refuseUnknown(known);
+  f.refuseUnknown(known, kGuide);
   return app;
 }
 

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "frameworks/marathon-like/app.hpp"
-#include "frameworks/marathon-like/violations.hpp"
+#include "common/violations.hpp"
 
 namespace agora::marathon {
 

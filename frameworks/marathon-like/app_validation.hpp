@@ -9,7 +9,7 @@
 #include "common/try.hpp"
 
 #include "frameworks/marathon-like/app.hpp"
-#include "frameworks/marathon-like/violations.hpp"
+#include "common/violations.hpp"
 
 namespace agora::marathon {
 

@@ -16,7 +16,7 @@
 
 #include "common/clock.hpp"
 #include "common/http_stream.hpp"
-#include "frameworks/marathon-like/journal.hpp"
+#include "common/journal.hpp"
 
 namespace agora::marathon {
 

@@ -17,9 +17,9 @@
 #include "frameworks/marathon-like/deployment_plan.hpp"
 #include "frameworks/marathon-like/events.hpp"
 #include "frameworks/marathon-like/instance.hpp"
-#include "frameworks/marathon-like/journal.hpp"
+#include "common/journal.hpp"
 #include "frameworks/marathon-like/offer_matcher.hpp"
-#include "frameworks/marathon-like/violations.hpp"
+#include "common/violations.hpp"
 #include "frameworks/sdk/scheduler.hpp"
 
 namespace agora::marathon {

@@ -4,7 +4,7 @@
 
 #include "frameworks/marathon-like/backoff.hpp"
 #include "frameworks/marathon-like/events.hpp"
-#include "frameworks/marathon-like/journal.hpp"
+#include "common/journal.hpp"
 #include "frameworks/marathon-like/offer_matcher.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-// agora-marathon's one rule for acting: whatever a callback decided is written first, in one
+// A framework's one rule for acting: whatever a callback decided is written first, in one
 // synced batch, and only then acted on (tasks launched or killed, updates acknowledged,
 // events sent, HTTP answered). Each entry into the framework's loop ends with commit(). If
 // the disk refuses the batch, nothing is acted on; the batch and its actions wait, and
@@ -14,7 +14,7 @@
 
 #include "common/store.hpp"
 
-namespace agora::marathon {
+namespace agora {
 
 class Journal {
  public:
@@ -39,4 +39,4 @@ class Journal {
   std::vector<std::function<void()>> actions_;
 };
 
-}  // namespace agora::marathon
+}  // namespace agora

@@ -1,8 +1,8 @@
-#include "frameworks/marathon-like/journal.hpp"
+#include "common/journal.hpp"
 
 #include <glog/logging.h>
 
-namespace agora::marathon {
+namespace agora {
 
 Status Journal::commit() {
   if (!batch_.empty()) {
@@ -34,4 +34,4 @@ Try<std::map<std::string, nlohmann::json>> Journal::scan(const std::string& pref
   return out;
 }
 
-}  // namespace agora::marathon
+}  // namespace agora

@@ -1,5 +1,5 @@
 #pragma once
-// What is wrong with a definition, field by field, in the shape of Marathon's 422 answer:
+// What is wrong with a definition, field by field, in the shape of the 422 answer Marathon and Metronome give:
 // {"message": "Object is not valid", "details": [{"path": "/instances", "errors": [...]}]}.
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace agora::marathon {
+namespace agora {
 
 struct Violation {
   std::string path;  // JSON pointer of the field: "/healthChecks(0)/portIndex" as Marathon writes it
@@ -33,4 +33,4 @@ inline nlohmann::json violationsBody(const Violations& violations) {
   return {{"message", message}, {"details", details}};
 }
 
-}  // namespace agora::marathon
+}  // namespace agora

@@ -1,0 +1,98 @@
+// Metronome job specs: what they read into, what a GET shows (and can be PUT back), and the
+// 422 answer with each violation under its path.
+#include <gtest/gtest.h>
+
+#include "frameworks/batch/job_json.hpp"
+
+namespace agora::batch {
+namespace {
+
+using nlohmann::json;
+
+json violationsOf(const json& spec) {
+  Violations v;
+  jobFromJson(spec, v);
+  return violationsBody(v);
+}
+
+bool hasError(const json& body, const std::string& path, const std::string& fragment) {
+  for (const json& d : body["details"])
+    if (d["path"] == path)
+      for (const json& e : d["errors"])
+        if (e.get<std::string>().find(fragment) != std::string::npos) return true;
+  return false;
+}
+
+TEST(JobJsonTest, ReadsMetronomesExample) {
+  json spec = json::parse(R"({
+    "id": "prod.example.app", "description": "Example Application", "labels": {"location": "olympus"},
+    "run": {"cmd": "nuke --dry --master local", "cpus": 1.5, "mem": 32, "disk": 128,
+            "env": {"MON": "test"}, "maxLaunchDelay": 3600,
+            "placement": {"constraints": [{"attribute": "rack", "operator": "EQ", "value": "rack-2"}]},
+            "restart": {"activeDeadlineSeconds": 120, "policy": "NEVER"}, "user": "root",
+            "artifacts": [], "volumes": [], "secrets": {}},
+    "schedules": [{"id": "every-minute", "cron": "* * * * *", "timezone": "Europe/Berlin",
+                   "concurrencyPolicy": "FORBID", "startingDeadlineSeconds": 60}]})");
+  Violations v;
+  JobSpec job = jobFromJson(spec, v);
+  ASSERT_TRUE(v.empty()) << violationsBody(v).dump();
+  EXPECT_EQ(job.id, "prod.example.app");
+  EXPECT_EQ(job.run.cpus, 1.5);
+  EXPECT_EQ(job.run.constraints.at(0).op, "EQ");
+  EXPECT_EQ(job.run.restartDeadlineSeconds, 120);
+  EXPECT_EQ(job.schedules.at(0).concurrencyPolicy, ConcurrencyPolicy::kForbid);
+  EXPECT_EQ(job.schedules.at(0).catchUp, CatchUp::kOnce);
+  // What GET shows reads back as the same job.
+  Violations again;
+  JobSpec back = jobFromJson(jobToJson(job, true), again);
+  ASSERT_TRUE(again.empty()) << violationsBody(again).dump();
+  EXPECT_EQ(jobToJson(back, true), jobToJson(job, true));
+}
+
+TEST(JobJsonTest, ViolationsNameTheirFields) {
+  json body = violationsOf(json::parse(R"({"id": "Bad_Id", "run": {"cpus": 0, "mem": 8, "parallelism": 0,
+      "restart": {"policy": "SOMETIMES"}, "placement": {"constraints": [{"attribute": "rack", "operator": "NEAR", "value": "x"}]}},
+      "schedules": [{"id": "s", "cron": "61 * * * *", "timezone": "Mars/Olympus"}]})"));
+  EXPECT_EQ(body["message"], "Object is not valid");
+  EXPECT_TRUE(hasError(body, "/id", "must fully match regular expression"));
+  EXPECT_TRUE(hasError(body, "/run", "give cmd"));
+  EXPECT_TRUE(hasError(body, "/run/cpus", "expected 0.01 or more"));
+  EXPECT_TRUE(hasError(body, "/run/mem", "expected 32.0 or more"));
+  EXPECT_TRUE(hasError(body, "/run/parallelism", "1 or more"));
+  EXPECT_TRUE(hasError(body, "/run/restart/policy", "NEVER, ON_FAILURE"));
+  EXPECT_TRUE(hasError(body, "/run/placement/constraints(0)/operator", "EQ, IS, LIKE or UNLIKE"));
+  EXPECT_TRUE(hasError(body, "/schedules(0)/cron", "minute field '61': 61 is out of range 0-59"));
+  EXPECT_TRUE(hasError(body, "/schedules(0)/timezone", "unknown time zone 'Mars/Olympus'"));
+}
+
+TEST(JobJsonTest, TypeErrorsAreInvalidJson) {
+  json body = violationsOf(json::parse(R"({"id": "a", "run": {"cmd": "true", "cpus": "one"}})"));
+  EXPECT_EQ(body["message"], "Invalid JSON");
+  EXPECT_TRUE(hasError(body, "/run/cpus", "error.expected.jsnumber"));
+}
+
+TEST(JobJsonTest, WhatAgoraCannotDoIsRefusedByName) {
+  json body = violationsOf(json::parse(R"({"id": "a", "run": {"cmd": "true", "docker": {"image": "busybox"},
+      "artifacts": [{"uri": "http://x"}], "secrets": {"s": {"source": "x"}}, "colour": "red"}})"));
+  EXPECT_TRUE(hasError(body, "/run/docker", "Docker images are not supported by Agora yet"));
+  EXPECT_TRUE(hasError(body, "/run/artifacts", "fetching artifacts is not supported"));
+  EXPECT_TRUE(hasError(body, "/run/secrets", "secrets are not supported"));
+  EXPECT_TRUE(hasError(body, "/run/colour", "is not a field Agora knows"));
+}
+
+TEST(JobJsonTest, AgorasAdditions) {
+  Violations v;
+  JobSpec job = jobFromJson(json::parse(R"({"id": "array", "run": {"args": ["/bin/echo", "hi"], "completions": 20,
+      "parallelism": 4, "activeDeadlineSeconds": 600, "exitCodes": {"failRun": [42], "ignore": [75]},
+      "restart": {"policy": "ON_FAILURE", "maxRetries": 3, "backoffSeconds": 2}},
+      "historyLimits": {"successful": 5, "failed": 2}, "dependencies": [{"id": "parent"}]})"), v);
+  ASSERT_TRUE(v.empty()) << violationsBody(v).dump();
+  EXPECT_EQ(job.run.completions, 20u);
+  EXPECT_EQ(job.run.failRunOnExitCodes, std::vector<int>{42});
+  EXPECT_EQ(job.run.maxRetries, 3u);
+  EXPECT_EQ(job.successfulHistoryLimit, 5u);
+  EXPECT_EQ(job.dependencies, std::vector<std::string>{"parent"});
+}
+
+}  // namespace
+}  // namespace agora::batch
