@@ -23,7 +23,10 @@ ApiReply BatchApi::handle(const ApiCall& call) {
 ApiReply BatchApi::answer(const Outcome& outcome) {
   if (outcome.status >= 300) return jsonReply(outcome.status, outcome.body);
   auto pending = std::make_shared<PendingReply>();
-  scheduler_.then([pending, outcome] { pending->give(jsonReply(outcome.status, outcome.body)); });
+  scheduler_.then([pending, outcome] {
+    // A null body is an empty one (Metronome's answer to DELETE of a schedule).
+    pending->give(outcome.body.is_null() ? ApiReply{outcome.status, "", "application/json"} : jsonReply(outcome.status, outcome.body));
+  });
   return ApiReply::later(pending);
 }
 
@@ -49,6 +52,7 @@ ApiReply BatchApi::route(const ApiCall& call) {
   if (p == "/ping") return ApiReply{200, "pong", "text/plain"};
   if (p == "/info" || p == "/v1/info") return info();
   if (p == "/metrics" && call.method == "GET") return metrics();
+  if (p == "/leader" && call.method == "GET") return jsonReply(200, {{"leader", options_.httpAddress}});
   if (p == "/v1/jobs" || p == "/v1/jobs/") return jobs(call);
   if (p.rfind("/v1/jobs/", 0) == 0) {
     std::vector<std::string> s = segments(p.substr(9));
@@ -60,7 +64,7 @@ ApiReply BatchApi::route(const ApiCall& call) {
     if (at(1) == "actions" && s.size() == 3 && call.method == "POST" && (at(2) == "suspend" || at(2) == "resume"))
       return answer(scheduler_.setEnabled(s[0], at(2) == "resume"));
   }
-  return messageReply(404, "The requested resource " + call.method + " " + p + " does not exist");
+  return jsonReply(404, {{"message", "Unknown route."}, {"requestPath", p}});
 }
 
 ApiReply BatchApi::info() const {

@@ -17,8 +17,8 @@ Try<json> bodyOf(const ApiCall& call) {
   }
 }
 
-ApiReply invalidJson(const std::string& details) {
-  return jsonReply(400, {{"message", "Invalid JSON"}, {"details", json::array({{{"path", "/"}, {"errors", {details}}}})}});
+ApiReply invalidJson(const ApiCall& call, const std::string& details) {
+  return jsonReply(400, {{"message", "Invalid Json: " + details}, {"requestPath", call.path}});
 }
 
 ApiReply violated(const Violations& v) { return jsonReply(422, violationsBody(v)); }
@@ -44,10 +44,8 @@ const std::set<std::string> kEmbeds = {"activeRuns", "schedules", "history", "hi
 
 json BatchApi::jobView(const JobSpec& job, const std::set<std::string>& embed) const {
   json j = jobToJson(job, false);
-  if (embed.count("schedules")) {
-    j["schedules"] = json::array();
-    for (const ScheduleSpec& s : job.schedules) j["schedules"].push_back(scheduleToJson(s, scheduler_.nextSlot(job.id, s.id)));
-  }
+  j["schedules"] = json::array();  // always, as Metronome (embed=schedules asks for nothing more)
+  for (const ScheduleSpec& s : job.schedules) j["schedules"].push_back(scheduleToJson(s, scheduler_.nextSlot(job.id, s.id)));
   if (embed.count("activeRuns")) {
     j["activeRuns"] = json::array();
     for (const Run* r : scheduler_.runsOf(job.id))
@@ -73,14 +71,20 @@ ApiReply BatchApi::jobs(const ApiCall& call) {
     std::set<std::string> embed = embedsOf(call);
     for (const std::string& e : embed)
       if (!kEmbeds.count(e))
-        return messageReply(400, "unknown embed '" + e + "': use activeRuns, schedules, history, historySummary or dependencies");
+        return jsonReply(400, {{"message", "Unknown embed options. Valid options are: activeRuns, schedules, history, "
+                                           "historySummary, dependencies"},
+                               {"requestPath", call.path}});
     json out = json::array();
-    for (const auto& [id, job] : scheduler_.jobs()) out.push_back(jobView(job, embed));
+    for (const auto& [id, job] : scheduler_.jobs()) {
+      out.push_back(jobView(job, embed));
+      // As Metronome: the list leaves out an empty activeRuns.
+      if (out.back().contains("activeRuns") && out.back()["activeRuns"].empty()) out.back().erase("activeRuns");
+    }
     return jsonReply(200, out);
   }
   if (call.method != "POST") return messageReply(405, "use GET or POST on /v1/jobs");
   Try<json> body = bodyOf(call);
-  if (body.isError()) return invalidJson(body.error());
+  if (body.isError()) return invalidJson(call, body.error());
   Violations v;
   JobSpec job = jobFromJson(*body, v);
   if (!v.empty()) return violated(v);
@@ -90,7 +94,7 @@ ApiReply BatchApi::jobs(const ApiCall& call) {
 ApiReply BatchApi::oneJob(const ApiCall& call, const std::string& id) {
   if (call.method == "GET") {
     const JobSpec* job = scheduler_.job(id);
-    if (!job) return messageReply(404, "Job not found");
+    if (!job) return jsonReply(404, unknownJob(id).body);
     return jsonReply(200, jobView(*job, embedsOf(call)));
   }
   if (call.method == "DELETE") {
@@ -99,25 +103,25 @@ ApiReply BatchApi::oneJob(const ApiCall& call, const std::string& id) {
   }
   if (call.method != "PUT") return messageReply(405, "use GET, PUT or DELETE on /v1/jobs/{id}");
   Try<json> body = bodyOf(call);
-  if (body.isError()) return invalidJson(body.error());
+  if (body.isError()) return invalidJson(call, body.error());
   if (body->is_object() && !body->contains("id")) (*body)["id"] = id;
   Violations v;
   JobSpec job = jobFromJson(*body, v);
-  if (v.empty() && job.id != id) v.push_back({"/id", "the id in the body ('" + job.id + "') is not the job's id in the path ('" + id + "')"});
   if (!v.empty()) return violated(v);
-  // Metronome's PUT leaves the schedules alone unless it carries them.
-  if (!body->contains("schedules"))
-    if (const JobSpec* current = scheduler_.job(id)) job.schedules = current->schedules;
+  // As Metronome: the path's id wins, and the schedules stay as they are (change them at
+  // /schedules).
+  job.id = id;
+  if (const JobSpec* current = scheduler_.job(id)) job.schedules = current->schedules;
   return answer(scheduler_.updateJob(job));
 }
 
 ApiReply BatchApi::schedules(const ApiCall& call, const std::string& jobId, const std::string& scheduleId,
                              const std::string& action) {
   const JobSpec* job = scheduler_.job(jobId);
-  if (!job) return messageReply(404, "Job not found");
+  if (!job) return jsonReply(404, unknownJob(jobId).body);
   if (!action.empty()) {
     if (action == "next" && call.method == "GET") return nextSlots(call, jobId, scheduleId);
-    return messageReply(404, "The requested resource " + call.method + " " + call.path + " does not exist");
+    return jsonReply(404, {{"message", "Unknown route."}, {"requestPath", call.path}});
   }
   if (scheduleId.empty()) {
     if (call.method == "GET") {
@@ -128,7 +132,7 @@ ApiReply BatchApi::schedules(const ApiCall& call, const std::string& jobId, cons
     if (call.method != "POST") return messageReply(405, "use GET or POST on /v1/jobs/{id}/schedules");
   } else if (call.method == "GET") {
     const ScheduleSpec* s = job->schedule(scheduleId);
-    if (!s) return messageReply(404, "Schedule not found");
+    if (!s) return jsonReply(404, unknownSchedule(scheduleId).body);
     return jsonReply(200, scheduleToJson(*s, scheduler_.nextSlot(jobId, scheduleId)));
   } else if (call.method == "DELETE") {
     return answer(scheduler_.removeSchedule(jobId, scheduleId));
@@ -136,13 +140,12 @@ ApiReply BatchApi::schedules(const ApiCall& call, const std::string& jobId, cons
     return messageReply(405, "use GET, PUT or DELETE on /v1/jobs/{id}/schedules/{scheduleId}");
   }
   Try<json> body = bodyOf(call);
-  if (body.isError()) return invalidJson(body.error());
+  if (body.isError()) return invalidJson(call, body.error());
   if (!scheduleId.empty() && body->is_object() && !body->contains("id")) (*body)["id"] = scheduleId;
   Violations v;
   ScheduleSpec s = scheduleFromJson(*body, "", v);
-  if (v.empty() && !scheduleId.empty() && s.id != scheduleId)
-    v.push_back({"/id", "the id in the body ('" + s.id + "') is not the schedule's id in the path ('" + scheduleId + "')"});
   if (!v.empty()) return violated(v);
+  if (!scheduleId.empty()) s.id = scheduleId;  // the path's id wins, as Metronome
   return answer(scheduler_.putSchedule(jobId, s, scheduleId.empty()));
 }
 
@@ -150,7 +153,7 @@ ApiReply BatchApi::schedules(const ApiCall& call, const std::string& jobId, cons
 // schedule's zone and in UTC.
 ApiReply BatchApi::nextSlots(const ApiCall& call, const std::string& jobId, const std::string& scheduleId) {
   const ScheduleSpec* s = scheduler_.job(jobId)->schedule(scheduleId);
-  if (!s) return messageReply(404, "Schedule not found");
+  if (!s) return jsonReply(404, unknownSchedule(scheduleId).body);
   size_t count = 5;
   if (auto it = call.query.find("count"); it != call.query.end()) {
     char* end = nullptr;

@@ -18,15 +18,22 @@ json BatchApi::historyJson(const std::string& jobId, bool withRuns) const {
   for (auto it = runs.rbegin(); it != runs.rend(); ++it) {  // newest first, as Metronome lists them
     const Run& r = **it;
     if (!r.ended()) continue;
-    json entry = runToJson(r, scheduler_.frameworkId());
-    entry["finishedAt"] = runTime(r.completedAt);
+    // Metronome's RunInfo (tasks by id), and what each task came to.
+    json full = runToJson(r, scheduler_.frameworkId());
+    json ids = json::array();
+    for (const TaskAttempt& t : r.tasks) ids.push_back(t.taskId);
+    json entry = {{"id", r.id},         {"createdAt", full["createdAt"]}, {"finishedAt", runTime(r.completedAt)},
+                  {"tasks", ids},       {"status", full["status"]},       {"trigger", full["trigger"]},
+                  {"taskResults", full["tasks"]}};
+    if (full.contains("reason")) entry["reason"] = full["reason"];
+    if (full.contains("scheduledAt")) entry["scheduledAt"] = full["scheduledAt"];
     h[r.status == RunStatus::kSuccess ? "successfulFinishedRuns" : "failedFinishedRuns"].push_back(entry);
   }
   return h;
 }
 
 ApiReply BatchApi::runs(const ApiCall& call, const std::string& jobId, const std::string& runId, const std::string& action) {
-  if (!scheduler_.job(jobId)) return messageReply(404, "Job not found");
+  if (!scheduler_.job(jobId)) return jsonReply(404, unknownJob(jobId).body);
   if (runId.empty()) {
     if (call.method == "POST") return answer(scheduler_.startRun(jobId));
     if (call.method != "GET") return messageReply(405, "use GET or POST on /v1/jobs/{id}/runs");
@@ -38,7 +45,7 @@ ApiReply BatchApi::runs(const ApiCall& call, const std::string& jobId, const std
   if (action.empty()) {
     if (call.method != "GET") return messageReply(405, "use GET on /v1/jobs/{id}/runs/{runId}");
     const Run* r = scheduler_.run(jobId, runId);
-    if (!r) return messageReply(404, "Job Run not found");
+    if (!r) return jsonReply(404, unknownRun(jobId, runId).body);
     return jsonReply(200, runToJson(*r, scheduler_.frameworkId()));
   }
   if (call.method != "POST") return messageReply(405, "use POST on /v1/jobs/{id}/runs/{runId}/actions/" + action);
@@ -50,7 +57,7 @@ ApiReply BatchApi::runs(const ApiCall& call, const std::string& jobId, const std
 // The jobs connected to `jobId` through dependencies (its ancestors and descendants), as
 // nodes and parent -> child edges.
 ApiReply BatchApi::graph(const std::string& jobId) const {
-  if (!scheduler_.job(jobId)) return messageReply(404, "Job not found");
+  if (!scheduler_.job(jobId)) return jsonReply(404, unknownJob(jobId).body);
   ParentsOf g = scheduler_.graph();
   std::set<std::string> seen{jobId};
   std::vector<std::string> todo{jobId};

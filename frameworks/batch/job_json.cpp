@@ -84,9 +84,10 @@ void readConstraints(const json& list, RunSpec& run, Violations& out) {
     c.string("attribute", pc.attribute);
     c.string("operator", pc.op);
     c.string("value", pc.value);
+    if (pc.op == "EQ") pc.op = "IS";  // Metronome reads EQ as IS and shows it so
     c.refuseUnknown({"attribute", "operator", "value"}, kGuide);
     if (pc.attribute.empty()) c.fail(c.at("attribute"), "error.path.missing");
-    if (pc.op != "EQ" && pc.op != "IS" && pc.op != "LIKE" && pc.op != "UNLIKE")
+    if (pc.op != "IS" && pc.op != "LIKE" && pc.op != "UNLIKE")
       c.fail(c.at("operator"), "'" + pc.op + "' is not an operator: use EQ, IS, LIKE or UNLIKE");
     else if (pc.value.empty()) c.fail(c.at("value"), "error.path.missing: " + pc.op + " needs a value");
     else if (pc.op == "LIKE" || pc.op == "UNLIKE") {
@@ -309,11 +310,11 @@ json jobToJson(const JobSpec& job, bool withSchedules) {
   json deps = json::array();
   for (const std::string& d : job.dependencies) deps.push_back({{"id", d}});
   json j = {{"id", job.id},
-            {"description", job.description},
             {"labels", job.labels},
             {"run", run},
             {"dependencies", deps},
             {"historyLimits", {{"successful", job.successfulHistoryLimit}, {"failed", job.failedHistoryLimit}}}};
+  if (!job.description.empty()) j["description"] = job.description;
   if (withSchedules) {
     j["schedules"] = json::array();
     for (const ScheduleSpec& s : job.schedules) j["schedules"].push_back(scheduleToJson(s, std::nullopt));

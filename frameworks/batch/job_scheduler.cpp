@@ -13,6 +13,14 @@ using nlohmann::json;
 
 std::string scheduleKey(const std::string& jobId, const std::string& scheduleId) { return jobId + '\x1f' + scheduleId; }
 
+Outcome unknownJob(const std::string& jobId) { return {404, {{"id", jobId}, {"message", "Job not found"}}}; }
+Outcome unknownRun(const std::string& jobId, const std::string& runId) {
+  return {404, {{"jobSpec", jobId}, {"id", runId}, {"message", "Job Run not found"}}};
+}
+Outcome unknownSchedule(const std::string& scheduleId) {
+  return {404, {{"id", scheduleId}, {"message", "Schedule not found"}}};
+}
+
 JobScheduler::JobScheduler(EventLoop& loop, std::unique_ptr<Store> store, SchedulerOptions options)
     : loop_(loop), options_(std::move(options)), journal_(std::move(store)) {}
 
@@ -225,8 +233,7 @@ size_t JobScheduler::launchOn(sdk::AgentOffers& agent, std::vector<std::pair<Run
 
 Try<sdk::Taken> JobScheduler::fit(sdk::AgentOffers& agent, const RunSpec& spec) const {
   for (const PlacementConstraint& c : spec.constraints) {
-    // Metronome's EQ is the SDK's IS.
-    Try<sdk::Constraint> parsed = sdk::parseConstraint({c.attribute, c.op == "EQ" ? "IS" : c.op, c.value});
+    Try<sdk::Constraint> parsed = sdk::parseConstraint({c.attribute, c.op, c.value});
     if (parsed.isError()) return Error(parsed.error());
     Status ok = sdk::satisfies(*parsed, agent.hostname, agent.attributes, {});
     if (!ok.ok()) return Error(ok.error());

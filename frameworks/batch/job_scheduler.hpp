@@ -52,6 +52,11 @@ struct JobStats {
   double lastSuccessAt = 0, lastFailureAt = 0;
 };
 
+// Metronome's 404 bodies.
+Outcome unknownJob(const std::string& jobId);
+Outcome unknownRun(const std::string& jobId, const std::string& runId);
+Outcome unknownSchedule(const std::string& scheduleId);
+
 // A schedule's place in time.
 struct ScheduleState {
   std::optional<CronSchedule> cron;

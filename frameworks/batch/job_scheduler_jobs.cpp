@@ -13,8 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-Outcome notFound() { return {404, {{"message", "Job not found"}}}; }
-Outcome invalid(const std::string& path, const std::string& error) { return {422, violationsBody({{path, error}})}; }
 
 Instant instantOf(double wallSeconds) { return Instant(std::chrono::seconds(static_cast<int64_t>(wallSeconds))); }
 
@@ -30,12 +28,14 @@ void JobScheduler::storeCursor(const std::string& jobId, const std::string& sche
 }
 
 std::optional<std::string> JobScheduler::dependencyError(const JobSpec& job) const {
+  std::string unknown;
   for (const std::string& parent : job.dependencies)
-    if (!jobs_.count(parent)) return "the parent job '" + parent + "' does not exist; create it first";
+    if (!jobs_.count(parent)) unknown += (unknown.empty() ? "" : ", ") + parent;
+  if (!unknown.empty()) return "Dependencies contain unknown jobs. unknown=[" + unknown + "]";
   ParentsOf g = graph();
   g[job.id] = job.dependencies;
   if (std::optional<std::string> cycle = findCycle(g))
-    return "the dependencies would make a cycle: " + *cycle + "; a job cannot wait for itself";
+    return "Dependencies have a cycle: " + *cycle;
   return std::nullopt;
 }
 
@@ -60,7 +60,7 @@ void JobScheduler::dropSchedule(const std::string& jobId, const std::string& sch
 
 Outcome JobScheduler::createJob(const JobSpec& job) {
   if (jobs_.count(job.id)) return {409, {{"message", "Job with this id already exists"}}};
-  if (std::optional<std::string> bad = dependencyError(job)) return invalid("/dependencies", *bad);
+  if (std::optional<std::string> bad = dependencyError(job)) return {422, {{"message", *bad}}};
   jobs_[job.id] = job;
   storeJob(job);
   Instant from = instantOf(now());
@@ -74,8 +74,8 @@ Outcome JobScheduler::createJob(const JobSpec& job) {
 
 Outcome JobScheduler::updateJob(const JobSpec& job) {
   auto it = jobs_.find(job.id);
-  if (it == jobs_.end()) return notFound();
-  if (std::optional<std::string> bad = dependencyError(job)) return invalid("/dependencies", *bad);
+  if (it == jobs_.end()) return unknownJob(job.id);
+  if (std::optional<std::string> bad = dependencyError(job)) return {422, {{"message", *bad}}};
   // A schedule kept by id keeps its cursor (its slots are not run twice); a changed cron or
   // zone starts from now.
   std::map<std::string, ScheduleSpec> before;
@@ -99,10 +99,13 @@ Outcome JobScheduler::updateJob(const JobSpec& job) {
 
 Outcome JobScheduler::removeJob(const std::string& id, bool stopRuns) {
   auto it = jobs_.find(id);
-  if (it == jobs_.end()) return notFound();
+  if (it == jobs_.end()) return unknownJob(id);
   std::vector<std::string> children = childrenOf(graph(), id);
-  if (!children.empty())
-    return {409, {{"message", "Job '" + children.front() + "' depends on this job; remove the dependency first"}}};
+  if (!children.empty()) {
+    std::string names;
+    for (const std::string& c : children) names += (names.empty() ? "" : ", ") + c;
+    return {409, {{"message", "There are jobs with a dependency on " + id + ". children=[" + names + "]"}}};
+  }
   std::vector<RunKey> active;
   for (const RunKey& key : active_)
     if (key.first == id) active.push_back(key);
@@ -132,11 +135,11 @@ Outcome JobScheduler::removeJob(const std::string& id, bool stopRuns) {
 
 Outcome JobScheduler::putSchedule(const std::string& jobId, const ScheduleSpec& s, bool create) {
   auto it = jobs_.find(jobId);
-  if (it == jobs_.end()) return notFound();
+  if (it == jobs_.end()) return unknownJob(jobId);
   JobSpec job = it->second;
   const ScheduleSpec* existing = job.schedule(s.id);
-  if (create && existing) return {409, {{"message", "Schedule with this id already exists"}}};
-  if (!create && !existing) return {404, {{"message", "Schedule not found"}}};
+  if (create && existing) return {409, {{"message", "requirement failed: A schedule with id " + s.id + " already exists"}}};
+  if (!create && !existing) return unknownSchedule(s.id);
   if (existing) *const_cast<ScheduleSpec*>(existing) = s;
   else job.schedules.push_back(s);
   Outcome o = updateJob(job);
@@ -146,19 +149,19 @@ Outcome JobScheduler::putSchedule(const std::string& jobId, const ScheduleSpec& 
 
 Outcome JobScheduler::removeSchedule(const std::string& jobId, const std::string& scheduleId) {
   auto it = jobs_.find(jobId);
-  if (it == jobs_.end()) return notFound();
+  if (it == jobs_.end()) return unknownJob(jobId);
   JobSpec job = it->second;
   auto s = std::find_if(job.schedules.begin(), job.schedules.end(), [&](const ScheduleSpec& x) { return x.id == scheduleId; });
-  if (s == job.schedules.end()) return {404, {{"message", "Schedule not found"}}};
+  if (s == job.schedules.end()) return unknownSchedule(scheduleId);
   job.schedules.erase(s);
   Outcome o = updateJob(job);
   if (o.status >= 300) return o;
-  return {200, json::object()};
+  return {200, nullptr};  // Metronome answers with an empty body
 }
 
 Outcome JobScheduler::setEnabled(const std::string& jobId, bool enabled) {
   auto it = jobs_.find(jobId);
-  if (it == jobs_.end()) return notFound();
+  if (it == jobs_.end()) return unknownJob(jobId);
   JobSpec job = it->second;
   for (ScheduleSpec& s : job.schedules) s.enabled = enabled;
   return updateJob(job);

@@ -134,24 +134,24 @@ void JobScheduler::checkDeadlines() {
 
 Outcome JobScheduler::startRun(const std::string& jobId) {
   const JobSpec* j = job(jobId);
-  if (!j) return {404, {{"message", "Job not found"}}};
+  if (!j) return unknownJob(jobId);
   Run& r = createRun(*j, Trigger::kApi, "", std::nullopt);
   return {201, runToJson(r, frameworkId_)};
 }
 
 Outcome JobScheduler::stopRun(const std::string& jobId, const std::string& runId) {
-  if (!job(jobId)) return {404, {{"message", "Job not found"}}};
+  if (!job(jobId)) return unknownJob(jobId);
   Run* r = findRun(jobId, runId);
-  if (!r) return {404, {{"message", "Job Run not found"}}};
+  if (!r) return unknownRun(jobId, runId);
   if (r->ended()) return {409, {{"message", "Job Run " + runId + " has already ended " + runStatusName(r->status)}}};
   endRun(*r, RunStatus::kFailed, "stopped through the API");
-  return {200, json::object()};
+  return {200, runToJson(*r, frameworkId_)};
 }
 
 Outcome JobScheduler::markSuccess(const std::string& jobId, const std::string& runId) {
-  if (!job(jobId)) return {404, {{"message", "Job not found"}}};
+  if (!job(jobId)) return unknownJob(jobId);
   Run* r = findRun(jobId, runId);
-  if (!r) return {404, {{"message", "Job Run not found"}}};
+  if (!r) return unknownRun(jobId, runId);
   if (r->status == RunStatus::kSuccess) return {409, {{"message", "Job Run " + runId + " has already succeeded"}}};
   // A failed run may be marked too (a person fixed what it should have done): its dependants
   // fire as for a success.

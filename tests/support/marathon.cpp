@@ -42,9 +42,9 @@ void MarathonProcess::stop(int signal) {
   if (process_.pid() > 0) process_.stop(signal);
 }
 
-HttpResult MarathonProcess::call(const std::string& method, const std::string& target, const std::string& body,
-                                 std::map<std::string, std::string> headers) const {
-  httplib::Client client("127.0.0.1", port_);
+HttpResult httpCall(int port, const std::string& method, const std::string& target, const std::string& body,
+                    const std::map<std::string, std::string>& headers) {
+  httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(15, 0);
   httplib::Headers h;
   for (const auto& [k, v] : headers) h.emplace(k, v);
@@ -64,6 +64,11 @@ HttpResult MarathonProcess::call(const std::string& method, const std::string& t
   if (out.json.is_discarded()) out.json = nullptr;
   for (const auto& [k, v] : r->headers) out.headers[k] = v;
   return out;
+}
+
+HttpResult MarathonProcess::call(const std::string& method, const std::string& target, const std::string& body,
+                                 std::map<std::string, std::string> headers) const {
+  return httpCall(port_, method, target, body, headers);
 }
 
 nlohmann::json MarathonProcess::app(const std::string& id) const {

@@ -27,6 +27,10 @@ struct HttpResult {
   std::map<std::string, std::string> headers;
 };
 
+// One request to 127.0.0.1:`port` (a framework's REST API), its body sent as JSON.
+HttpResult httpCall(int port, const std::string& method, const std::string& target, const std::string& body = "",
+                    const std::map<std::string, std::string>& headers = {});
+
 class MarathonProcess {
  public:
   // Beside `cluster`, in its work dir.

@@ -38,7 +38,7 @@ TEST(JobJsonTest, ReadsMetronomesExample) {
   ASSERT_TRUE(v.empty()) << violationsBody(v).dump();
   EXPECT_EQ(job.id, "prod.example.app");
   EXPECT_EQ(job.run.cpus, 1.5);
-  EXPECT_EQ(job.run.constraints.at(0).op, "EQ");
+  EXPECT_EQ(job.run.constraints.at(0).op, "IS");  // as Metronome shows EQ
   EXPECT_EQ(job.run.restartDeadlineSeconds, 120);
   EXPECT_EQ(job.schedules.at(0).concurrencyPolicy, ConcurrencyPolicy::kForbid);
   EXPECT_EQ(job.schedules.at(0).catchUp, CatchUp::kOnce);

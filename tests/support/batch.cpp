@@ -1,0 +1,61 @@
+#include "tests/support/batch.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/support/wait.hpp"
+
+namespace agora::testing {
+
+namespace fs = std::filesystem;
+
+BatchProcess::BatchProcess(TestCluster& cluster, std::vector<std::string> extraFlags)
+    : master_(cluster.master()), dir_(cluster.workDir()), flags_(std::move(extraFlags)),
+      workDir_(cluster.workDir() + "/batch"), log_(cluster.workDir() + "/batch.log") {}
+
+BatchProcess::~BatchProcess() { stop(); }
+
+void BatchProcess::start() {
+  std::string endpoint = dir_ + "/batch-endpoint.json";
+  fs::remove(endpoint);
+  std::vector<std::string> argv = {AGORA_BATCH_BIN, "--master=" + master_, "--work_dir=" + workDir_,
+                                   "--http_port=" + std::to_string(port_), "--endpoint_file=" + endpoint,
+                                   "--decline_offer_duration=1"};
+  argv.insert(argv.end(), flags_.begin(), flags_.end());
+  auto p = Process::start(argv, log_);
+  ASSERT_TRUE(p.ok()) << p.error();
+  process_ = std::move(*p);
+  ASSERT_TRUE(eventually([&] { return fs::exists(endpoint) || !process_.running(); })) << "see " << log_;
+  ASSERT_TRUE(process_.running()) << "agora-batch exited; see " << log_;
+  std::string http = nlohmann::json::parse(std::ifstream(endpoint))["http"];
+  port_ = std::stoi(http.substr(http.rfind(':') + 1));
+  ASSERT_TRUE(eventually([&] {
+    HttpResult info = call("GET", "/info");
+    return info.status == 200 && info.json.value("connectedToMaster", false);
+  })) << "agora-batch did not subscribe; see " << log_;
+}
+
+void BatchProcess::stop(int signal) {
+  if (process_.pid() > 0) process_.stop(signal);
+}
+
+nlohmann::json BatchProcess::run(const std::string& jobId, const std::string& runId) const {
+  HttpResult r = call("GET", "/v1/jobs/" + jobId + "/runs/" + runId);
+  return r.status == 200 ? r.json : nlohmann::json();
+}
+
+nlohmann::json BatchProcess::waitForRunEnd(const std::string& jobId, const std::string& runId,
+                                           std::chrono::milliseconds timeout) const {
+  nlohmann::json last;
+  bool ended = eventually(
+      [&] {
+        last = run(jobId, runId);
+        return last.is_object() && (last["status"] == "SUCCESS" || last["status"] == "FAILED");
+      },
+      timeout);
+  return ended ? last : nlohmann::json();
+}
+
+}  // namespace agora::testing
