@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/framework_client.hpp"
 #include "cli/marathon_client.hpp"
 #include "cli/table.hpp"
 
@@ -25,33 +26,14 @@ using nlohmann::json;
 
 namespace {
 
-// Calls the API; the parsed body of a 2xx answer, or nothing after printing why not.
 std::optional<json> call(const std::string& what, const std::string& method, const std::string& target,
                          const std::string& body = "") {
-  auto reply = callMarathon(method, target, body);
-  if (reply.isError()) {
-    std::cerr << "agora " << what << ": " << reply.error() << "\n";
-    return std::nullopt;
-  }
-  if (reply->status < 200 || reply->status > 299) {
-    std::cerr << "agora " << what << ": HTTP " << reply->status << ": " << reply->body << "\n";
-    return std::nullopt;
-  }
-  json j = json::parse(reply->body, nullptr, false);
-  return j.is_discarded() ? json(reply->body) : j;
+  return jsonAnswer(what, callMarathon(method, target, body));
 }
 
 std::string appPath(std::string id) { return "/v2/apps" + (id.rfind('/', 0) == 0 ? id : "/" + id); }
 std::string forced(const std::string& target) {
   return FLAGS_force ? target + (target.find('?') == std::string::npos ? "?" : "&") + "force=true" : target;
-}
-
-std::optional<std::string> readFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // What a change answered: the deployment it started.
@@ -65,19 +47,6 @@ int changed(const std::optional<json>& answer) {
     std::cout << "deployment " << (*answer)["deployments"][0]["id"].get<std::string>() << "\n";
   else std::cout << "ok\n";
   return 0;
-}
-
-// A field that may be missing (const operator[] must not be asked for one).
-const json& field(const json& j, const char* key) {
-  static const json none;
-  return j.is_object() && j.contains(key) ? j[key] : none;
-}
-
-std::string number(const json& v) {
-  if (!v.is_number()) return "-";
-  std::ostringstream s;
-  s << v.get<double>();
-  return s.str();
 }
 
 void printApps(const json& apps) {

@@ -23,6 +23,9 @@ int appCommand(const std::vector<std::string>& args);
 int deploymentCommand(const std::vector<std::string>& args);
 int queueCommand();
 
+// agora-batch's: job ...
+int jobCommand(const std::vector<std::string>& args);
+
 // The master's address: --master, else $AGORA_MASTER, else the local default.
 std::string masterAddress();
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -18,6 +19,7 @@
 
 #include "agent/launcher.hpp"
 #include "cli/commands.hpp"
+#include "cli/batch_client.hpp"
 #include "cli/marathon_client.hpp"
 #include "cli/master_client.hpp"
 #include "common/signals.hpp"
@@ -28,7 +30,11 @@ DEFINE_string(work_dir, "", "agora dev: directory for the cluster's state and lo
 DEFINE_int32(port, 5050, "agora dev: the master's ZeroMQ port (0: any free port).");
 DEFINE_int32(http_port, 5055, "agora dev: the master's HTTP port (0: any free port).");
 DEFINE_int32(marathon_port, 8080, "agora dev: agora-marathon's HTTP port, as Marathon's (0: any free port).");
+DEFINE_int32(batch_port, 9000, "agora dev: agora-batch's HTTP port, as Metronome's (0: any free port).");
+DEFINE_string(services_role, "services", "agora dev: the role agora-marathon subscribes in.");
+DEFINE_string(batch_role, "batch", "agora dev: the role agora-batch subscribes in.");
 DECLARE_string(marathon);
+DECLARE_string(batch);
 
 namespace agora::cli {
 namespace fs = std::filesystem;
@@ -42,7 +48,8 @@ struct Child {
 
 std::string findBinary(const std::string& name) {
   fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
-  for (const fs::path& dir : {self, self / ".." / "master", self / ".." / "agent", self / ".." / "frameworks" / "marathon-like"})
+  for (const fs::path& dir : {self, self / ".." / "master", self / ".." / "agent", self / ".." / "frameworks" / "marathon-like",
+                              self / ".." / "frameworks" / "batch"})
     if (fs::exists(dir / name)) return fs::canonical(dir / name).string();
   return "";
 }
@@ -143,33 +150,42 @@ Status waitFor(std::vector<Child>& children, const std::string& master, const st
   return Error("timed out waiting for " + what);
 }
 
-// Starts agora-marathon for the master at `master`; its host:port once it is subscribed.
-Try<std::string> startMarathon(std::vector<Child>& children, const std::string& binary, const std::string& master,
-                               const std::string& workDir, const std::string& logDir) {
-  std::string endpointFile = workDir + "/marathon-endpoint.json";
+// A framework to start beside the cluster, and how to tell it has subscribed.
+struct FrameworkToStart {
+  std::string name;     // agora-marathon, agora-batch
+  std::string binary;
+  std::vector<std::string> flags;
+  std::string infoPath;  // its GET that says whether it is connected
+  std::function<bool(const nlohmann::json&)> connected;
+  std::function<Try<ApiReply>(const std::string&, const std::string&, const std::string&)> call;
+  std::string* address;  // the CLI's flag for it, set once it listens
+};
+
+// Starts the framework for the master at `master`; its host:port once it is subscribed.
+Try<std::string> startFramework(std::vector<Child>& children, const FrameworkToStart& f, const std::string& master,
+                                const std::string& workDir, const std::string& logDir) {
+  std::string endpointFile = workDir + "/" + f.name + "-endpoint.json";
   fs::remove(endpointFile);
-  auto m = spawn("agora-marathon", {binary, "--master=" + master, "--work_dir=" + workDir + "/marathon",
-                                    "--http_port=" + std::to_string(FLAGS_marathon_port), "--endpoint_file=" + endpointFile},
-                 logDir, SIGTERM);
+  std::vector<std::string> argv = {f.binary, "--master=" + master, "--endpoint_file=" + endpointFile};
+  argv.insert(argv.end(), f.flags.begin(), f.flags.end());
+  auto m = spawn(f.name, argv, logDir, SIGTERM);
   if (m.isError()) return Error(m.error());
   children.push_back(*m);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!fs::exists(endpointFile)) {
     if (auto ended = reapEnded(children)) return Error(*ended);
-    if (std::chrono::steady_clock::now() > deadline) return Error("agora-marathon did not start; see " + m->log);
+    if (std::chrono::steady_clock::now() > deadline) return Error(f.name + " did not start; see " + m->log);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::string http = nlohmann::json::parse(std::ifstream(endpointFile))["http"];
-  FLAGS_marathon = http;  // the CLI's own calls below go there
+  *f.address = http;  // the CLI's own calls below go there
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto ended = reapEnded(children)) return Error(*ended);
-    auto info = callMarathon("GET", "/v2/info");
-    if (info.ok() && info->status == 200 &&
-        nlohmann::json::parse(info->body, nullptr, false).value("connected_to_master", false))
-      return http;
+    auto info = f.call("GET", f.infoPath, "");
+    if (info.ok() && info->status == 200 && f.connected(nlohmann::json::parse(info->body, nullptr, false))) return http;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return Error("agora-marathon did not subscribe with the master; see " + m->log);
+  return Error(f.name + " did not subscribe with the master; see " + m->log);
 }
 
 }  // namespace
@@ -177,9 +193,9 @@ Try<std::string> startMarathon(std::vector<Child>& children, const std::string& 
 int devCommand() {
   int signals = blockSignalsToFd({SIGINT, SIGTERM, SIGHUP});
   std::string master = findBinary("agora-master"), agent = findBinary("agora-agent");
-  std::string marathon = findBinary("agora-marathon");
-  if (master.empty() || agent.empty() || marathon.empty()) {
-    std::cerr << "agora dev: cannot find agora-master, agora-agent and agora-marathon next to this binary; build "
+  std::string marathon = findBinary("agora-marathon"), batch = findBinary("agora-batch");
+  if (master.empty() || agent.empty() || marathon.empty() || batch.empty()) {
+    std::cerr << "agora dev: cannot find agora-master, agora-agent, agora-marathon and agora-batch next to this binary; build "
                  "them first (./scripts/dev does)\n";
     return 1;
   }
@@ -201,7 +217,7 @@ int devCommand() {
     return 1;
   };
   for (auto [port, flag] : {std::pair{FLAGS_port, "port"}, std::pair{FLAGS_http_port, "http_port"},
-                            std::pair{FLAGS_marathon_port, "marathon_port"}})
+                            std::pair{FLAGS_marathon_port, "marathon_port"}, std::pair{FLAGS_batch_port, "batch_port"}})
     if (auto taken = portTaken(port, flag)) return fail(*taken);
   fs::remove(endpointFile);
   auto m = spawn("master", {master, "--work_dir=" + workDir + "/master", "--ip=127.0.0.1",
@@ -243,15 +259,31 @@ int devCommand() {
   });
   if (!up.ok()) return fail(up.error());
 
-  Try<std::string> services = startMarathon(children, marathon, address, workDir, logDir);
+  Try<std::string> services = startFramework(
+      children,
+      {"agora-marathon", marathon,
+       {"--work_dir=" + workDir + "/marathon", "--http_port=" + std::to_string(FLAGS_marathon_port), "--role=" + FLAGS_services_role},
+       "/v2/info", [](const nlohmann::json& j) { return j.is_object() && j.value("connected_to_master", false); },
+       callMarathon, &FLAGS_marathon},
+      address, workDir, logDir);
   if (services.isError()) return fail(services.error());
+  Try<std::string> jobs = startFramework(
+      children,
+      {"agora-batch", batch,
+       {"--work_dir=" + workDir + "/batch", "--http_port=" + std::to_string(FLAGS_batch_port), "--role=" + FLAGS_batch_role},
+       "/info", [](const nlohmann::json& j) { return j.is_object() && j.value("connectedToMaster", false); }, callBatch,
+       &FLAGS_batch},
+      address, workDir, logDir);
+  if (jobs.isError()) return fail(jobs.error());
 
-  std::cout << "Agora dev cluster is up: 1 master, " << want << " agents, agora-marathon.\n"
+  std::cout << "Agora dev cluster is up: 1 master, " << want << " agents, agora-marathon (role " << FLAGS_services_role
+            << "), agora-batch (role " << FLAGS_batch_role << ").\n"
             << "  master (frameworks, agents, CLI): " << address << "\n"
             << "  HTTP API:  http://127.0.0.1:" << httpPort << "/api/v1/state  (and /health)\n"
             << "  services (Marathon's API): http://" << *services << "/v2/apps\n"
+            << "  jobs (Metronome's API):    http://" << *jobs << "/v1/jobs\n"
             << "  state and logs: " << workDir << "\n"
-            << "Try:  agora run -- echo hello     agora status     agora app add APP.json     agora app list\n"
+            << "Try:  agora run -- echo hello     agora status     agora app add APP.json     agora job add JOB.json\n"
             << "Ctrl-C stops the cluster." << std::endl;
 
   std::string why = "stopping";

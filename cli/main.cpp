@@ -46,6 +46,13 @@ static const char* kUsage =
     "  deployment list | rollback ID [--force]         deployments; rollback undoes one (--force: only stop)\n"
     "  queue                                           what waits for resources, and why offers did not fit\n"
     "\n"
+    "Jobs (agora-batch, at --batch, else $AGORA_BATCH, else 127.0.0.1:9000):\n"
+    "  job list | show ID | runs ID | history ID       jobs; their runs; every finished task's exit and log\n"
+    "  job add FILE | update ID FILE | remove ID       a Metronome job spec (JSON) from FILE (--force stops its runs)\n"
+    "  job run ID | stop ID RUN                        start a run now; stop one\n"
+    "  job next ID [SCHEDULE] [--count=5]              the next instants, in the schedule's zone and in UTC\n"
+    "  job suspend ID | resume ID                      pause or resume every schedule of the job\n"
+    "\n"
     "Clients talk to --master, else $AGORA_MASTER, else 127.0.0.1:5050 (where `agora dev` puts it).";
 
 // agora's own flags, not those of the libraries it links (gflags' --help lists glog's too).
@@ -115,6 +122,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   };
+  if (sub == "job") return guarded([&] { return agora::cli::jobCommand(rest); });
   if (sub == "app") return guarded([&] { return agora::cli::appCommand(rest); });
   if (sub == "deployment") return guarded([&] { return agora::cli::deploymentCommand(rest); });
   if (sub == "queue" && rest.empty()) return guarded([] { return agora::cli::queueCommand(); });

@@ -1,6 +1,7 @@
 #include "cli/table.hpp"
 
 #include <algorithm>
+#include <sstream>
 
 namespace agora::cli {
 
@@ -18,6 +19,22 @@ void Table::print(std::ostream& os) const {
     }
     os << "\n";
   }
+}
+
+}  // namespace agora::cli
+
+namespace agora::cli {
+
+const nlohmann::json& field(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json none;
+  return j.is_object() && j.contains(key) ? j[key] : none;
+}
+
+std::string number(const nlohmann::json& v) {
+  if (!v.is_number()) return "-";
+  std::ostringstream s;
+  s << v.get<double>();
+  return s.str();
 }
 
 }  // namespace agora::cli

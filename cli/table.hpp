@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace agora::cli {
 
 class Table {
@@ -16,5 +18,10 @@ class Table {
  private:
   std::vector<std::vector<std::string>> rows_;
 };
+
+// A field of an answer that may be missing (const operator[] must not be asked for one).
+const nlohmann::json& field(const nlohmann::json& j, const char* key);
+// A number as a cell; "-" when it is not one.
+std::string number(const nlohmann::json& v);
 
 }  // namespace agora::cli

@@ -153,6 +153,11 @@ class Master {
   void onDecline(FrameworkRecord& fw, const calls::Decline& call);
   void onKill(FrameworkRecord& fw, const calls::Kill& call);
   void onReconcile(FrameworkRecord& fw, const calls::Reconcile& call);
+  // After a restart, agents of the registry that have not re-registered may hold the tasks a
+  // framework asks about: "unknown" would be a lie that makes it launch them again. Those
+  // answers wait until every such agent is back or given up.
+  bool agentsRecovering() const;
+  void answerDeferredReconciles();
   void onAcknowledge(FrameworkRecord& fw, const calls::Acknowledge& call);
   // Counts an event that could not be queued for its framework.
   void counted(bool sent);
@@ -228,6 +233,7 @@ class Master {
   TaskBook tasks_;
   OfferBook offers_;
   std::map<std::string, double> removedAgents_;  // agent id -> when it was removed
+  std::vector<std::pair<std::string, std::string>> deferredReconciles_;  // (framework id, task id)
   std::map<std::string, RoleConfig> roleConfigs_;
   std::map<std::string, uint64_t> counters_;
 };

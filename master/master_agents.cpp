@@ -104,6 +104,7 @@ void Master::admitAgent(const std::string& peer, const AgentInfo& info,
   sendPendingKills(agent);
   LOG(INFO) << (reregistering ? "Re-registered" : "Registered") << " agent " << info.id << " ("
             << info.hostname << ") with " << info.resources << " and " << infos.size() << " tasks";
+  answerDeferredReconciles();
   triggerAllocation();
 }
 
@@ -274,6 +275,7 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   pruneRemovedAgents();
   agents_.erase(it);
   ++counters_["agents_removed"];
+  answerDeferredReconciles();
 }
 
 // Frameworks hear that the agent's tasks are GONE only once the registry has the removal: a

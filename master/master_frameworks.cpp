@@ -333,12 +333,44 @@ void Master::onReconcile(FrameworkRecord& fw, const calls::Reconcile& call) {
       answer(*task);
       continue;
     }
+    if (agentsRecovering()) {
+      deferredReconciles_.push_back({fw.info.id, t.taskId});
+      continue;
+    }
     TaskRecord unknown;
     unknown.info.taskId = t.taskId;
     unknown.info.agentId = t.agentId;
     unknown.frameworkId = fw.info.id;
     forwardStatus(masterStatus(unknown, TaskState::UNKNOWN, TaskReason::RECONCILIATION,
                                "the master knows no active task with this id"));
+  }
+}
+
+bool Master::agentsRecovering() const {
+  for (const auto& [id, agent] : agents_)
+    if (agent.state == AgentState::kRecovered) return true;
+  return false;
+}
+
+void Master::answerDeferredReconciles() {
+  if (deferredReconciles_.empty() || agentsRecovering()) return;
+  std::vector<std::pair<std::string, std::string>> deferred;
+  deferred.swap(deferredReconciles_);
+  for (const auto& [frameworkId, taskId] : deferred) {
+    if (!frameworks_.count(frameworkId)) continue;
+    if (const TaskRecord* task = tasks_.find({frameworkId, taskId})) {
+      TaskStatus s = task->latest;
+      s.reason = TaskReason::RECONCILIATION;
+      s.uuid.clear();
+      s.fromMaster = true;
+      forwardStatus(s);
+      continue;
+    }
+    TaskRecord unknown;
+    unknown.info.taskId = taskId;
+    unknown.frameworkId = frameworkId;
+    forwardStatus(masterStatus(unknown, TaskState::UNKNOWN, TaskReason::RECONCILIATION,
+                               "the master knows no active task with this id (every agent has re-registered or been given up)"));
   }
 }
 

@@ -88,7 +88,7 @@ TEST(CliTest, ClientCommandsSayWhenNoMasterAnswers) {
 
 TEST(CliTest, DevStartsAClusterThatRunsCommandsAndStopsItOnInterrupt) {
   std::string dir = makeTempDir("agora-dev");
-  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--agents=2", "--port=0", "--http-port=0", "--marathon-port=0", "--work-dir=" + dir + "/c"},
+  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--agents=2", "--port=0", "--http-port=0", "--marathon-port=0", "--batch-port=0", "--work-dir=" + dir + "/c"},
                             dir + "/dev.log");
   ASSERT_TRUE(dev.ok()) << dev.error();
   std::smatch match;
@@ -128,6 +128,34 @@ TEST(CliTest, DevStartsAClusterThatRunsCommandsAndStopsItOnInterrupt) {
   EXPECT_EQ(json, 0) << jsonOut;
   EXPECT_EQ(nlohmann::json::parse(jsonOut)["tasks"].size(), 2u) << jsonOut;
 
+  // A Metronome job spec with a schedule, added with the CLI, runs on time.
+  std::smatch jobsAt;
+  ASSERT_TRUE(std::regex_search(banner, jobsAt, std::regex(R"(jobs \(Metronome's API\):\s+http://(127\.0\.0\.1:\d+)/v1/jobs)")))
+      << banner;
+  std::string batch = "--batch=" + jobsAt[1].str();
+  std::ofstream(dir + "/job.json") << R"({"id": "nightly.report", "description": "every minute here",
+      "run": {"cmd": "echo report $AGORA_JOB_SCHEDULED_AT", "cpus": 0.1, "mem": 32, "disk": 0},
+      "schedules": [{"id": "minutely", "cron": "* * * * *", "timezone": "Europe/Berlin"}]})";
+  auto [jobAdded, jobAddedOut] = agora(dir, {"job", "add", dir + "/job.json", batch});
+  EXPECT_EQ(jobAdded, 0) << jobAddedOut;
+  EXPECT_NE(jobAddedOut.find("job nightly.report created"), std::string::npos) << jobAddedOut;
+  auto [nextCode, nextOut] = agora(dir, {"job", "next", "nightly.report", "--count=3", batch});
+  EXPECT_EQ(nextCode, 0) << nextOut;
+  EXPECT_TRUE(std::regex_search(nextOut, std::regex(R"(\+0[12]:00\s+\d{4}-\d\d-\d\dT\d\d:\d\d:00Z)"))) << nextOut;
+  std::string history;
+  EXPECT_TRUE(eventually([&] {
+    auto [code, out] = agora(dir, {"job", "history", "nightly.report", "--json", batch});
+    history = out;
+    nlohmann::json h = nlohmann::json::parse(out, nullptr, false);
+    return code == 0 && h.is_object() && !h["successfulFinishedRuns"].empty();
+  }, std::chrono::seconds(80))) << history;
+  nlohmann::json ran = nlohmann::json::parse(history)["successfulFinishedRuns"][0];
+  EXPECT_EQ(ran["trigger"], "schedule");
+  EXPECT_EQ(ran["taskResults"][0]["exitCode"], 0);
+  auto [listCode, listOut] = agora(dir, {"job", "list", batch});
+  EXPECT_EQ(listCode, 0) << listOut;
+  EXPECT_NE(listOut.find("* * * * * Europe/Berlin"), std::string::npos) << listOut;
+
   kill(dev->pid(), SIGINT);
   int status = dev->wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(dir + "/dev.log");
@@ -145,7 +173,7 @@ TEST(CliTest, DevStartsAClusterThatRunsCommandsAndStopsItOnInterrupt) {
 // No process of the cluster may outlive `agora dev`, however it ends.
 TEST(CliTest, DevKilledWithSigkillLeavesNoProcessBehind) {
   std::string dir = makeTempDir("agora-dev");
-  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--agents=2", "--port=0", "--http-port=0", "--marathon-port=0", "--work-dir=" + dir + "/c"},
+  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--agents=2", "--port=0", "--http-port=0", "--marathon-port=0", "--batch-port=0", "--work-dir=" + dir + "/c"},
                             dir + "/dev.log");
   ASSERT_TRUE(dev.ok()) << dev.error();
   ASSERT_TRUE(eventually([&] { return slurp(dir + "/dev.log").find("cluster is up") != std::string::npos; }))
@@ -158,7 +186,7 @@ TEST(CliTest, DevKilledWithSigkillLeavesNoProcessBehind) {
     }
     return left;
   };
-  ASSERT_EQ(clusterProcesses().size(), 4u);  // the master, two agents and agora-marathon
+  ASSERT_EQ(clusterProcesses().size(), 5u);  // the master, two agents, agora-marathon and agora-batch
   kill(dev->pid(), SIGKILL);
   dev->wait();
   EXPECT_TRUE(eventually([&] { return clusterProcesses().empty(); }))

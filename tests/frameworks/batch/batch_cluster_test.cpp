@@ -143,6 +143,22 @@ TEST_F(BatchClusterTest, ADependantFiresAcrossARestart) {
   EXPECT_EQ(graph.json["edges"], json::array({{{"from", "parent"}, {"to", "child"}}}));
 }
 
+TEST_F(BatchClusterTest, TheMasterKilledDuringARunLeavesItCompletedAndRecordedOnce) {
+  addJob({{"id", "steady"}, {"run", {{"cmd", "sleep 3"}, {"cpus", 0.1}, {"mem", 32}}}});
+  std::string runId = startRun("steady");
+  ASSERT_TRUE(eventually([&] { return batch_->run("steady", runId).value("status", "") == "ACTIVE"; }));
+  cluster_.stopMaster(SIGKILL);
+  ASSERT_TRUE(eventually([&] { return !batch_->call("GET", "/info").json.value("connectedToMaster", true); }));
+  cluster_.startMaster();
+  json run = batch_->waitForRunEnd("steady", runId);
+  ASSERT_FALSE(run.is_null()) << "see " << batch_->log();
+  EXPECT_EQ(run["status"], "SUCCESS") << run.dump(2);
+  EXPECT_EQ(run["tasks"].size(), 1u) << run.dump(2);
+  json summary = batch_->call("GET", "/v1/jobs/steady?embed=historySummary").json["historySummary"];
+  EXPECT_EQ(summary["successCount"], 1);
+  EXPECT_EQ(summary["failureCount"], 0);
+}
+
 TEST_F(BatchClusterTest, InvalidSpecsAndUnknownIdsGetMetronomesErrorShapes) {
   HttpResult bad = post("/v1/jobs", {{"id", "Not Valid"}, {"run", {{"cpus", -1}, {"mem", 16}, {"docker", {{"image", "x"}}}}}});
   EXPECT_EQ(bad.status, 422);

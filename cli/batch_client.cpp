@@ -1,0 +1,23 @@
+#include "cli/batch_client.hpp"
+
+#include <cstdlib>
+
+#include <gflags/gflags.h>
+
+#include "cli/framework_client.hpp"
+
+DEFINE_string(batch, "", "agora-batch's HTTP address host:port (default: $AGORA_BATCH, else 127.0.0.1:9000).");
+
+namespace agora::cli {
+
+std::string batchAddress() {
+  if (!FLAGS_batch.empty()) return FLAGS_batch;
+  if (const char* env = std::getenv("AGORA_BATCH"); env && *env) return env;
+  return "127.0.0.1:9000";
+}
+
+Try<ApiReply> callBatch(const std::string& method, const std::string& target, const std::string& body) {
+  return callFramework(batchAddress(), "agora-batch", "give --batch=HOST:PORT or $AGORA_BATCH", method, target, body);
+}
+
+}  // namespace agora::cli
