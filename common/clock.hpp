@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <string>
 
 namespace agora {
 
@@ -19,6 +20,10 @@ inline Duration seconds(double s) {
 }
 inline Duration millis(int64_t ms) { return std::chrono::milliseconds(ms); }
 inline double toSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Wall-clock seconds as ISO 8601 UTC with milliseconds, "2026-12-03T21:00:00.000" then
+// `zone`: "Z" (Marathon writes that) or "+0000" (Metronome does).
+std::string isoTime(double wallSeconds, const char* zone = "Z");
 
 class Clock {
  public:

@@ -17,6 +17,12 @@
 
 namespace agora {
 
+// Seconds written as an integer when whole, as Marathon and Metronome show durations.
+inline nlohmann::json wholeSeconds(double s) {
+  if (s == static_cast<double>(static_cast<int64_t>(s)) && s < 1e15 && s > -1e15) return static_cast<int64_t>(s);
+  return s;
+}
+
 class Fields {
  public:
   using json = nlohmann::json;

@@ -14,12 +14,6 @@ namespace {
 
 const char* const kGuide = "docs/batch.md";
 
-// Whole numbers of seconds are written as integers, as Metronome shows them.
-json wholeSeconds(double s) {
-  if (s == std::floor(s) && std::abs(s) < 1e15) return static_cast<int64_t>(s);
-  return s;
-}
-
 bool empty(const json& v) {
   return v.is_null() || (v.is_array() && v.empty()) || (v.is_object() && v.empty()) ||
          (v.is_string() && v.get<std::string>().empty());

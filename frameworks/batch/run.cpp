@@ -4,6 +4,7 @@
 #include <ctime>
 #include <random>
 
+#include "common/clock.hpp"
 #include "frameworks/batch/job_json.hpp"
 
 namespace agora::batch {
@@ -103,15 +104,7 @@ std::string taskIdFor(const Run& run, uint32_t index, uint32_t attempt) {
 
 json runTime(double wallSeconds) {
   if (wallSeconds <= 0) return nullptr;
-  time_t whole = static_cast<time_t>(std::floor(wallSeconds));
-  int millis = static_cast<int>((wallSeconds - std::floor(wallSeconds)) * 1000);
-  struct tm utc;
-  gmtime_r(&whole, &utc);
-  char buf[40];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-  char out[56];
-  snprintf(out, sizeof out, "%s.%03d+0000", buf, millis);
-  return std::string(out);
+  return isoTime(wallSeconds, "+0000");
 }
 
 json runToJson(const Run& run, const std::string& frameworkId) {

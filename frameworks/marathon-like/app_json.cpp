@@ -16,11 +16,6 @@ namespace {
 
 const char* const kGuide = "docs/services.md";
 
-// Seconds that Marathon holds as integers are written as integers when they are whole.
-json wholeSeconds(double s) {
-  if (s == std::floor(s) && std::abs(s) < 1e15) return static_cast<int64_t>(s);
-  return s;
-}
 
 // Fields Marathon shows on a GET that a PUT may carry back; they are not part of a definition.
 const std::set<std::string> kReadOnly = {"version", "versionInfo", "tasksStaged", "tasksRunning", "tasksHealthy",

@@ -50,16 +50,4 @@ Try<Instance> instanceFromJson(const json& j) {
   }
 }
 
-std::string isoTime(double wallSeconds) {
-  time_t whole = static_cast<time_t>(std::floor(wallSeconds));
-  int millis = static_cast<int>((wallSeconds - std::floor(wallSeconds)) * 1000);
-  struct tm utc;
-  gmtime_r(&whole, &utc);
-  char buf[40];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-  char out[48];
-  snprintf(out, sizeof out, "%s.%03dZ", buf, millis);
-  return out;
-}
-
 }  // namespace agora::marathon

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.hpp"
 #include "common/types.hpp"
 
 namespace agora::marathon {
@@ -53,8 +54,5 @@ std::string newInstanceId(const std::string& appId);
 // The record as stored.
 nlohmann::json instanceToJson(const Instance& i);
 Try<Instance> instanceFromJson(const nlohmann::json& j);
-
-// ISO 8601 in UTC with milliseconds, as Marathon writes times: "2026-12-02T03:04:05.678Z".
-std::string isoTime(double wallSeconds);
 
 }  // namespace agora::marathon
