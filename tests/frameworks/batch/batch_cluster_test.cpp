@@ -9,6 +9,7 @@
 #include "frameworks/batch/run.hpp"
 #include "frameworks/batch/schedule_time.hpp"
 #include "tests/support/batch.hpp"
+#include "tests/support/cli.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agora::testing {
@@ -210,6 +211,52 @@ TEST(BatchSlotTest, ASlotWrittenBeforeItsLaunchRunsExactlyOnceAfterAKill) {
   size_t forSlot = 0;
   for (const json& r : history["successfulFinishedRuns"]) forSlot += r["id"] == runId;
   EXPECT_EQ(forSlot, 1u);
+}
+
+// Services and batch on one pool: with a quota guarantee of 2 cpus on `services`, a batch
+// backlog larger than the cluster leaves those 2 cpus free, and a service scaled up while the
+// backlog runs gets its instances at once, not when a batch task ends.
+TEST(MixedWorkloadTest, AServicesGuaranteeIsNeverTakenByABatchBacklog) {
+  TestCluster cluster;
+  cluster.startMaster();
+  cluster.startAgents(2);  // 8 cpus in all
+  auto [quota, quotaOut] = agora(cluster.workDir(), {"quota", "set", "--master=" + cluster.master(), "services", "cpus:2;mem:256"});
+  ASSERT_EQ(quota, 0) << quotaOut;
+  MarathonProcess marathon(cluster, {"--role=services"});
+  marathon.start();
+  BatchProcess batch(cluster, {"--role=batch"});
+  batch.start();
+  ASSERT_EQ(marathon.call("POST", "/v2/apps", json({{"id", "/web"}, {"cmd", "sleep 1000"}, {"instances", 0}, {"cpus", 1}, {"mem", 32}}).dump()).status, 201);
+  ASSERT_EQ(batch.call("POST", "/v1/jobs", json({{"id", "backlog"}, {"run", {{"cmd", "sleep 60"}, {"cpus", 1}, {"mem", 32},
+                                                                               {"completions", 12}, {"parallelism", 12}}}}).dump()).status, 201);
+  std::string runId = batch.call("POST", "/v1/jobs/backlog/runs", "{}").json.value("id", "");
+  auto batchCpus = [&] {
+    double cpus = 0;
+    json state = cluster.state();
+    for (const json& f : state["frameworks"])
+      if (f.value("name", "") == "batch") cpus += f["used_resources"].value("cpus", 0.0);
+    return cpus;
+  };
+  auto running = [&] {
+    int n = 0;
+    json run = batch.run("backlog", runId);
+    for (const json& t : run["tasks"]) n += t["status"] == "TASK_RUNNING";
+    return n;
+  };
+  ASSERT_TRUE(eventually([&] { return running() == 6; })) << running() << " running: " << batch.run("backlog", runId).dump(2);
+  // Offers go round several allocation cycles: the 2 guaranteed cpus stay out of batch's hands.
+  double most = 0;
+  for (int i = 0; i < 20; ++i) {
+    most = std::max(most, batchCpus());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_LE(most, 6.0);
+  EXPECT_EQ(running(), 6);
+  ASSERT_EQ(marathon.call("PUT", "/v2/apps/web", json({{"instances", 2}}).dump()).status, 200);
+  EXPECT_TRUE(marathon.waitForApp("/web", 2, std::chrono::seconds(20))) << marathon.log();
+  json run = batch.run("backlog", runId);
+  for (const json& t : run["tasks"]) EXPECT_NE(t["status"], "TASK_FINISHED") << "a batch task ended first: " << run.dump(2);
+  EXPECT_LE(batchCpus(), 6.0);
 }
 
 }  // namespace
