@@ -19,8 +19,8 @@
 #include <glog/logging.h>
 
 #include "bench/figures.hpp"
+#include "bench/sim/fleet.hpp"
 #include "bench/sim/master_under_test.hpp"
-#include "bench/sim/sim_agents.hpp"
 #include "common/file_limit.hpp"
 #include "isolators/proc_stat.hpp"
 #include "tests/support/marathon.hpp"
@@ -43,44 +43,6 @@ using Clock = std::chrono::steady_clock;
 
 using bench::percentile;
 const auto since = bench::secondsSince;
-
-// The simulated agents, served on a thread of their own while the benchmark talks HTTP.
-class Fleet {
- public:
-  explicit Fleet(const std::string& endpoint) : sockets_(512), agents_(sockets_, options(endpoint)) {}
-  ~Fleet() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  Status start() {
-    Status started = agents_.start();
-    if (!started.ok()) return started;
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        sockets_.poll(1);
-        agents_.tick(SteadyClock::now());
-        registered_ = agents_.registered();
-      }
-    });
-    return Status::OK();
-  }
-  int registered() const { return registered_; }
-
- private:
-  static AgentFleetOptions options(const std::string& endpoint) {
-    AgentFleetOptions o;
-    o.endpoint = endpoint;
-    o.count = FLAGS_agents;
-    o.resources = *Resources::parse(FLAGS_agent_resources);
-    o.taskSeconds = -1;  // services: they run until killed
-    return o;
-  }
-  DealerSet sockets_;
-  AgentFleet agents_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> registered_{0};
-  std::thread thread_;
-};
 
 bool waitUntil(const std::function<bool()>& done, double seconds) {
   auto start = Clock::now();
@@ -181,7 +143,7 @@ int run() {
   MasterUnderTest master("", 0, {"--offer_timeout=0"});
   auto endpoint = master.start();
   if (endpoint.isError()) return std::fprintf(stderr, "%s\n", endpoint.error().c_str()), 1;
-  Fleet fleet(*endpoint);
+  Fleet fleet(*endpoint, FLAGS_agents, FLAGS_agent_resources, -1);  // services: they run until killed
   if (Status s = fleet.start(); !s.ok()) return std::fprintf(stderr, "%s\n", s.error().c_str()), 1;
   if (!waitUntil([&] { return fleet.registered() >= FLAGS_agents; }, 120))
     return std::fprintf(stderr, "only %d of %d agents registered\n", fleet.registered(), FLAGS_agents), 1;

@@ -95,6 +95,7 @@ void JobScheduler::registered(sdk::SchedulerDriver& driver, const std::string& f
   (void)driver;
   connected_ = true;
   suppressed_ = false;
+  held_.clear();  // offers of an earlier subscription are void
   if (frameworkId != frameworkId_) {
     frameworkId_ = frameworkId;
     journal_.put("framework-id", frameworkId);
@@ -110,6 +111,7 @@ void JobScheduler::registered(sdk::SchedulerDriver& driver, const std::string& f
 void JobScheduler::disconnected(sdk::SchedulerDriver& driver) {
   (void)driver;
   connected_ = false;
+  held_.clear();
   LOG(WARNING) << "Lost the master; the driver subscribes again";
 }
 
@@ -174,8 +176,20 @@ ParentsOf JobScheduler::graph() const {
   return g;
 }
 
-// Active runs, oldest first, each index it wants launched now.
 void JobScheduler::resourceOffers(sdk::SchedulerDriver& driver, const std::vector<Offer>& offers) {
+  (void)driver;
+  held_.insert(held_.end(), offers.begin(), offers.end());
+  useOffers();
+  requestSettle();
+}
+
+void JobScheduler::offerRescinded(sdk::SchedulerDriver& driver, const std::string& offerId) {
+  (void)driver;
+  held_.erase(std::remove_if(held_.begin(), held_.end(), [&](const Offer& o) { return o.id == offerId; }), held_.end());
+}
+
+// Each index the active runs want launched now, the oldest run first.
+std::vector<std::pair<JobScheduler::RunKey, uint32_t>> JobScheduler::wantedLaunches() const {
   double t = now();
   std::vector<std::pair<RunKey, uint32_t>> wants;
   std::vector<const Run*> ordered;
@@ -184,13 +198,26 @@ void JobScheduler::resourceOffers(sdk::SchedulerDriver& driver, const std::vecto
   std::sort(ordered.begin(), ordered.end(), [](const Run* a, const Run* b) { return a->createdAt < b->createdAt; });
   for (const Run* r : ordered)
     for (uint32_t index : indexesToLaunch(*r, t)) wants.push_back({{r->jobId, r->id}, index});
-  std::vector<sdk::AgentOffers> agents = sdk::groupByAgent(offers);
-  double refuse = wants.empty() && !wantsOffers() ? options_.declineSeconds : 1;
+  return wants;
+}
+
+bool JobScheduler::slotSoon() const {
+  std::optional<Instant> soonest = due_.earliest();
+  return soonest && static_cast<double>(soonest->time_since_epoch().count()) - now() <= options_.reviveAheadSeconds;
+}
+
+void JobScheduler::useOffers() {
+  if (held_.empty()) return;
+  std::vector<std::pair<RunKey, uint32_t>> wants = wantedLaunches();
+  if (wants.empty() && slotSoon()) return;
+  std::vector<sdk::AgentOffers> agents = sdk::groupByAgent(held_);
+  held_.clear();
+  double refuse = wants.empty() ? options_.declineSeconds : 1;
   for (sdk::AgentOffers& agent : agents) {
     if (!wants.empty() && launchOn(agent, wants) > 0) continue;
-    for (const std::string& id : agent.offerIds) driver.declineOffer(id, refuse);
+    if (driver_)
+      for (const std::string& id : agent.offerIds) driver_->declineOffer(id, refuse);
   }
-  requestSettle();
 }
 
 // Packs as many wanted tasks as fit into one agent's offers and takes them out of `wants`; a
@@ -217,7 +244,6 @@ size_t JobScheduler::launchOn(sdk::AgentOffers& agent, std::vector<std::pair<Run
     runOfTask_[a.taskId] = want.first;
     if (r->status == RunStatus::kInitial) r->status = RunStatus::kStarting;
     tasks.push_back(taskFor(*r, a, *taken));
-    if (r->slot && r->tasks.size() == 1) skews_.push_back(t - static_cast<double>(r->slot->time_since_epoch().count()));
     storeRun(*r);
     ++counters_["tasks_launched"];
   }
@@ -334,9 +360,7 @@ bool JobScheduler::wantsOffers() const {
   double t = now();
   for (const RunKey& key : active_)
     if (const Run* r = run(key.first, key.second); r && !indexesToLaunch(*r, t).empty()) return true;
-  // A slot about to come due: offers wait for it, so its run starts on time.
-  std::optional<Instant> soonest = due_.earliest();
-  return soonest && static_cast<double>(soonest->time_since_epoch().count()) - t <= options_.reviveAheadSeconds;
+  return slotSoon();  // offers wait for it, so its run starts on time
 }
 
 void JobScheduler::adjustOfferFlow() {
@@ -363,6 +387,7 @@ void JobScheduler::settle() {
     checkDeadlines();
     for (const std::string& jobId : prune_) pruneHistory(jobId);
     prune_.clear();
+    useOffers();  // a slot that just came due, a backoff that ended
     adjustOfferFlow();
     if (!journal_.commit().ok()) break;  // the wake timer tries again
     if (!journal_.pending()) break;

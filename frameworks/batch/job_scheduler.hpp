@@ -82,6 +82,7 @@ class JobScheduler : public sdk::Scheduler {
   void registered(sdk::SchedulerDriver& driver, const std::string& frameworkId, bool reregistered) override;
   void disconnected(sdk::SchedulerDriver& driver) override;
   void resourceOffers(sdk::SchedulerDriver& driver, const std::vector<Offer>& offers) override;
+  void offerRescinded(sdk::SchedulerDriver& driver, const std::string& offerId) override;
   void statusUpdate(sdk::SchedulerDriver& driver, const TaskStatus& status) override;
   void error(sdk::SchedulerDriver& driver, const std::string& message) override;
   std::vector<std::string> knownTaskIds() override;
@@ -118,8 +119,6 @@ class JobScheduler : public sdk::Scheduler {
   const std::map<std::string, double>& counters() const { return counters_; }
   size_t activeRunCount() const { return active_.size(); }
   size_t dueQueueSize() const { return due_.size(); }
-  // Fire skew of each launch of a scheduled run: launch time minus the slot, in seconds.
-  const std::vector<double>& fireSkews() const { return skews_; }
 
  private:
   using RunKey = std::pair<std::string, std::string>;  // job id, run id
@@ -150,6 +149,12 @@ class JobScheduler : public sdk::Scheduler {
   Run* findRun(const std::string& jobId, const std::string& runId);
 
   // job_scheduler.cpp
+  // Launches what is wanted on the held offers and declines the rest; keeps them all while
+  // nothing is wanted but a slot is about to come due, so its run starts without waiting for
+  // an allocation cycle.
+  void useOffers();
+  std::vector<std::pair<RunKey, uint32_t>> wantedLaunches() const;
+  bool slotSoon() const;
   size_t launchOn(sdk::AgentOffers& agent, std::vector<std::pair<RunKey, uint32_t>>& wants);
   Try<sdk::Taken> fit(sdk::AgentOffers& agent, const RunSpec& spec) const;
   TaskInfo taskFor(const Run& run, const TaskAttempt& attempt, const sdk::Taken& taken) const;
@@ -175,7 +180,7 @@ class JobScheduler : public sdk::Scheduler {
   std::map<std::string, JobStats> stats_;
   DueQueue due_;
   std::map<std::string, double> counters_;
-  std::vector<double> skews_;
+  std::vector<Offer> held_;  // offers not yet used or declined
   std::set<std::string> prune_;  // jobs whose history may have grown past its limits
   EventLoop::TimerId wake_ = 0;
   TimePoint wakeAt_{};

@@ -11,9 +11,9 @@ namespace agora::testing {
 
 namespace fs = std::filesystem;
 
-BatchProcess::BatchProcess(TestCluster& cluster, std::vector<std::string> extraFlags)
-    : master_(cluster.master()), dir_(cluster.workDir()), flags_(std::move(extraFlags)),
-      workDir_(cluster.workDir() + "/batch"), log_(cluster.workDir() + "/batch.log") {}
+BatchProcess::BatchProcess(std::string master, const std::string& dir, std::vector<std::string> extraFlags)
+    : master_(std::move(master)), dir_(dir), flags_(std::move(extraFlags)), workDir_(dir + "/batch"),
+      log_(dir + "/batch.log") {}
 
 BatchProcess::~BatchProcess() { stop(); }
 

@@ -14,7 +14,10 @@ namespace agora::testing {
 
 class BatchProcess {
  public:
-  BatchProcess(TestCluster& cluster, std::vector<std::string> extraFlags = {});
+  BatchProcess(TestCluster& cluster, std::vector<std::string> extraFlags = {})
+      : BatchProcess(cluster.master(), cluster.workDir(), std::move(extraFlags)) {}
+  // For the master at host:port `master`, its state and log under `dir`.
+  BatchProcess(std::string master, const std::string& dir, std::vector<std::string> extraFlags = {});
   ~BatchProcess();
 
   // Starts it (again, with the same work dir and port) and waits until it is subscribed.

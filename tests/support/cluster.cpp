@@ -81,7 +81,7 @@ void TestCluster::startMaster() {
   std::vector<std::string> argv = {AGORA_MASTER_BIN,          "--work_dir=" + workDir_ + "/master",
                                    "--ip=127.0.0.1",          "--port=" + std::to_string(port_),
                                    "--http_port=0",           "--endpoint_file=" + endpointFile,
-                                   "--ping_interval=0.1",     "--max_missed_pings=10",
+                                   "--ping_interval=0.1",     "--max_missed_pings=30",
                                    "--allocation_interval=0.1"};
   argv.insert(argv.end(), masterFlags_.begin(), masterFlags_.end());
   auto p = Process::start(argv, workDir_ + "/master.log");
