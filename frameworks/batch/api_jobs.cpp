@@ -61,7 +61,7 @@ json BatchApi::jobView(const JobSpec& job, const std::set<std::string>& embed) c
                          {"succeededSinceLastStart", d && d->succeeded.count(p) > 0},
                          {"blockedBy", d && d->blockedBy.count(p) ? json(d->blockedBy.at(p)) : json(nullptr)}});
     j["dependencyState"] = parents;
-    j["dependants"] = childrenOf(scheduler_.graph(), job.id);
+    j["dependants"] = scheduler_.childrenOf(job.id);
   }
   return j;
 }

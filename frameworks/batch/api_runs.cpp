@@ -11,6 +11,8 @@ json BatchApi::historyJson(const std::string& jobId, bool withRuns) const {
             {"failureCount", st.failureCount},
             {"lastSuccessAt", runTime(st.lastSuccessAt)},
             {"lastFailureAt", runTime(st.lastFailureAt)}};
+  // A child waiting on a parent that failed says so in its history (an Agora addition).
+  if (const DependencyState* d = scheduler_.dependencyState(jobId); d && !d->blockedBy.empty()) h["blockedBy"] = d->blockedBy;
   if (!withRuns) return h;
   h["successfulFinishedRuns"] = json::array();
   h["failedFinishedRuns"] = json::array();

@@ -43,6 +43,7 @@ Status JobScheduler::recover() {
     Try<JobSpec> job = storedJobFromJson(j);
     if (job.isError()) return Error(key + ": " + job.error());
     jobs_[job->id] = *job;
+    indexParents(*job, true);
   }
   Try<std::map<std::string, json>> cursors = journal_.scan("cursor/");
   if (cursors.isError()) return Error(cursors.error());
@@ -168,6 +169,11 @@ const DependencyState* JobScheduler::dependencyState(const std::string& jobId) c
 JobStats JobScheduler::stats(const std::string& jobId) const {
   auto it = stats_.find(jobId);
   return it == stats_.end() ? JobStats{} : it->second;
+}
+
+std::vector<std::string> JobScheduler::childrenOf(const std::string& jobId) const {
+  auto it = children_.find(jobId);
+  return it == children_.end() ? std::vector<std::string>{} : std::vector<std::string>(it->second.begin(), it->second.end());
 }
 
 ParentsOf JobScheduler::graph() const {

@@ -114,6 +114,8 @@ class JobScheduler : public sdk::Scheduler {
   const DependencyState* dependencyState(const std::string& jobId) const;
   JobStats stats(const std::string& jobId) const;
   ParentsOf graph() const;
+  // The jobs that depend on `jobId`, from an index kept with the jobs (not a pass over them).
+  std::vector<std::string> childrenOf(const std::string& jobId) const;
   bool connected() const { return connected_; }
   double now() const { return loop_.clock().wallSeconds(); }
   const std::map<std::string, double>& counters() const { return counters_; }
@@ -125,6 +127,7 @@ class JobScheduler : public sdk::Scheduler {
 
   // job_scheduler_jobs.cpp
   void storeJob(const JobSpec& job);
+  void indexParents(const JobSpec& job, bool add);
   std::optional<std::string> dependencyError(const JobSpec& job) const;
   void addSchedule(const JobSpec& job, const ScheduleSpec& s, Instant cursor);
   void dropSchedule(const std::string& jobId, const std::string& scheduleId);
@@ -178,6 +181,7 @@ class JobScheduler : public sdk::Scheduler {
   std::map<std::string, ScheduleState> schedules_;  // scheduleKey(job, schedule) -> state
   std::map<std::string, DependencyState> dependencies_;
   std::map<std::string, JobStats> stats_;
+  std::map<std::string, std::set<std::string>> children_;  // parent -> the jobs that depend on it
   DueQueue due_;
   std::map<std::string, double> counters_;
   std::vector<Offer> held_;  // offers not yet used or declined

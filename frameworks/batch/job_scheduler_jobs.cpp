@@ -20,6 +20,17 @@ Instant instantOf(double wallSeconds) { return Instant(std::chrono::seconds(stat
 
 void JobScheduler::storeJob(const JobSpec& job) { journal_.put("job/" + job.id, jobToJson(job, true)); }
 
+void JobScheduler::indexParents(const JobSpec& job, bool add) {
+  for (const std::string& parent : job.dependencies) {
+    if (add) {
+      children_[parent].insert(job.id);
+    } else if (auto it = children_.find(parent); it != children_.end()) {
+      it->second.erase(job.id);
+      if (it->second.empty()) children_.erase(it);
+    }
+  }
+}
+
 void JobScheduler::storeCursor(const std::string& jobId, const std::string& scheduleId) {
   const ScheduleState& st = schedules_.at(scheduleKey(jobId, scheduleId));
   json j = {{"at", st.cursor.time_since_epoch().count()}, {"missed", st.missed}};
@@ -32,6 +43,7 @@ std::optional<std::string> JobScheduler::dependencyError(const JobSpec& job) con
   for (const std::string& parent : job.dependencies)
     if (!jobs_.count(parent)) unknown += (unknown.empty() ? "" : ", ") + parent;
   if (!unknown.empty()) return "Dependencies contain unknown jobs. unknown=[" + unknown + "]";
+  if (job.dependencies.empty()) return std::nullopt;  // the rest of the graph has no cycle
   ParentsOf g = graph();
   g[job.id] = job.dependencies;
   if (std::optional<std::string> cycle = findCycle(g))
@@ -62,6 +74,7 @@ Outcome JobScheduler::createJob(const JobSpec& job) {
   if (jobs_.count(job.id)) return {409, {{"message", "Job with this id already exists"}}};
   if (std::optional<std::string> bad = dependencyError(job)) return {422, {{"message", *bad}}};
   jobs_[job.id] = job;
+  indexParents(job, true);
   storeJob(job);
   Instant from = instantOf(now());
   for (const ScheduleSpec& s : job.schedules) {
@@ -92,6 +105,8 @@ Outcome JobScheduler::updateJob(const JobSpec& job) {
     storeCursor(job.id, s.id);
   }
   for (const auto& [id, s] : before) dropSchedule(job.id, id);
+  indexParents(it->second, false);
+  indexParents(job, true);
   it->second = job;
   storeJob(job);
   return {200, jobToJson(job, true)};
@@ -100,7 +115,7 @@ Outcome JobScheduler::updateJob(const JobSpec& job) {
 Outcome JobScheduler::removeJob(const std::string& id, bool stopRuns) {
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return unknownJob(id);
-  std::vector<std::string> children = childrenOf(graph(), id);
+  std::vector<std::string> children = childrenOf(id);
   if (!children.empty()) {
     std::string names;
     for (const std::string& c : children) names += (names.empty() ? "" : ", ") + c;
@@ -129,6 +144,7 @@ Outcome JobScheduler::removeJob(const std::string& id, bool stopRuns) {
   journal_.remove("dep/" + id);
   journal_.remove("stats/" + id);
   journal_.remove("job/" + id);
+  indexParents(it->second, false);
   jobs_.erase(it);
   return {200, body};
 }

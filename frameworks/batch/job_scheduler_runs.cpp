@@ -86,7 +86,7 @@ void JobScheduler::runEnded(Run& run) {
 }
 
 void JobScheduler::fireChildren(const Run& parent) {
-  for (const std::string& child : childrenOf(graph(), parent.jobId)) {
+  for (const std::string& child : childrenOf(parent.jobId)) {
     DependencyState& d = dependencies_[child];
     const JobSpec& childJob = jobs_.at(child);
     if (parent.status == RunStatus::kSuccess) {
