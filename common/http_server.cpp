@@ -41,8 +41,9 @@ ApiCall parseApiTarget(const std::string& method, const std::string& target, std
     if (end == std::string::npos) end = rest.size();
     std::string kv = rest.substr(start, end - start);
     size_t eq = kv.find('=');
-    if (eq == std::string::npos) call.query[kv] = "";
-    else call.query[kv.substr(0, eq)] = kv.substr(eq + 1);
+    std::string key = kv.substr(0, eq), value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    auto [it, fresh] = call.query.try_emplace(key, value);
+    if (!fresh) it->second += "," + value;  // as over HTTP
     start = end + 1;
   }
   return call;

@@ -157,7 +157,7 @@ class Master {
   // framework asks about: "unknown" would be a lie that makes it launch them again. Those
   // answers wait until every such agent is back or given up.
   bool agentsRecovering() const;
-  void answerDeferredReconciles();
+  void answerDeferredAsks();
   void onAcknowledge(FrameworkRecord& fw, const calls::Acknowledge& call);
   // Counts an event that could not be queued for its framework.
   void counted(bool sent);
@@ -233,7 +233,15 @@ class Master {
   TaskBook tasks_;
   OfferBook offers_;
   std::map<std::string, double> removedAgents_;  // agent id -> when it was removed
-  std::vector<std::pair<std::string, std::string>> deferredReconciles_;  // (framework id, task id)
+  // Questions about tasks the master does not know yet, answered once every agent has come
+  // back or been given up durably: "unknown" before then could be wrong.
+  struct DeferredAsk {
+    std::string agentId;
+    bool kill = false;
+    std::optional<double> grace;
+  };
+  std::map<TaskKey, DeferredAsk> deferredAsks_;
+  size_t removalsInFlight_ = 0;  // agent removals not yet in the registry
   std::map<std::string, RoleConfig> roleConfigs_;
   std::map<std::string, uint64_t> counters_;
 };

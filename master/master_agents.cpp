@@ -104,7 +104,7 @@ void Master::admitAgent(const std::string& peer, const AgentInfo& info,
   sendPendingKills(agent);
   LOG(INFO) << (reregistering ? "Re-registered" : "Registered") << " agent " << info.id << " ("
             << info.hostname << ") with " << info.resources << " and " << infos.size() << " tasks";
-  answerDeferredReconciles();
+  answerDeferredAsks();
   triggerAllocation();
 }
 
@@ -275,15 +275,17 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   pruneRemovedAgents();
   agents_.erase(it);
   ++counters_["agents_removed"];
-  answerDeferredReconciles();
 }
 
 // Frameworks hear that the agent's tasks are GONE only once the registry has the removal: a
 // master restarted in between must refuse the agent too. A failed write is tried again.
 void Master::persistRemoval(const std::string& agentId, double when, std::vector<TaskStatus> ended, int attempt) {
+  if (attempt == 0) ++removalsInFlight_;
   registry_->removeAgent(agentId, when, [this, agentId, when, ended, attempt](const Status& s) {
     if (s.ok()) {
       for (const TaskStatus& status : ended) forwardStatus(status);
+      --removalsInFlight_;
+      answerDeferredAsks();
       return;
     }
     Duration wait = std::min<Duration>(std::chrono::seconds(1) * (1 << std::min(attempt, 5)), std::chrono::seconds(30));

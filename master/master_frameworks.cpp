@@ -296,6 +296,10 @@ void Master::onKill(FrameworkRecord& fw, const calls::Kill& call) {
   TaskKey key{fw.info.id, taskId};
   const TaskRecord* task = tasks_.find(key);
   if (!task) {
+    if (agentsRecovering()) {  // its agent may yet bring it back
+      deferredAsks_[key] = {"", true, call.gracePeriodSeconds};
+      return;
+    }
     TaskRecord unknown;
     unknown.info.taskId = taskId;
     unknown.frameworkId = fw.info.id;
@@ -334,7 +338,8 @@ void Master::onReconcile(FrameworkRecord& fw, const calls::Reconcile& call) {
       continue;
     }
     if (agentsRecovering()) {
-      deferredReconciles_.push_back({fw.info.id, t.taskId});
+      DeferredAsk& ask = deferredAsks_[{fw.info.id, t.taskId}];  // a second ask is answered once
+      if (!t.agentId.empty()) ask.agentId = t.agentId;
       continue;
     }
     TaskRecord unknown;
@@ -347,30 +352,24 @@ void Master::onReconcile(FrameworkRecord& fw, const calls::Reconcile& call) {
 }
 
 bool Master::agentsRecovering() const {
+  if (removalsInFlight_ > 0) return true;
   for (const auto& [id, agent] : agents_)
     if (agent.state == AgentState::kRecovered) return true;
   return false;
 }
 
-void Master::answerDeferredReconciles() {
-  if (deferredReconciles_.empty() || agentsRecovering()) return;
-  std::vector<std::pair<std::string, std::string>> deferred;
-  deferred.swap(deferredReconciles_);
-  for (const auto& [frameworkId, taskId] : deferred) {
-    if (!frameworks_.count(frameworkId)) continue;
-    if (const TaskRecord* task = tasks_.find({frameworkId, taskId})) {
-      TaskStatus s = task->latest;
-      s.reason = TaskReason::RECONCILIATION;
-      s.uuid.clear();
-      s.fromMaster = true;
-      forwardStatus(s);
+void Master::answerDeferredAsks() {
+  if (deferredAsks_.empty() || agentsRecovering()) return;
+  std::map<TaskKey, DeferredAsk> deferred;
+  deferred.swap(deferredAsks_);
+  for (const auto& [key, ask] : deferred) {
+    auto fw = frameworks_.find(key.first);
+    if (fw == frameworks_.end()) continue;
+    if (ask.kill) {
+      onKill(fw->second, calls::Kill{key.second, ask.grace});
       continue;
     }
-    TaskRecord unknown;
-    unknown.info.taskId = taskId;
-    unknown.frameworkId = frameworkId;
-    forwardStatus(masterStatus(unknown, TaskState::UNKNOWN, TaskReason::RECONCILIATION,
-                               "the master knows no active task with this id (every agent has re-registered or been given up)"));
+    onReconcile(fw->second, calls::Reconcile{{calls::ReconcileTask{key.second, ask.agentId}}});
   }
 }
 

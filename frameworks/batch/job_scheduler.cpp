@@ -321,15 +321,17 @@ void JobScheduler::statusUpdate(sdk::SchedulerDriver& driver, const TaskStatus& 
         if (driver_) driver_->killTask(taskId);
       });
     }
-  } else if (a->live() || (a->state == TaskState::UNKNOWN && status.state != TaskState::UNKNOWN)) {
+  } else if (a->state == TaskState::UNKNOWN && status.state != TaskState::UNKNOWN) {
+    resurrected(*r, *a, status);
+  } else if (a->live()) {
     recordTaskStatus(*a, status);
-    if (!a->live()) {
+    if (!a->live() && !a->superseded) {
       bool wasEnded = r->ended();
       applyTaskEnd(*r, *a, now());
       if (!wasEnded && r->ended()) runEnded(*r);
     }
     updateRunStatus(*r);
-    if (!r->active()) active_.erase({r->jobId, r->id});
+    leaveActiveIfDone(*r);
     storeRun(*r);
   }
   // Acknowledged once what it means is durable: a crash before then gets it again.
@@ -337,6 +339,32 @@ void JobScheduler::statusUpdate(sdk::SchedulerDriver& driver, const TaskStatus& 
     if (driver_) driver_->acknowledge(status);
   });
   requestSettle();
+}
+
+// An attempt given up as unknown turned out to live (its agent came back after the master
+// answered). Its end was counted then, so it never counts again. It is killed if its run has
+// ended or its index is done or taken by a later attempt; otherwise the run adopts it, and the
+// failure its loss counted is taken back.
+void JobScheduler::resurrected(Run& r, TaskAttempt& a, const TaskStatus& status) {
+  bool countedFailure = a.heard;
+  recordTaskStatus(a, status);
+  if (a.live()) {
+    bool taken = r.ended() || r.succeeded.count(a.index) > 0;
+    for (const TaskAttempt& other : r.tasks) taken = taken || (&other != &a && other.index == a.index && other.live());
+    if (taken) {
+      LOG(WARNING) << "Task " << a.taskId << " of run " << r.id << " came back after it was given up; killing it";
+      a.superseded = true;
+      a.killSent = false;
+      killTask(a);
+    } else {
+      LOG(INFO) << "Task " << a.taskId << " of run " << r.id << " came back after it was given up; adopting it";
+      if (countedFailure && r.failures > 0) --r.failures;
+      r.retryAt = 0;
+    }
+    active_.insert({r.jobId, r.id});  // until it ends
+    updateRunStatus(r);
+  }
+  storeRun(r);
 }
 
 void JobScheduler::recordTaskStatus(TaskAttempt& a, const TaskStatus& status) {
@@ -393,6 +421,7 @@ void JobScheduler::settle() {
     checkDeadlines();
     for (const std::string& jobId : prune_) pruneHistory(jobId);
     prune_.clear();
+    stopEndedRuns();
     useOffers();  // a slot that just came due, a backoff that ended
     adjustOfferFlow();
     if (!journal_.commit().ok()) break;  // the wake timer tries again

@@ -142,7 +142,11 @@ class JobScheduler : public sdk::Scheduler {
   Run& createRun(const JobSpec& job, Trigger trigger, const std::string& scheduleId, std::optional<Instant> slot);
   void storeRun(const Run& run);
   void runEnded(Run& run);
+  void leaveActiveIfDone(const Run& run);
+  void stopEndedRuns();
+  void resurrected(Run& run, TaskAttempt& attempt, const TaskStatus& status);
   void stopTasks(Run& run);
+  void killTask(TaskAttempt& attempt);
   void endRun(Run& run, RunStatus status, const std::string& reason);
   void checkDeadlines();
   void pruneHistory(const std::string& jobId);

@@ -25,11 +25,14 @@ std::optional<Instant> JobScheduler::nextSlot(const std::string& jobId, const st
 void JobScheduler::requeue(const std::string& jobId, const std::string& scheduleId) {
   std::string key = scheduleKey(jobId, scheduleId);
   ScheduleState& st = schedules_.at(key);
-  if (!st.cron) return;
+  const ScheduleSpec* spec = jobs_.at(jobId).schedule(scheduleId);
+  if (!st.cron || !spec || !spec->enabled) {  // suspended: queued again when resumed
+    due_.remove(key);
+    return;
+  }
   std::optional<Instant> next;
   if (st.held) {
     // Decided when the active run ends (which requeues it at once) or at its deadline.
-    const ScheduleSpec* spec = jobs_.at(jobId).schedule(scheduleId);
     next = *st.held + std::chrono::seconds(static_cast<int64_t>(spec->startingDeadlineSeconds) + 1);
     if (std::optional<Instant> later = st.cron->nextAfter(std::max(*st.held, instantOf(now()))); later && *later < *next)
       next = later;
@@ -75,6 +78,19 @@ void JobScheduler::fire(const std::string& jobId, const std::string& scheduleId)
     d = dueSlots(*st.cron, *spec, st.cursor, nowI, false);
     if (d.missed) st.lastMissedWhy = "past its startingDeadlineSeconds";
   }
+  // The deadline counts from now: a slot held past its deadline (FORBID) is missed, not held
+  // again, which after a restart would fire it over and over.
+  std::vector<Instant> inTime;
+  for (Instant slot : d.run) {
+    if (nowI - slot <= std::chrono::seconds(static_cast<int64_t>(spec->startingDeadlineSeconds))) {
+      inTime.push_back(slot);
+      continue;
+    }
+    ++d.missed;
+    d.lastMissed = std::max(d.lastMissed.value_or(slot), slot);
+    st.lastMissedWhy = "past its startingDeadlineSeconds";
+  }
+  d.run = std::move(inTime);
   st.cursor = d.cursor;
   auto miss = [&](uint64_t n, Instant slot, const std::string& why) {
     st.missed += n;

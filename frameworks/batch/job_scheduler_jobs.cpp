@@ -13,7 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-
 Instant instantOf(double wallSeconds) { return Instant(std::chrono::seconds(static_cast<int64_t>(wallSeconds))); }
 
 }  // namespace
@@ -93,22 +92,23 @@ Outcome JobScheduler::updateJob(const JobSpec& job) {
   // zone starts from now.
   std::map<std::string, ScheduleSpec> before;
   for (const ScheduleSpec& s : it->second.schedules) before[s.id] = s;
+  indexParents(it->second, false);
+  indexParents(job, true);
+  it->second = job;  // before the schedules are queued: a suspended one waits outside the queue
+  storeJob(job);
   Instant from = instantOf(now());
   for (const ScheduleSpec& s : job.schedules) {
     auto old = before.find(s.id);
-    const ScheduleState* st = scheduleState(job.id, s.id);
-    bool keep = old != before.end() && st && old->second.cron == s.cron && old->second.timezone == s.timezone;
+    ScheduleState* st = old == before.end() ? nullptr : &schedules_[scheduleKey(job.id, s.id)];
+    bool keep = st && old->second.cron == s.cron && old->second.timezone == s.timezone;
     Instant cursor = keep ? st->cursor : from;
     if (keep && !old->second.enabled && s.enabled) cursor = std::max(cursor, from);  // resumed: no catch-up of the pause
+    if (st && !keep) st->held.reset();  // a slot of the old cron
     if (old != before.end()) before.erase(old);
     addSchedule(job, s, cursor);
     storeCursor(job.id, s.id);
   }
   for (const auto& [id, s] : before) dropSchedule(job.id, id);
-  indexParents(it->second, false);
-  indexParents(job, true);
-  it->second = job;
-  storeJob(job);
   return {200, jobToJson(job, true)};
 }
 

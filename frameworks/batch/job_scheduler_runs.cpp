@@ -49,13 +49,16 @@ Run& JobScheduler::createRun(const JobSpec& job, Trigger trigger, const std::str
 }
 
 void JobScheduler::stopTasks(Run& run) {
-  for (TaskAttempt& t : run.tasks) {
-    if (!t.live() || t.killSent) continue;
-    t.killSent = true;
-    journal_.then([this, taskId = t.taskId] {
-      if (driver_) driver_->killTask(taskId);
-    });
-  }
+  for (TaskAttempt& t : run.tasks) killTask(t);
+}
+
+void JobScheduler::killTask(TaskAttempt& t) {
+  if (!t.live() || t.killSent) return;
+  t.killSent = true;
+  ++counters_["kills_sent"];
+  journal_.then([this, taskId = t.taskId] {
+    if (driver_) driver_->killTask(taskId);
+  });
 }
 
 void JobScheduler::endRun(Run& run, RunStatus status, const std::string& reason) {
@@ -66,13 +69,13 @@ void JobScheduler::endRun(Run& run, RunStatus status, const std::string& reason)
 }
 
 // Once, when a run has just ended: its live tasks go, its dependants hear, its history is
-// pruned, and a slot held for it (FORBID) is looked at again.
+// pruned, and once no task of it lives, a slot held for it (FORBID) is looked at again.
 void JobScheduler::runEnded(Run& run) {
   ++counters_[run.status == RunStatus::kSuccess ? "runs_succeeded" : "runs_failed"];
   LOG(INFO) << "Run " << run.id << " of job " << run.jobId << " ended " << runStatusName(run.status)
             << (run.reason.empty() ? "" : ": " + run.reason);
   stopTasks(run);
-  if (!run.active()) active_.erase({run.jobId, run.id});
+  leaveActiveIfDone(run);
   JobStats& st = stats_[run.jobId];
   if (run.status == RunStatus::kSuccess) ++st.successCount, st.lastSuccessAt = run.completedAt;
   else ++st.failureCount, st.lastFailureAt = run.completedAt;
@@ -80,9 +83,21 @@ void JobScheduler::runEnded(Run& run) {
                                       {"lastSuccessAt", st.lastSuccessAt}, {"lastFailureAt", st.lastFailureAt}});
   fireChildren(run);
   prune_.insert(run.jobId);  // in settle: the caller still holds this run
+}
+
+void JobScheduler::leaveActiveIfDone(const Run& run) {
+  if (run.active() || active_.erase({run.jobId, run.id}) == 0) return;
+  // A slot held for the job's active run (FORBID) is looked at again.
   if (const JobSpec* j = job(run.jobId))
     for (const ScheduleSpec& s : j->schedules)
       if (const ScheduleState* st = scheduleState(j->id, s.id); st && st->held) due_.set(scheduleKey(j->id, s.id), Instant{});
+}
+
+// Ended runs' tasks that are still alive: their kills go (again, after a new subscription).
+void JobScheduler::stopEndedRuns() {
+  if (!connected_) return;
+  for (const RunKey& key : active_)
+    if (Run* r = findRun(key.first, key.second); r && r->ended()) stopTasks(*r);
 }
 
 void JobScheduler::fireChildren(const Run& parent) {
@@ -156,6 +171,8 @@ Outcome JobScheduler::markSuccess(const std::string& jobId, const std::string& r
   // A failed run may be marked too (a person fixed what it should have done): its dependants
   // fire as for a success.
   if (r->ended()) {
+    JobStats& st = stats_[jobId];  // counted once, as the success it is now
+    if (st.failureCount > 0) --st.failureCount;
     r->status = RunStatus::kActive;  // reopened only to end again as a success
     r->completedAt = 0;
   }

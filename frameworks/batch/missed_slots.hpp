@@ -26,7 +26,8 @@ struct SlotDecision {
   Instant cursor;  // the latest slot decided, or the old cursor if none came due
 };
 
-// Looks at no more than `limit` slots (the oldest beyond it are counted missed in one step).
+// Slots past the deadline are only counted, and no more than `limit` of them (an outage of years
+// on a per-minute cron is not walked slot by slot).
 SlotDecision dueSlots(const CronSchedule& cron, const ScheduleSpec& spec, Instant cursor, Instant now, bool recovering,
                       size_t limit = 100000);
 

@@ -150,13 +150,13 @@ json storedRunToJson(const Run& run) {
                      {"exitCode", optionalInt(t.exitCode)}, {"signal", optionalInt(t.signal)}, {"agentId", t.agentId},
                      {"host", t.host}, {"agentHttp", t.agentHttp}, {"sandbox", t.sandbox}, {"message", t.message},
                      {"reason", t.reason}, {"createdAt", t.createdAt}, {"startedAt", t.startedAt},
-                     {"completedAt", t.completedAt}});
+                     {"completedAt", t.completedAt}, {"superseded", t.superseded}});
   j["tasks"] = tasks;
   return j;
 }
 
 Try<Run> storedRunFromJson(const json& j) {
-  if (!j.is_object() || !j.contains("job") || !j["tasks"].is_array()) return Error("not a run record");
+  if (!j.is_object() || !j.contains("job") || !j.contains("tasks") || !j["tasks"].is_array()) return Error("not a run record");
   Try<JobSpec> job = storedJobFromJson(j["job"]);
   if (job.isError()) return Error(job.error());
   Run run;
@@ -186,6 +186,7 @@ Try<Run> storedRunFromJson(const json& j) {
     a.index = t.value("index", 0u);
     a.state = stateNamed(t.value("state", "TASK_UNKNOWN"));
     a.heard = t.value("heard", false);
+    a.superseded = t.value("superseded", false);
     if (t.contains("exitCode") && t["exitCode"].is_number_integer()) a.exitCode = t["exitCode"].get<int>();
     if (t.contains("signal") && t["signal"].is_number_integer()) a.signal = t["signal"].get<int>();
     a.agentId = t.value("agentId", "");

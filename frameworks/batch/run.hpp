@@ -39,6 +39,9 @@ struct TaskAttempt {
   std::string agentId, host, agentHttp, sandbox, message, reason;
   double createdAt = 0, startedAt = 0, completedAt = 0;
   bool killSent = false;
+  // Given up as unknown, then back while its index had moved on: killed, and its end (counted
+  // when it was given up) does not count again.
+  bool superseded = false;
 
   bool live() const { return !isTerminal(state) && state != TaskState::UNKNOWN; }
 };

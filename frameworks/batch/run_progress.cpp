@@ -71,7 +71,10 @@ void updateRunStatus(Run& run) {
 void applyTaskEnd(Run& run, const TaskAttempt& t, double now) {
   if (run.ended()) return;  // a task of a run already decided (its kill, or a late end)
   const RunSpec& spec = run.job.run;
-  bool neverLaunched = t.state == TaskState::DROPPED || (t.state == TaskState::UNKNOWN && !t.heard);
+  // Offers void by the time the launch reached the master (it restarted, or they were
+  // rescinded): the task was refused before it went anywhere.
+  bool refusedOffers = t.state == TaskState::ERROR && t.reason == reasonName(TaskReason::INVALID_OFFERS);
+  bool neverLaunched = t.state == TaskState::DROPPED || (t.state == TaskState::UNKNOWN && !t.heard) || refusedOffers;
   if (t.state == TaskState::FINISHED) {
     run.succeeded.insert(t.index);
     if (run.succeeded.size() >= spec.completions) finishRun(run, RunStatus::kSuccess, "", now);

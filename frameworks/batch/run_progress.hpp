@@ -5,8 +5,9 @@
 //
 // The rules, in the order they apply when a task ends:
 //   - exit 0: its index is done; all indexes done is SUCCESS.
-//   - a launch that never reached an agent (TASK_DROPPED, or TASK_UNKNOWN for an attempt never
-//     heard of) is launched again and not counted;
+//   - a launch that never reached an agent (TASK_DROPPED, TASK_ERROR for offers that were no
+//     longer valid, or TASK_UNKNOWN for an attempt never heard of) is launched again and not
+//     counted;
 //   - TASK_ERROR (the master refused the task) fails the run: launching it again cannot help;
 //   - an exit code in exitCodes.failRun fails the run at once;
 //   - an exit code in exitCodes.ignore is launched again and not counted;

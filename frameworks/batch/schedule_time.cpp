@@ -1,3 +1,7 @@
+// date.h's parse of seconds reads into a long double that GCC 12 wrongly believes may be used
+// uninitialized once inlined here; the warning is about the library's code, not ours.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include "frameworks/batch/schedule_time.hpp"
 
 #include <algorithm>

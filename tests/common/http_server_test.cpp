@@ -217,5 +217,13 @@ TEST(HttpStreamTest, AClientTooFarBehindIsCutOff) {
   EXPECT_TRUE(stream.finished());
 }
 
+TEST(ApiTargetTest, ARepeatedParameterKeepsEveryValueAsOverHttp) {
+  ApiCall call = parseApiTarget("GET", "/v1/jobs?embed=activeRuns&flag&embed=history", "");
+  EXPECT_EQ(call.path, "/v1/jobs");
+  EXPECT_EQ(call.query["embed"], "activeRuns,history");
+  EXPECT_EQ(call.query["flag"], "");
+}
+
 }  // namespace
 }  // namespace agora
+

@@ -232,5 +232,71 @@ TEST_F(MasterRegistryTest, AnAgentBeingAdmittedAtItsDeadlineIsNotRemoved) {
   EXPECT_EQ(state()["agents"][0]["state"], "active");
 }
 
+// After a failover the master does not know a task until its agent is back. A kill or an
+// explicit reconciliation of it waits until every agent is back or its removal is durable:
+// "unknown" before then would make the framework launch the task again.
+class MasterFailoverAsksTest : public MasterRegistryTest {
+ protected:
+  MasterFailoverAsksTest() { options.agentReregisterTimeout = std::chrono::seconds(10); }
+
+  // t1 runs on the agent; then the master fails over and the framework subscribes again.
+  void runThenFailOver() {
+    launchOn(startAndGetOffer(), "t1");
+    sendStatus(*agent, "t1", TaskState::RUNNING);
+    roundTrip(*agent);
+    startMaster();
+    ASSERT_EQ(subscribe(*framework, frameworkId), frameworkId);
+  }
+  bool heard(const std::string& taskId, TaskState state) {
+    for (const TaskStatus& s : framework->updates())
+      if (s.taskId == taskId && s.state == state) return true;
+    return false;
+  }
+  TaskInfo t1() {
+    TaskInfo t;
+    t.taskId = "t1";
+    t.resources = *Resources::parse("cpus:1;mem:128");
+    t.command.value = "sleep 600";
+    return t;
+  }
+};
+
+TEST_F(MasterFailoverAsksTest, AKillOfATaskNotBackYetIsCarriedOutWhenItsAgentReturns) {
+  runThenFailOver();
+  OutboundEnvelope kill;
+  kill.get().initKill().setTaskId("t1");
+  framework->send(kill);
+  roundTrip(*framework);
+  EXPECT_FALSE(heard("t1", TaskState::UNKNOWN)) << "answered 'unknown' while its agent could still come back";
+  size_t before = agent->count();
+  ASSERT_EQ(registerAgent(*agent, agentId, {{t1(), TaskState::RUNNING}}), agentId);
+  ASSERT_TRUE(pump([&] { return agent->find(proto::Envelope::KILL_TASK, before) >= 0; }));
+  EXPECT_FALSE(heard("t1", TaskState::UNKNOWN));
+}
+
+TEST_F(MasterFailoverAsksTest, AReconciliationIsAnsweredOnlyOnceTheAgentsRemovalIsDurable) {
+  auto gate = std::make_shared<GatedStore::Gate>();
+  wrapStore = [gate](std::unique_ptr<Store> real) { return std::make_unique<GatedStore>(std::move(real), gate); };
+  runThenFailOver();
+  OutboundEnvelope ask;
+  auto list = ask.get().initReconcile().initTasks(1);
+  list[0].setTaskId("t1");
+  list[0].setAgentId(agentId);
+  framework->send(ask);
+  framework->send(ask);  // asked twice, answered once
+  roundTrip(*framework);
+  EXPECT_FALSE(heard("t1", TaskState::UNKNOWN));
+  gate->set(true);  // the removal's write is held
+  advance(std::chrono::seconds(11));
+  roundTrip(*framework);
+  EXPECT_FALSE(heard("t1", TaskState::UNKNOWN)) << "answered before the removal was durable";
+  gate->set(false);
+  ASSERT_TRUE(pump([&] { return heard("t1", TaskState::UNKNOWN); }));
+  int unknown = 0;
+  for (const TaskStatus& s : framework->updates()) unknown += s.taskId == "t1" && s.state == TaskState::UNKNOWN;
+  EXPECT_EQ(unknown, 1);
+  EXPECT_EQ(framework->updates().back().agentId, agentId);
+}
+
 }  // namespace
 }  // namespace agora::testing

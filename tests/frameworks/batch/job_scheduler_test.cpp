@@ -57,16 +57,31 @@ class JobSchedulerTest : public ::testing::Test {
     scheduler_->resourceOffers(*driver_, {o});
     run();
   }
-  void update(const std::string& taskId, TaskState state, std::optional<int> code = std::nullopt) {
+  void update(const std::string& taskId, TaskState state, std::optional<int> code = std::nullopt,
+              TaskReason reason = TaskReason::NONE) {
     TaskStatus s;
     s.taskId = taskId;
     s.agentId = "agent-1";
     s.state = state;
     s.exitCode = code;
+    s.reason = reason;
     scheduler_->statusUpdate(*driver_, s);
     run();
   }
   std::vector<const batch::Run*> runs(const std::string& job) { return scheduler_->runsOf(job); }
+  double kills() {
+    auto it = scheduler_->counters().find("kills_sent");
+    return it == scheduler_->counters().end() ? 0 : it->second;
+  }
+  // A run of `job` started through the API with one task RUNNING; returns the task's id.
+  std::string running(const std::string& job) {
+    (void)scheduler_->startRun(job);
+    run();
+    offer();
+    std::string task = runs(job).back()->tasks.back().taskId;
+    update(task, TaskState::RUNNING);
+    return task;
+  }
 
   testing::TempDir dir_;
   ManualClock clock_;
@@ -230,6 +245,131 @@ TEST_F(JobSchedulerTest, HistoryIsPrunedToItsLimits) {
   }
   EXPECT_EQ(runs("h").size(), 2u);
   EXPECT_EQ(scheduler_->stats("h").successCount, 4u);
+}
+
+TEST_F(JobSchedulerTest, AHeldSlotPastItsDeadlineAfterARestartIsMissedNotHeldAgain) {
+  add(R"({"id": "slow", "run": {"cmd": "sleep 900", "cpus": 1, "mem": 32},
+          "schedules": [{"id": "m", "cron": "* * * * *", "concurrencyPolicy": "FORBID",
+                         "startingDeadlineSeconds": 30, "catchUp": "ALL"}]})");
+  toNextMinute();
+  offer();
+  update(runs("slow")[0]->tasks[0].taskId, TaskState::RUNNING);
+  toNextMinute();  // this slot waits for the active run
+  Instant held = *scheduler_->scheduleState("slow", "m")->held;
+  advance(4);
+  open();  // restarted: the held slot is found again from the cursor
+  EXPECT_EQ(scheduler_->scheduleState("slow", "m")->held, held);
+  advance(40);  // past its deadline, counted from now rather than from the restart
+  const ScheduleState* st = scheduler_->scheduleState("slow", "m");
+  EXPECT_FALSE(st->held) << "held again past its deadline (and fired over and over)";
+  ASSERT_TRUE(st->lastMissed);
+  EXPECT_EQ(*st->lastMissed, held);
+  EXPECT_GT(*scheduler_->nextSlot("slow", "m"), held);
+  EXPECT_EQ(runs("slow").size(), 1u);
+}
+
+TEST_F(JobSchedulerTest, AHeldSlotRunsOnceTheStoppedRunsTaskHasEnded) {
+  add(R"({"id": "slow", "run": {"cmd": "sleep 900", "cpus": 1, "mem": 32},
+          "schedules": [{"id": "m", "cron": "* * * * *", "concurrencyPolicy": "FORBID", "startingDeadlineSeconds": 50}]})");
+  toNextMinute();
+  offer();
+  std::string task = runs("slow")[0]->tasks[0].taskId;
+  update(task, TaskState::RUNNING);
+  toNextMinute();
+  ASSERT_TRUE(scheduler_->scheduleState("slow", "m")->held);
+  ASSERT_EQ(scheduler_->stopRun("slow", runs("slow")[0]->id).status, 200);
+  run();
+  EXPECT_EQ(runs("slow").size(), 1u) << "FORBID: the stopped run's task still lives";
+  update(task, TaskState::KILLED);
+  EXPECT_EQ(runs("slow").size(), 2u) << "the held slot was not looked at again when the task ended";
+}
+
+TEST_F(JobSchedulerTest, KillsOfAnEndedRunGoAgainOnANewSubscription) {
+  scheduler_->registered(*driver_, "fw-1", false);
+  add(R"({"id": "long", "run": {"cmd": "sleep 900", "cpus": 1, "mem": 32}})");
+  std::string task = running("long");
+  ASSERT_EQ(scheduler_->stopRun("long", runs("long")[0]->id).status, 200);
+  run();
+  EXPECT_EQ(kills(), 1);
+  run();
+  EXPECT_EQ(kills(), 1) << "a kill is sent once per subscription";
+  scheduler_->registered(*driver_, "fw-1", true);  // the master failed over: the kill may be lost
+  run();
+  EXPECT_EQ(kills(), 2);
+  update(task, TaskState::KILLED);
+  EXPECT_EQ(scheduler_->activeRunCount(), 0u);
+}
+
+TEST_F(JobSchedulerTest, ATaskBackAfterItWasGivenUpIsKilledIfItsIndexMovedOnAndCountedOnce) {
+  scheduler_->registered(*driver_, "fw-1", false);
+  add(R"({"id": "r", "run": {"cmd": "sleep 900", "cpus": 1, "mem": 32, "restart": {"policy": "ON_FAILURE",
+          "maxRetries": 5, "backoffSeconds": 1}}})");
+  std::string first = running("r");
+  update(first, TaskState::UNKNOWN);  // given up: a failure, retried
+  EXPECT_EQ(runs("r")[0]->failures, 1u);
+  advance(2);
+  offer();
+  ASSERT_EQ(runs("r")[0]->tasks.size(), 2u);
+  update(first, TaskState::RUNNING);  // its agent came back after all
+  EXPECT_EQ(kills(), 1) << "two live tasks for one index";
+  update(first, TaskState::KILLED);
+  EXPECT_EQ(runs("r")[0]->failures, 1u) << "its end was counted twice";
+  EXPECT_EQ(runs("r")[0]->status, RunStatus::kActive);
+}
+
+TEST_F(JobSchedulerTest, ATaskBackAfterItWasGivenUpIsAdoptedIfNothingReplacedIt) {
+  add(R"({"id": "r", "run": {"cmd": "sleep 900", "cpus": 1, "mem": 32, "restart": {"policy": "ON_FAILURE",
+          "maxRetries": 5, "backoffSeconds": 30}}})");
+  std::string first = running("r");
+  update(first, TaskState::UNKNOWN);
+  update(first, TaskState::RUNNING);  // back within the backoff
+  EXPECT_EQ(runs("r")[0]->failures, 0u);
+  advance(31);
+  offer();
+  EXPECT_EQ(runs("r")[0]->tasks.size(), 1u) << "launched a second task beside the adopted one";
+  update(first, TaskState::FINISHED, 0);
+  EXPECT_EQ(runs("r")[0]->status, RunStatus::kSuccess);
+}
+
+TEST_F(JobSchedulerTest, ALaunchOnOffersNoLongerValidIsLaunchedAgainNotFailed) {
+  add(R"({"id": "e", "run": {"cmd": "true", "cpus": 1, "mem": 32}})");
+  (void)scheduler_->startRun("e");
+  run();
+  offer();
+  update(runs("e")[0]->tasks[0].taskId, TaskState::ERROR, std::nullopt, TaskReason::INVALID_OFFERS);
+  EXPECT_FALSE(runs("e")[0]->ended());
+  offer();
+  EXPECT_EQ(runs("e")[0]->tasks.size(), 2u);
+  EXPECT_EQ(runs("e")[0]->failures, 0u);
+}
+
+TEST_F(JobSchedulerTest, ASuspendedScheduleWaitsOutsideTheClocksQueue) {
+  add(kMinutely);
+  EXPECT_EQ(scheduler_->dueQueueSize(), 1u);
+  ASSERT_EQ(scheduler_->setEnabled("tick", false).status, 200);
+  run();
+  EXPECT_EQ(scheduler_->dueQueueSize(), 0u) << "a suspended slot would hold offers for nothing";
+  toNextMinute();
+  EXPECT_TRUE(runs("tick").empty());
+  ASSERT_EQ(scheduler_->setEnabled("tick", true).status, 200);
+  run();
+  EXPECT_EQ(scheduler_->dueQueueSize(), 1u);
+  EXPECT_TRUE(runs("tick").empty()) << "resumed: the paused slots are not caught up";
+  toNextMinute();
+  EXPECT_EQ(runs("tick").size(), 1u);
+}
+
+TEST_F(JobSchedulerTest, AFailedRunMarkedSuccessfulIsCountedOnceAsASuccess) {
+  add(R"({"id": "f", "run": {"cmd": "false", "cpus": 1, "mem": 32}})");
+  (void)scheduler_->startRun("f");
+  run();
+  offer();
+  update(runs("f")[0]->tasks[0].taskId, TaskState::FAILED, 1);
+  EXPECT_EQ(scheduler_->stats("f").failureCount, 1u);
+  ASSERT_EQ(scheduler_->markSuccess("f", runs("f")[0]->id).status, 200);
+  run();
+  EXPECT_EQ(scheduler_->stats("f").failureCount, 0u);
+  EXPECT_EQ(scheduler_->stats("f").successCount, 1u);
 }
 
 }  // namespace
