@@ -33,10 +33,18 @@ Status Agent::start(int childSignalFd) {
   ::unlink(socketPath.c_str());
   Try<std::string> bound = supervisors_.bind("ipc://" + socketPath);
   if (bound.isError()) return Error("cannot listen for task supervisors: " + bound.error());
+  Try<std::unique_ptr<MasterLocator>> locator = MasterLocator::make(options_.master);
+  if (locator.isError()) return Error("--master: " + locator.error());
+  locator_ = std::move(*locator);
   Status recovered = recover();
   if (!recovered.ok()) return recovered;
-  Status connected = socket_.connect(options_.master);
-  if (!connected.ok()) return connected;
+  // Before the loop runs: the first lookup may wait on etcd; later ones leave the loop.
+  std::string endpoint = locator_->locate();
+  if (!endpoint.empty()) {
+    Status connected = socket_.connect(endpoint);
+    if (!connected.ok()) return connected;
+  }
+  lastRelocation_ = loop_.clock().now();
   LOG(INFO) << "Agent on " << options_.hostname << " with " << options_.resources << ", isolating tasks with "
             << isolator_->name() << "; registering with " << options_.master;
   registrationTick();
@@ -46,7 +54,9 @@ Status Agent::start(int childSignalFd) {
   return Status::OK();
 }
 
-void Agent::send(OutboundEnvelope& message) { socket_.send(message); }
+void Agent::send(OutboundEnvelope& message) {
+  if (!socket_.endpoint().empty()) socket_.send(message);  // else no master is known yet
+}
 
 void Agent::sendRegistration() {
   OutboundEnvelope out;
@@ -68,7 +78,14 @@ void Agent::sendRegistration() {
 // Registration is retried until the master answers; the master treats a repeat from the
 // same connection as the same agent.
 void Agent::registrationTick() {
-  if (!registered_) sendRegistration();
+  if (!registered_) {
+    // The master it tries says nothing (it is gone, or was never there): look again. A
+    // standby answers, and names the leader once there is one.
+    TimePoint now = loop_.clock().now();
+    Duration patience = options_.registrationRetry * 2;
+    if (now - lastHeardFromMaster_ >= patience && now - lastRelocation_ >= patience) relocateMaster();
+    sendRegistration();
+  }
   registrationTimer_ = loop_.after(options_.registrationRetry, [this] { registrationTick(); });
 }
 
@@ -81,7 +98,35 @@ void Agent::masterWatchdog() {
 void Agent::masterLost(const std::string& why) {
   LOG(WARNING) << "Lost the master (" << why << "); re-registering with " << tasks_.size() << " tasks";
   registered_ = false;
+  relocateMaster();
   sendRegistration();
+}
+
+void Agent::relocateMaster() {
+  lastRelocation_ = loop_.clock().now();
+  locator_->locateAsync(loop_, [this](const std::string& endpoint) { moveToMaster(endpoint); });
+}
+
+void Agent::moveToMaster(const std::string& endpoint) {
+  if (endpoint.empty() || endpoint == socket_.endpoint()) return;
+  Status moved = socket_.switchTo(endpoint);
+  if (!moved.ok()) {
+    LOG(WARNING) << moved.error();
+    return;
+  }
+  LOG(INFO) << "Looking for the leading master at " << endpoint;
+  if (!registered_) sendRegistration();
+}
+
+void Agent::onRedirect(proto::Redirect::Reader message) {
+  if (registered_) LOG(WARNING) << "Master: " << message.getMessage().cStr();
+  registered_ = false;
+  std::string leader = message.getZmq();
+  if (!leader.empty()) {
+    moveToMaster(leader);
+    return;
+  }
+  // No leader yet: the registration tick asks again, and looks for one as it does.
 }
 
 void Agent::onMessage(proto::Envelope::Reader message) {
@@ -99,6 +144,7 @@ void Agent::onMessage(proto::Envelope::Reader message) {
       LOG(ERROR) << "Master: " << message.getError().getMessage().cStr();
       return;
     case proto::Envelope::AGENT_REMOVED: onRemoved(message.getAgentRemoved().getMessage()); return;
+    case proto::Envelope::REDIRECT: onRedirect(message.getRedirect()); return;
     default:
       LOG(WARNING) << "Ignoring unexpected message '" << envelopeKind(message) << "' from the master";
   }

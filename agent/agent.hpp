@@ -21,6 +21,7 @@
 #include "agent/sandbox_gc.hpp"
 #include "common/event_loop.hpp"
 #include "common/http_server.hpp"
+#include "common/master_locator.hpp"
 #include "common/transport.hpp"
 #include "common/types.hpp"
 #include "isolators/isolator.hpp"
@@ -30,7 +31,8 @@ namespace agora {
 enum class RecoverMode { kReconnect, kCleanup };
 
 struct AgentOptions {
-  std::string master = "tcp://127.0.0.1:5050";
+  // host:port, a comma-separated list of masters, or etcd://HOST:PORT[,...]/PREFIX.
+  std::string master = "127.0.0.1:5050";
   std::string workDir;
   std::string hostname;
   Resources resources;
@@ -96,6 +98,11 @@ class Agent {
   void onPing(proto::Ping::Reader message);
   void masterWatchdog();
   void masterLost(const std::string& why);
+  // Looks for the leading master (the next of a list, or the leader etcd names) and moves
+  // there; a standby's redirect names it outright.
+  void relocateMaster();
+  void moveToMaster(const std::string& endpoint);
+  void onRedirect(proto::Redirect::Reader message);
   void onRemoved(const std::string& why);
   void send(OutboundEnvelope& message);
 
@@ -157,6 +164,8 @@ class Agent {
   std::unique_ptr<AgentCheckpoint> checkpoint_;
   MessageSocket socket_;
   MessageSocket supervisors_;
+  std::unique_ptr<MasterLocator> locator_;
+  TimePoint lastRelocation_{};
   std::string agentId_;
   std::string masterId_;
   bool registered_ = false;

@@ -14,7 +14,10 @@
 #include "common/signals.hpp"
 #include "isolators/cgroup_fs.hpp"
 
-DEFINE_string(master, "127.0.0.1:5050", "The master's ZeroMQ address, host:port.");
+DEFINE_string(master, "127.0.0.1:5050", "Where the master is: its ZeroMQ address host:port, a comma-separated "
+                                        "list of masters (a standby points to the leader), or "
+                                        "etcd://HOST:PORT[,HOST:PORT...]/PREFIX where the leading master is "
+                                        "published.");
 DEFINE_string(work_dir, "", "Directory for sandboxes, the checkpoint and container metadata. Required.");
 DEFINE_string(hostname, "", "Hostname to advertise; detected when empty.");
 DEFINE_string(resources, "",
@@ -52,7 +55,7 @@ namespace {
 
 agora::AgentOptions optionsFromFlags(const agora::Resources& resources, const agora::Attributes& attributes) {
   agora::AgentOptions options;
-  options.master = agora::tcpEndpoint(FLAGS_master);
+  options.master = FLAGS_master;
   options.workDir = std::filesystem::absolute(FLAGS_work_dir).string();
   options.hostname = FLAGS_hostname.empty() ? agora::detectHostname() : FLAGS_hostname;
   options.resources = resources;

@@ -22,6 +22,7 @@
 #include "cli/batch_client.hpp"
 #include "cli/marathon_client.hpp"
 #include "cli/master_client.hpp"
+#include "common/etcd_client.hpp"
 #include "common/signals.hpp"
 #include "isolators/cgroup_fs.hpp"
 
@@ -33,6 +34,9 @@ DEFINE_int32(marathon_port, 8080, "agora dev: agora-marathon's HTTP port, as Mar
 DEFINE_int32(batch_port, 9000, "agora dev: agora-batch's HTTP port, as Metronome's (0: any free port).");
 DEFINE_string(services_role, "services", "agora dev: the role agora-marathon subscribes in.");
 DEFINE_string(batch_role, "batch", "agora dev: the role agora-batch subscribes in.");
+DEFINE_bool(ha, false, "agora dev: high availability: etcd and 3 masters electing a leader on it (ZeroMQ ports --port, "
+                       "+10, +20; HTTP ports --http_port, +10, +20); agents, frameworks and the CLI follow the leader.");
+DEFINE_int32(etcd_port, 2379, "agora dev --ha: etcd's client port (its peer port is the next one).");
 DECLARE_string(marathon);
 DECLARE_string(batch);
 
@@ -88,11 +92,25 @@ std::optional<std::string> reapEnded(std::vector<Child>& children) {
   return ended;
 }
 
+void stopWaiting(std::vector<Child>& children);
+
 void stopAll(std::vector<Child>& children) {
+  // etcd after everything else: masters resign on it as they stop.
+  std::vector<Child> engine;
+  for (Child& c : children)
+    if (c.name == "etcd") engine.push_back(std::exchange(c, Child{}));
   // Agents first, so that they stop their tasks while the master still runs: SIGUSR1 makes
   // an agent kill its tasks (SIGTERM would leave them for its next start to recover).
   for (auto it = children.rbegin(); it != children.rend(); ++it)
     if (it->pid > 0) kill(it->pid, it->name.rfind("agent-", 0) == 0 ? SIGUSR1 : SIGTERM);
+  stopWaiting(children);
+  for (Child& c : engine) kill(c.pid, SIGTERM);
+  stopWaiting(engine);
+  for (int i = 0; i < FLAGS_agents; ++i) cgroups::removeRootEverywhere("/", cgroupsRoot(i));
+}
+
+// Waits for signalled children to end, and SIGKILLs what is left after 10 s.
+void stopWaiting(std::vector<Child>& children) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (Child& c : children) {
     while (c.pid > 0) {
@@ -106,7 +124,6 @@ void stopAll(std::vector<Child>& children) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  for (int i = 0; i < FLAGS_agents; ++i) cgroups::removeRootEverywhere("/", cgroupsRoot(i));
 }
 
 // Why `port` on loopback cannot be the cluster's, or nothing if it is free. A port that
@@ -188,13 +205,89 @@ Try<std::string> startFramework(std::vector<Child>& children, const FrameworkToS
   return Error(f.name + " did not subscribe with the master; see " + m->log);
 }
 
+constexpr int kHaMasters = 3;
+
+// Where the started masters are: what peers are given as --master, and their HTTP APIs.
+struct MastersUp {
+  std::string address;
+  std::vector<std::string> http;
+};
+
+// Waits for a master's endpoint file: its bound addresses (ports may be 0: "any free one").
+Try<nlohmann::json> waitForEndpoint(std::vector<Child>& children, const std::string& file, const Child& m) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!fs::exists(file)) {
+    if (auto ended = reapEnded(children)) return Error(*ended);
+    if (std::chrono::steady_clock::now() > deadline) return Error(m.name + " did not start; see " + m.log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return nlohmann::json::parse(std::ifstream(file));
+}
+
+// One master on RocksDB in the work dir.
+Try<MastersUp> startMaster(std::vector<Child>& children, const std::string& binary, const std::string& workDir,
+                           const std::string& logDir) {
+  std::string endpointFile = workDir + "/master-endpoint.json";
+  fs::remove(endpointFile);
+  auto m = spawn("master", {binary, "--work_dir=" + workDir + "/master", "--ip=127.0.0.1",
+                            "--port=" + std::to_string(FLAGS_port), "--http_port=" + std::to_string(FLAGS_http_port),
+                            "--endpoint_file=" + endpointFile},
+                 logDir, SIGTERM);
+  if (m.isError()) return Error(m.error());
+  children.push_back(*m);
+  Try<nlohmann::json> endpoint = waitForEndpoint(children, endpointFile, *m);
+  if (endpoint.isError()) return Error(endpoint.error());
+  std::string zmq = (*endpoint)["zmq"];
+  int httpPort = (*endpoint)["http_port"];
+  return MastersUp{"127.0.0.1:" + zmq.substr(zmq.rfind(':') + 1), {"http://127.0.0.1:" + std::to_string(httpPort)}};
+}
+
+// etcd with its data in the work dir, and three masters standing for election on it.
+Try<MastersUp> startHaMasters(std::vector<Child>& children, const std::string& binary, const std::string& workDir,
+                              const std::string& logDir) {
+  std::string etcdBinary = fs::exists("/usr/bin/etcd") ? "/usr/bin/etcd" : "";
+  if (etcdBinary.empty()) return Error("agora dev --ha needs etcd (Debian's etcd-server; ./scripts/install-deps installs it)");
+  std::string client = "http://127.0.0.1:" + std::to_string(FLAGS_etcd_port);
+  std::string peer = "http://127.0.0.1:" + std::to_string(FLAGS_etcd_port + 1);
+  auto e = spawn("etcd", {etcdBinary, "--name=agora-dev", "--data-dir=" + workDir + "/etcd", "--listen-client-urls=" + client,
+                          "--advertise-client-urls=" + client, "--listen-peer-urls=" + peer,
+                          "--initial-advertise-peer-urls=" + peer, "--initial-cluster=agora-dev=" + peer},
+                 logDir, SIGTERM);
+  if (e.isError()) return Error(e.error());
+  children.push_back(*e);
+  std::string url = "etcd://127.0.0.1:" + std::to_string(FLAGS_etcd_port) + "/agora";
+  EtcdClient etcd(*parseEtcdUrl(url), std::chrono::milliseconds(500));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!etcd.range("/agora/ready").ok()) {
+    if (auto ended = reapEnded(children)) return Error(*ended);
+    if (std::chrono::steady_clock::now() > deadline) return Error("etcd did not answer; see " + e->log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  MastersUp up{url, {}};
+  for (int i = 0; i < kHaMasters; ++i) {
+    std::string name = "master-" + std::to_string(i + 1);
+    std::string endpointFile = workDir + "/" + name + "-endpoint.json";
+    fs::remove(endpointFile);
+    auto port = [i](int base) { return std::to_string(base == 0 ? 0 : base + 10 * i); };
+    auto m = spawn(name, {binary, "--etcd=" + url, "--ip=127.0.0.1", "--port=" + port(FLAGS_port),
+                          "--http_port=" + port(FLAGS_http_port), "--endpoint_file=" + endpointFile},
+                   logDir, SIGTERM);
+    if (m.isError()) return Error(m.error());
+    children.push_back(*m);
+    Try<nlohmann::json> endpoint = waitForEndpoint(children, endpointFile, *m);
+    if (endpoint.isError()) return Error(endpoint.error());
+    up.http.push_back("http://127.0.0.1:" + std::to_string((*endpoint)["http_port"].get<int>()));
+  }
+  return up;
+}
+
 }  // namespace
 
 int devCommand() {
   int signals = blockSignalsToFd({SIGINT, SIGTERM, SIGHUP});
-  std::string master = findBinary("agora-master"), agent = findBinary("agora-agent");
+  std::string masterBinary = findBinary("agora-master"), agent = findBinary("agora-agent");
   std::string marathon = findBinary("agora-marathon"), batch = findBinary("agora-batch");
-  if (master.empty() || agent.empty() || marathon.empty() || batch.empty()) {
+  if (masterBinary.empty() || agent.empty() || marathon.empty() || batch.empty()) {
     std::cerr << "agora dev: cannot find agora-master, agora-agent, agora-marathon and agora-batch next to this binary; build "
                  "them first (./scripts/dev does)\n";
     return 1;
@@ -208,7 +301,6 @@ int devCommand() {
   workDir = fs::absolute(workDir).string();
   std::string logDir = workDir + "/logs";
   fs::create_directories(logDir);
-  std::string endpointFile = workDir + "/master-endpoint.json";
 
   std::vector<Child> children;
   auto fail = [&](const std::string& why) {
@@ -216,28 +308,22 @@ int devCommand() {
     stopAll(children);
     return 1;
   };
-  for (auto [port, flag] : {std::pair{FLAGS_port, "port"}, std::pair{FLAGS_http_port, "http_port"},
-                            std::pair{FLAGS_marathon_port, "marathon_port"}, std::pair{FLAGS_batch_port, "batch_port"}})
-    if (auto taken = portTaken(port, flag)) return fail(*taken);
-  fs::remove(endpointFile);
-  auto m = spawn("master", {master, "--work_dir=" + workDir + "/master", "--ip=127.0.0.1",
-                            "--port=" + std::to_string(FLAGS_port), "--http_port=" + std::to_string(FLAGS_http_port),
-                            "--endpoint_file=" + endpointFile},
-                 logDir, SIGTERM);
-  if (m.isError()) return fail(m.error());
-  children.push_back(*m);
-  // The master writes its bound addresses once it listens (ports may be 0: "any free one").
-  nlohmann::json endpoint;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!fs::exists(endpointFile)) {
-    if (auto ended = reapEnded(children)) return fail(*ended);
-    if (std::chrono::steady_clock::now() > deadline) return fail("the master did not start; see " + m->log);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::vector<std::pair<int, std::string>> ports = {{FLAGS_port, "port"}, {FLAGS_http_port, "http_port"},
+                                                    {FLAGS_marathon_port, "marathon_port"}, {FLAGS_batch_port, "batch_port"}};
+  if (FLAGS_ha) {
+    for (int i = 1; i < kHaMasters; ++i) {
+      if (FLAGS_port != 0) ports.push_back({FLAGS_port + 10 * i, "port"});
+      if (FLAGS_http_port != 0) ports.push_back({FLAGS_http_port + 10 * i, "http_port"});
+    }
+    ports.push_back({FLAGS_etcd_port, "etcd_port"});
+    ports.push_back({FLAGS_etcd_port + 1, "etcd_port"});
   }
-  endpoint = nlohmann::json::parse(std::ifstream(endpointFile));
-  std::string zmq = endpoint["zmq"];
-  std::string address = "127.0.0.1:" + zmq.substr(zmq.rfind(':') + 1);
-  int httpPort = endpoint["http_port"];
+  for (const auto& [port, flag] : ports)
+    if (auto taken = portTaken(port, flag)) return fail(*taken);
+  Try<MastersUp> masters = FLAGS_ha ? startHaMasters(children, masterBinary, workDir, logDir)
+                                    : startMaster(children, masterBinary, workDir, logDir);
+  if (masters.isError()) return fail(masters.error());
+  std::string address = masters->address;
   Status up = waitFor(children, address, "the master", [](const nlohmann::json&) { return true; });
   if (!up.ok()) return fail(up.error());
   for (int i = 0; i < FLAGS_agents; ++i) {
@@ -276,10 +362,14 @@ int devCommand() {
       address, workDir, logDir);
   if (jobs.isError()) return fail(jobs.error());
 
-  std::cout << "Agora dev cluster is up: 1 master, " << want << " agents, agora-marathon (role " << FLAGS_services_role
-            << "), agora-batch (role " << FLAGS_batch_role << ").\n"
-            << "  master (frameworks, agents, CLI): " << address << "\n"
-            << "  HTTP API:  http://127.0.0.1:" << httpPort << "/api/v1/state  (and /health)\n"
+  std::cout << "Agora dev cluster is up: " << (FLAGS_ha ? "etcd and 3 masters electing a leader" : "1 master") << ", "
+            << want << " agents, agora-marathon (role " << FLAGS_services_role << "), agora-batch (role "
+            << FLAGS_batch_role << ").\n"
+            << "  master (frameworks, agents, CLI): " << address << "\n";
+  for (const std::string& http : masters->http)
+    std::cout << "  HTTP API:  " << http << "/api/v1/state  (and /health" << (FLAGS_ha ? "; a standby redirects)" : ")")
+              << "\n";
+  std::cout
             << "  services (Marathon's API): http://" << *services << "/v2/apps\n"
             << "  jobs (Metronome's API):    http://" << *jobs << "/v1/jobs\n"
             << "  state and logs: " << workDir << "\n"

@@ -8,7 +8,8 @@
 
 #include "cli/commands.hpp"
 
-DEFINE_string(master, "", "The master's address host:port (default: $AGORA_MASTER, else 127.0.0.1:5050).");
+DEFINE_string(master, "", "The master: host:port, a comma-separated list of masters, or etcd://HOST:PORT/PREFIX "
+                         "(default: $AGORA_MASTER, else the masters of `agora dev [--ha]`: 127.0.0.1:5050,5060,5070).");
 DEFINE_bool(json, false, "Print machine-readable JSON instead of tables.");
 
 namespace agora::cli {
@@ -16,7 +17,8 @@ namespace agora::cli {
 std::string masterAddress() {
   if (!FLAGS_master.empty()) return FLAGS_master;
   if (const char* env = std::getenv("AGORA_MASTER"); env && *env) return env;
-  return "127.0.0.1:5050";
+  // Where `agora dev` puts its master, or (with --ha) its three.
+  return "127.0.0.1:5050,127.0.0.1:5060,127.0.0.1:5070";
 }
 
 }  // namespace agora::cli
@@ -53,7 +55,8 @@ static const char* kUsage =
     "  job next ID [SCHEDULE] [--count=5]              the next instants, in the schedule's zone and in UTC\n"
     "  job suspend ID | resume ID                      pause or resume every schedule of the job\n"
     "\n"
-    "Clients talk to --master, else $AGORA_MASTER, else 127.0.0.1:5050 (where `agora dev` puts it).";
+    "Clients talk to --master, else $AGORA_MASTER, else 127.0.0.1:5050,5060,5070 (where `agora dev [--ha]` puts its "
+    "masters; a standby points to the leader).";
 
 // agora's own flags, not those of the libraries it links (gflags' --help lists glog's too).
 static void printHelp() {

@@ -41,8 +41,16 @@ int statusCommand() {
     return 0;
   }
   json state = json::parse(reply->body);
-  std::cout << "Master " << state["master"]["id"].get<std::string>() << " at "
-            << state["master"]["endpoint"].get<std::string>() << "\n\n";
+  const json& master = state["master"];
+  std::cout << "Master " << master["id"].get<std::string>() << " at " << master["endpoint"].get<std::string>();
+  if (master.contains("term")) {
+    // One of several masters on etcd: the leader, its term, and who stands by.
+    std::cout << ", leading in term " << master["term"] << "; standbys:";
+    if (master["standbys"].empty()) std::cout << " none";
+    for (const auto& s : master["standbys"])
+      std::cout << " " << s["id"].get<std::string>() << " at " << s["zmq"].get<std::string>();
+  }
+  std::cout << "\n\n";
   Table agents({"AGENT", "HOSTNAME", "STATE", "ISOLATION", "CPUS", "MEM", "TASKS"});
   for (const auto& a : state["agents"])
     agents.add({a["id"], a["hostname"], a["state"], a.value("isolation", ""),

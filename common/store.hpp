@@ -34,6 +34,9 @@ class Store {
   virtual Try<bool> compareAndApply(const std::string& key, const std::optional<std::string>& expected,
                                     const std::vector<StoreWrite>& batch) = 0;
 
+  // The most writes one batch may hold (0: no limit); a batch writer splits its work to fit.
+  virtual size_t maxBatchWrites() const { return 0; }
+
   // One-write batches.
   Status put(const std::string& key, const std::string& value) { return apply({{key, value}}); }
   Status remove(const std::string& key) { return apply({{key, std::nullopt}}); }

@@ -56,4 +56,16 @@ Status checkText(const std::string& what, std::string_view value, size_t maxByte
   return Status::OK();
 }
 
+std::vector<std::string> splitText(const std::string& text, char separator) {
+  std::vector<std::string> pieces;
+  size_t start = 0;
+  while (true) {
+    size_t end = text.find(separator, start);
+    if (end == std::string::npos) end = text.size();
+    pieces.push_back(text.substr(start, end - start));
+    if (end == text.size()) return pieces;
+    start = end + 1;
+  }
+}
+
 }  // namespace agora

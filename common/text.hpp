@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/try.hpp"
 
@@ -23,5 +24,8 @@ inline constexpr size_t kMaxRoleBytes = 256;
 // OK, or "<what> is not UTF-8 text (byte 0xff at offset 3)" / "<what> is 2000 bytes long;
 // the limit is 1024". `what` names the field as the sender wrote it: "task 'x' name".
 Status checkText(const std::string& what, std::string_view value, size_t maxBytes);
+
+// The pieces of `text` between separators, empty ones included ("a,,b" -> a, "", b; "" -> "").
+std::vector<std::string> splitText(const std::string& text, char separator);
 
 }  // namespace agora

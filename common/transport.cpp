@@ -55,12 +55,30 @@ Status MessageSocket::connect(const std::string& endpoint) {
   } catch (const zmq::error_t& e) {
     return Error("cannot connect to " + endpoint + ": " + e.what());
   }
+  endpoint_ = endpoint;
   return Status::OK();
+}
+
+Status MessageSocket::switchTo(const std::string& endpoint) {
+  if (endpoint == endpoint_) return Status::OK();
+  if (!endpoint_.empty()) {
+    try {
+      socket_.disconnect(endpoint_);
+    } catch (const zmq::error_t& e) {
+      LOG(WARNING) << "Leaving " << endpoint_ << ": " << e.what();
+    }
+  }
+  endpoint_.clear();
+  return connect(endpoint);
 }
 
 void MessageSocket::setQueueLimits(int sendMessages, int receiveMessages) {
   socket_.set(zmq::sockopt::sndhwm, sendMessages);
   socket_.set(zmq::sockopt::rcvhwm, receiveMessages);
+}
+
+void MessageSocket::setLinger(std::chrono::milliseconds linger) {
+  socket_.set(zmq::sockopt::linger, static_cast<int>(linger.count()));
 }
 
 bool MessageSocket::hasPendingInput() { return (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0; }

@@ -34,10 +34,17 @@ class MessageSocket {
   Try<std::string> bind(const std::string& endpoint);
   // DEALER: connects with a fresh routing id; ZeroMQ reconnects by itself after a drop.
   Status connect(const std::string& endpoint);
+  // DEALER: leaves the endpoint it is connected to for `endpoint` (another master), with a
+  // fresh routing id; what was queued for the old one is dropped (the protocol resends).
+  Status switchTo(const std::string& endpoint);
+  const std::string& endpoint() const { return endpoint_; }
   // Messages queued per connection, each way, before ZeroMQ pushes back: a full receive
   // queue stops reading that peer's TCP connection (so its sends back up to it); a full
   // send queue makes send() fail. Before bind() or connect().
   void setQueueLimits(int sendMessages, int receiveMessages);
+  // How long messages still queued may take to leave when the socket closes (a resigning
+  // master's last words to its peers).
+  void setLinger(std::chrono::milliseconds linger);
 
   void onMessage(Handler handler) { handler_ = std::move(handler); }
 
@@ -60,6 +67,7 @@ class MessageSocket {
   zmq::socket_t socket_;
   Handler handler_;
   std::string routingId_;
+  std::string endpoint_;  // DEALER: where it is connected
   uint64_t malformed_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work already queued on the loop
   std::unordered_map<std::string, TimePoint> lastComplaint_;

@@ -1,5 +1,7 @@
 #include "common/types.hpp"
 
+#include "common/text.hpp"
+
 #include <cctype>
 
 namespace agora {
@@ -102,12 +104,7 @@ const char* reasonName(TaskReason r) {
 
 Try<Attributes> parseAttributes(const std::string& text) {
   Attributes out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(';', start);
-    if (end == std::string::npos) end = text.size();
-    std::string entry = text.substr(start, end - start);
-    start = end + 1;
+  for (const std::string& entry : splitText(text, ';')) {
     if (entry.empty()) continue;
     size_t colon = entry.find(':');
     if (colon == std::string::npos || colon == 0)

@@ -2,11 +2,19 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <vector>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
+#include "common/etcd_store.hpp"
 #include "common/file_limit.hpp"
+#include "common/ids.hpp"
+#include "common/leader_election.hpp"
 #include "common/http_server.hpp"
 #include "common/signals.hpp"
 #include "master/master.hpp"
@@ -14,7 +22,15 @@
 DEFINE_string(ip, "127.0.0.1", "Address to listen on for agents, schedulers (ZeroMQ) and HTTP.");
 DEFINE_int32(port, 5050, "ZeroMQ port for agents, schedulers and the CLI; 0 picks a free port.");
 DEFINE_int32(http_port, 5055, "HTTP port for /health, /api/v1/state and the dashboard; 0 picks a free port.");
-DEFINE_string(work_dir, "", "Directory for the registry (RocksDB). Required: the registry must survive restarts.");
+DEFINE_string(work_dir, "", "Directory for the registry (RocksDB). Required without --etcd: the registry must "
+                           "survive restarts.");
+DEFINE_string(etcd, "", "etcd://HOST:PORT[,HOST:PORT...]/PREFIX: run as one of several masters. Each campaigns "
+                        "for leadership on etcd; the leader keeps the registry there (under PREFIX/registry) and "
+                        "standbys redirect every peer to it. Without it the master leads alone on RocksDB.");
+DEFINE_double(etcd_lease_ttl, 3, "Seconds of the leader's etcd lease: a leader that cannot renew it stops leading "
+                                 "within 2/3 of this, and a standby leads at most this long after a leader died.");
+DEFINE_string(advertise_ip, "", "The address other processes reach this master at, published in etcd (default: "
+                                "--ip).");
 DEFINE_double(ping_interval, 1.0, "Seconds between pings to each agent and framework.");
 DEFINE_int32(max_missed_pings, 5, "Pings a peer may miss before it is taken for disconnected.");
 DEFINE_double(allocation_interval, 1.0, "Seconds between periodic allocation cycles (events also trigger cycles).");
@@ -36,30 +52,72 @@ DEFINE_int32(peer_queue_messages, 1000,
              "control) instead of queueing without bound.");
 DEFINE_string(endpoint_file, "", "If set, write the bound ZeroMQ and HTTP addresses here as JSON once listening.");
 
-int main(int argc, char** argv) {
-  gflags::SetUsageMessage("agora-master --work_dir=DIR [--port=5050] [--http_port=5055]\n"
-                          "Pools the resources of agents and offers them to frameworks.");
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
-  int signals = agora::blockSignalsToFd({SIGINT, SIGTERM});
-  std::signal(SIGPIPE, SIG_IGN);
-  google::InitGoogleLogging(argv[0]);
-  FLAGS_logtostderr = true;
-  if (FLAGS_work_dir.empty()) {
-    LOG(ERROR) << "--work_dir is required: the master keeps its registry there (e.g. --work_dir=/var/lib/agora/master)";
-    return 2;
+namespace {
+
+// A master that stopped leading starts afresh as a standby: its state may be behind what
+// the next leader did, and a new process image is the one sure way to drop all of it.
+[[noreturn]] void restartAsStandby(const std::vector<std::string>& args) {
+  // Descriptors opened without close-on-exec (sockets of libraries) must not outlive the image.
+  if (DIR* fds = ::opendir("/proc/self/fd")) {
+    int own = ::dirfd(fds);
+    while (dirent* e = ::readdir(fds)) {
+      int fd = std::atoi(e->d_name);
+      if (fd > 2 && fd != own) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    ::closedir(fds);
   }
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  ::execv("/proc/self/exe", argv.data());
+  PLOG(FATAL) << "Cannot restart as a standby";
+  std::abort();
+}
+
+void writeEndpointFile(const std::string& zmq, int httpPort) {
+  if (FLAGS_endpoint_file.empty()) return;
+  std::string tmp = FLAGS_endpoint_file + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return;
+  std::fprintf(f, "{\"zmq\":\"%s\",\"http_port\":%d}\n", zmq.c_str(), httpPort);
+  std::fclose(f);
+  std::error_code ec;
+  std::filesystem::rename(tmp, FLAGS_endpoint_file, ec);
+}
+
+// Runs the master until it is told to stop, or (with --etcd) until it stops leading; then
+// `deposed` says why. Everything it made is gone when it returns.
+int serve(const std::optional<agora::EtcdTarget>& etcd, int signals, std::string& deposed) {
   // One descriptor per connected agent and framework.
   uint64_t files = agora::raiseOpenFileLimit(65536);
   if (files < 20000) LOG(WARNING) << "The open-file limit is " << files << ": the master can serve about that many "
                                   << "agents and frameworks; raise it (ulimit -n) for a larger cluster";
-  std::error_code ec;
-  std::filesystem::create_directories(FLAGS_work_dir, ec);
   agora::RealClock clock;
   agora::EventLoop loop(clock);
-  auto registry = agora::openRocksDbRegistry(loop, FLAGS_work_dir + "/registry");
-  if (registry.isError()) {
-    LOG(ERROR) << registry.error() << " (is another master using --work_dir=" << FLAGS_work_dir << "?)";
-    return 1;
+  std::string masterId = agora::newId("master");
+  auto depose = [&loop, &deposed](const std::string& why) {
+    loop.post([&loop, &deposed, why] {
+      if (deposed.empty()) deposed = why;
+      loop.stop();
+    });
+  };
+  // The leader's value of its election key, known once it has bound its ports; every
+  // registry write checks it.
+  auto guardValue = std::make_shared<std::string>();
+  std::unique_ptr<agora::Registry> registry;
+  if (etcd) {
+    auto store = agora::guardStore(agora::openEtcdStore(*etcd, "registry"), etcd->prefix + "/master/leader", guardValue,
+                                   [depose] { depose("a registry write found another master's key"); });
+    registry = std::make_unique<agora::Registry>(loop, std::move(store));
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(FLAGS_work_dir, ec);
+    auto opened = agora::openRocksDbRegistry(loop, FLAGS_work_dir + "/registry");
+    if (opened.isError()) {
+      LOG(ERROR) << opened.error() << " (is another master using --work_dir=" << FLAGS_work_dir << "?)";
+      return 1;
+    }
+    registry = std::move(*opened);
   }
   zmq::context_t context(1);
   agora::MasterOptions options;
@@ -74,8 +132,9 @@ int main(int argc, char** argv) {
   options.removedAgentsMaxAge = agora::seconds(std::max(0.0, FLAGS_registry_max_agent_age));
   options.removedAgentsMaxCount = FLAGS_registry_max_agent_count;
   options.offerTimeout = agora::seconds(FLAGS_offer_timeout);
-  agora::Master master(context, loop, options, std::move(*registry), agora::makeHierarchicalAllocator(clock));
-  auto bound = master.start();
+  options.masterId = masterId;
+  agora::Master master(context, loop, options, std::move(registry), agora::makeHierarchicalAllocator(clock));
+  auto bound = etcd ? master.bind() : master.start();
   if (bound.isError()) {
     LOG(ERROR) << bound.error();
     return 1;
@@ -87,20 +146,81 @@ int main(int argc, char** argv) {
     return 1;
   }
   LOG(INFO) << "HTTP API on http://" << FLAGS_ip << ":" << *httpPort << "/api/v1/state";
-  if (!FLAGS_endpoint_file.empty()) {
-    std::string tmp = FLAGS_endpoint_file + ".tmp";
-    FILE* f = std::fopen(tmp.c_str(), "w");
-    if (f) {
-      std::fprintf(f, "{\"zmq\":\"%s\",\"http_port\":%d}\n", bound->c_str(), *httpPort);
-      std::fclose(f);
-      std::filesystem::rename(tmp, FLAGS_endpoint_file, ec);
-    }
+  std::unique_ptr<agora::LeaderElection> election;
+  if (etcd) {
+    std::string ip = FLAGS_advertise_ip.empty() ? FLAGS_ip : FLAGS_advertise_ip;
+    std::string zmq = "tcp://" + ip + bound->substr(bound->rfind(':'));
+    agora::ElectionMember me{masterId, zmq, "http://" + ip + ":" + std::to_string(*httpPort)};
+    *guardValue = me.toJson();
+    agora::LeaderElection::Events events;
+    events.elected = [&](int64_t) {
+      agora::Status led = master.lead();
+      if (!led.ok()) depose("elected, but " + led.error());
+    };
+    events.deposed = depose;
+    events.leaderChanged = [&masterId](const std::optional<agora::ElectionMember>& leader) {
+      if (leader && leader->id != masterId) LOG(INFO) << "Master " << leader->id << " leads at " << leader->zmq;
+      if (!leader) LOG(INFO) << "No master leads at the moment";
+    };
+    agora::ElectionOptions electionOptions;
+    electionOptions.ttl = std::chrono::milliseconds(static_cast<int64_t>(FLAGS_etcd_lease_ttl * 1000));
+    election = std::make_unique<agora::LeaderElection>(loop, *etcd, electionOptions, me, events);
+    master.setElection(election.get());
+    election->start();
+    LOG(INFO) << "Standing for election on " << FLAGS_etcd << " as " << masterId;
   }
+  writeEndpointFile(*bound, *httpPort);
   loop.watchFd(signals, [&] {
     if (agora::readSignal(signals)) loop.stop();
   });
   loop.run();
-  LOG(INFO) << "Master stopping";
+  if (election) {
+    // A planned handover: the lease goes now, so a standby leads within its next round, and
+    // the peers go looking for it at once.
+    bool led = master.leads();
+    election->resign();
+    if (led) master.releasePeers(deposed.empty() ? "the leading master is stopping" : "the leading master stepped down");
+  }
   http.stop();
+  if (!deposed.empty()) LOG(WARNING) << "Master " << masterId << " stopped leading (" << deposed << ")";
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv, argv + argc);
+  gflags::SetUsageMessage("agora-master --work_dir=DIR [--port=5050] [--http_port=5055]\n"
+                          "Pools the resources of agents and offers them to frameworks.");
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  int signals = agora::blockSignalsToFd({SIGINT, SIGTERM});
+  std::signal(SIGPIPE, SIG_IGN);
+  google::InitGoogleLogging(argv[0]);
+  FLAGS_logtostderr = true;
+  if (FLAGS_work_dir.empty() && FLAGS_etcd.empty()) {
+    LOG(ERROR) << "--work_dir is required: the master keeps its registry there (e.g. --work_dir=/var/lib/agora/master); "
+                  "or give --etcd=etcd://HOST:PORT/PREFIX to run as one of several masters";
+    return 2;
+  }
+  std::optional<agora::EtcdTarget> etcd;
+  if (!FLAGS_etcd.empty()) {
+    auto target = agora::parseEtcdUrl(FLAGS_etcd);
+    if (target.isError()) {
+      LOG(ERROR) << "--etcd: " << target.error();
+      return 2;
+    }
+    if (FLAGS_etcd_lease_ttl < 1) {
+      LOG(ERROR) << "--etcd_lease_ttl must be at least 1 second (etcd grants no shorter lease)";
+      return 2;
+    }
+    etcd = *target;
+  }
+  std::string deposed;
+  int rc = serve(etcd, signals, deposed);
+  if (!deposed.empty()) {
+    LOG(WARNING) << "Restarting as a standby";
+    restartAsStandby(args);
+  }
+  LOG(INFO) << "Master stopping";
+  return rc;
 }

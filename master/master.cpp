@@ -15,23 +15,16 @@ Master::Master(zmq::context_t& context, EventLoop& loop, MasterOptions options, 
       registry_(std::move(registry)),
       allocator_(std::move(allocator)),
       socket_(context, loop, MessageSocket::Kind::kRouter, options_.limits),
-      masterId_(newId("master")),
+      masterId_(options_.masterId.empty() ? newId("master") : options_.masterId),
       tasks_(options_.maxCompletedTasks) {
   socket_.onMessage([this](const std::string& peer, proto::Envelope::Reader m) { onMessage(peer, m); });
 }
 
 Try<std::string> Master::start() {
-  startedAt_ = loop_.clock().wallSeconds();
-  Try<RegistryState> state = registry_->load();
-  if (state.isError()) return Error(state.error());
-  recover(*state);
-  // Sends keep the old, roomy queue: offers and updates to one framework come in bursts.
-  socket_.setQueueLimits(100000, options_.peerQueueMessages);
-  Try<std::string> bound = socket_.bind(options_.endpoint);
+  Try<std::string> bound = bind();
   if (bound.isError()) return bound;
-  loop_.after(options_.pingInterval / kPingSlices, [this] { pingTick(); });
-  allocationTick();
-  LOG(INFO) << "Master " << masterId_ << " listening on " << *bound;
+  Status led = lead();
+  if (!led.ok()) return Error(led.error());
   return bound;
 }
 
@@ -68,6 +61,10 @@ void Master::recover(const RegistryState& state) {
 
 void Master::onMessage(const std::string& peer, proto::Envelope::Reader message) {
   ++counters_["messages_received"];
+  if (!acting()) {
+    sendRedirect(peer, "this master does not lead");
+    return;
+  }
   switch (message.which()) {
     case proto::Envelope::REGISTER_AGENT:
       onRegisterAgent(peer, message.getRegisterAgent());
@@ -125,6 +122,11 @@ void Master::onPeerMessage(const std::string& peer, const Peer& who, proto::Enve
 // thousand pings at once come back as ten thousand pongs at once, and every task launch
 // waits behind them.
 void Master::pingTick() {
+  if (!acting()) {
+    // Its lease is in doubt: judging peers now could remove what the next leader keeps.
+    loop_.after(options_.pingInterval / kPingSlices, [this] { pingTick(); });
+    return;
+  }
   TimePoint now = loop_.clock().now();
   Duration deadline = options_.pingInterval * options_.maxMissedPings;
   uint32_t slice = pingSlice_;
@@ -177,6 +179,7 @@ void Master::triggerAllocation() {
 
 void Master::allocate(Allocator::Scope scope) {
   allocationPending_ = false;
+  if (!acting()) return;
   std::map<std::string, std::vector<Offer>> byFramework;
   for (Allocation& a : allocator_->allocate(scope)) {
     auto fw = frameworks_.find(a.frameworkId);

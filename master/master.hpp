@@ -16,6 +16,7 @@
 
 #include "common/event_loop.hpp"
 #include "common/http_server.hpp"
+#include "common/leader_election.hpp"
 #include "common/transport.hpp"
 #include "common/types.hpp"
 #include "master/allocator.hpp"
@@ -49,6 +50,8 @@ struct MasterOptions {
   // coming back with its tasks, and the registry must not grow for ever.
   Duration removedAgentsMaxAge = std::chrono::hours(24 * 14);
   size_t removedAgentsMaxCount = 102400;
+  // The master's id (empty: a fresh one); with an election, the id it stands as.
+  std::string masterId;
 };
 
 // The metrics of Master's /api/v1/metrics in Prometheus's text format.
@@ -60,7 +63,20 @@ class Master {
          std::unique_ptr<Allocator> allocator);
 
   // Recovers the registry, binds the socket and starts the timers. Returns the bound endpoint.
+  // A master that leads alone: bind() then lead().
   Try<std::string> start();
+
+  // master_ha.cpp: several masters, one elected to lead on etcd.
+  // Binds the socket without leading: every peer is told where the leader is.
+  Try<std::string> bind();
+  // Takes office: loads the registry and starts acting on it. Once.
+  Status lead();
+  // The election this master stands in; without one it leads alone once it has started.
+  void setElection(const LeaderElection* election) { election_ = election; }
+  bool leads() const { return leading_; }
+  // Tells every peer it has (agents, frameworks) to find the leader anew: on a resignation,
+  // so that they follow the next leader at once instead of waiting out their ping timeout.
+  void releasePeers(const std::string& why);
 
   // The operator API; serves HTTP and proto::ApiRequest alike. Loop thread only.
   ApiReply handleApi(const ApiCall& call);
@@ -120,6 +136,14 @@ class Master {
   void sendReregisterRequired(const std::string& peer, const std::string& why);
   void recover(const RegistryState& state);
   void onApiRequest(const std::string& peer, proto::ApiRequest::Reader request);
+
+  // master_ha.cpp.
+  // Leads and surely still holds its lease: only then does it act on anything.
+  bool acting() const;
+  void sendRedirect(const std::string& peer, const std::string& why);
+  // A standby's answer over HTTP: 307 to the leader, 503 while none leads.
+  ApiReply standbyReply(const ApiCall& call) const;
+  nlohmann::json leadershipJson() const;
 
   // master_agents.cpp: agents, status updates.
   void onRegisterAgent(const std::string& peer, proto::RegisterAgent::Reader message);
@@ -218,6 +242,8 @@ class Master {
   MessageSocket socket_;
   std::string masterId_;
   double startedAt_ = 0;
+  bool leading_ = false;
+  const LeaderElection* election_ = nullptr;
   bool allocationPending_ = false;
   uint64_t pingSequence_ = 0;
   static constexpr uint32_t kPingSlices = 10;

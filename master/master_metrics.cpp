@@ -24,7 +24,9 @@ json Master::metricsJson() const {
   counters["registry_writes"] = registry.writes;
   counters["registry_batches"] = registry.batches;
   counters["registry_writes_failed"] = registry.failed;
-  return json{{"agents", agents},
+  counters["elections"] = election_ ? election_->leaderChanges() : (leading_ ? 1 : 0);
+  return json{{"is_leader", acting() ? 1 : 0},
+              {"agents", agents},
               {"frameworks", {{"connected", connected}, {"disconnected", static_cast<int64_t>(frameworks_.size()) - connected}}},
               {"tasks", tasks},
               {"offers_outstanding", offers_.size()},
@@ -46,6 +48,9 @@ std::string prometheusText(const json& metrics) {
   out << "# HELP agora_master_offers_outstanding Offers sent and not yet answered.\n"
       << "# TYPE agora_master_offers_outstanding gauge\n"
       << "agora_master_offers_outstanding " << metrics["offers_outstanding"] << "\n";
+  out << "# HELP agora_master_is_leader 1 if this master leads and acts, 0 on a standby.\n"
+      << "# TYPE agora_master_is_leader gauge\n"
+      << "agora_master_is_leader " << metrics.value("is_leader", 0) << "\n";
   json counters = metrics["counters"];
   counters["malformed_messages"] = metrics["malformed_messages"];
   for (const auto& [name, n] : counters.items()) {

@@ -66,7 +66,9 @@ json Master::stateJson() const {
   Resources total;
   for (const auto& [id, agent] : agents_)
     if (agent.state == AgentState::kActive) total += agent.info.resources;
-  return json{{"master", {{"id", masterId_}, {"endpoint", options_.endpoint}, {"started_at", startedAt_}}},
+  json master = {{"id", masterId_}, {"endpoint", options_.endpoint}, {"started_at", startedAt_}};
+  master.update(leadershipJson());
+  return json{{"master", master},
               {"total_resources", total.toJson()},
               {"agents", agents},
               {"frameworks", frameworks},
@@ -79,6 +81,7 @@ json Master::stateJson() const {
 
 ApiReply Master::handleApi(const ApiCall& call) {
   try {
+    if (!acting()) return standbyReply(call);
     return route(call);
   } catch (const std::exception& e) {
     // A request must never take the master down; this is a bug to fix, said as such.
@@ -97,7 +100,9 @@ ApiReply Master::route(const ApiCall& call) {
   const Route routes[] = {
       {"/health", [] { return ApiReply{200, R"({"status":"ok"})"}; }},
       {"/api/v1/info", [this] {
-         return jsonReply(200, json{{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}});
+         json info = {{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}};
+         info.update(leadershipJson());
+         return jsonReply(200, info);
        }},
       {"/api/v1/state", [this] { return jsonReply(200, stateJson()); }},
       {"/api/v1/tasks", [this, &call] { return tasksReply(call); }},

@@ -129,7 +129,13 @@ void Registry::writerLoop() {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and all written
-      batch.swap(queue_);
+      // As much as the store takes in one batch (etcd: one transaction), at least one change.
+      size_t limit = store_->maxBatchWrites(), writes = 0;
+      while (!queue_.empty() && (batch.empty() || limit == 0 || writes + queue_.front().writes.size() <= limit)) {
+        writes += queue_.front().writes.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
       writing_ = batch.size();
     }
     std::vector<StoreWrite> writes;

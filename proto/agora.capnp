@@ -325,6 +325,14 @@ struct Error {
   message @0 :Text;
 }
 
+# A standby master's answer to every message: where the leader is. Empty addresses: no
+# master leads at the moment (an election is under way); ask again shortly.
+struct Redirect {
+  zmq @0 :Text;       # tcp://host:port
+  http @1 :Text;      # http://host:port
+  message @2 :Text;
+}
+
 # ---------------------------------------------------------------- liveness and API
 
 struct Ping {
@@ -453,5 +461,6 @@ struct Envelope {
     supervisorAck @29 :SupervisorAck;
     agentRemoved @30 :Error;         # master -> agent: this agent id was removed; its tasks are
                                      # GONE to their frameworks. Kill them all, register anew.
+    redirect @31 :Redirect;          # a standby master -> any peer: talk to the leader instead
   }
 }

@@ -13,7 +13,8 @@
 #include "frameworks/batch/api.hpp"
 #include "frameworks/batch/job_scheduler.hpp"
 
-DEFINE_string(master, "127.0.0.1:5050", "The master's ZeroMQ address, host:port.");
+DEFINE_string(master, "127.0.0.1:5050", "Where the master is: host:port, a comma-separated list of masters, or "
+                                        "etcd://HOST:PORT[,HOST:PORT...]/PREFIX where the leading master is published.");
 DEFINE_string(work_dir, "", "Directory for agora-batch's state (RocksDB): jobs, schedules' cursors, runs and "
                             "their history, dependency state and the framework id. Required.");
 DEFINE_string(http_address, "127.0.0.1", "Address the REST API listens on.");

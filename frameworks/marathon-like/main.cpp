@@ -13,7 +13,8 @@
 #include "frameworks/marathon-like/api.hpp"
 #include "frameworks/marathon-like/service.hpp"
 
-DEFINE_string(master, "127.0.0.1:5050", "The master's ZeroMQ address, host:port.");
+DEFINE_string(master, "127.0.0.1:5050", "Where the master is: host:port, a comma-separated list of masters, or "
+                                        "etcd://HOST:PORT[,HOST:PORT...]/PREFIX where the leading master is published.");
 DEFINE_string(work_dir, "", "Directory for agora-marathon's state (RocksDB): apps, versions, deployments, "
                             "instances, events and the framework id. Required.");
 DEFINE_string(http_address, "127.0.0.1", "Address the REST API listens on.");

@@ -93,7 +93,9 @@ struct Operation {
 
 class SchedulerDriver {
  public:
-  // `master` is "host:port" or "tcp://host:port". A non-empty framework.id re-subscribes
+  // `master` is "host:port" ("tcp://host:port"), a comma-separated list of masters, or
+  // "etcd://HOST:PORT[,HOST:PORT...]/PREFIX" where the leading master is published; the
+  // driver follows the leader wherever it goes. A non-empty framework.id re-subscribes
   // as that framework (a scheduler restart).
   //
   // On the driver's own thread:

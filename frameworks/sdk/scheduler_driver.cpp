@@ -9,6 +9,7 @@
 
 #include "common/codec.hpp"
 #include "common/event_loop.hpp"
+#include "common/master_locator.hpp"
 #include "common/transport.hpp"
 #include "frameworks/sdk/framework_id_file.hpp"
 #include "frameworks/sdk/scheduler.hpp"
@@ -23,7 +24,7 @@ class SchedulerDriver::Impl {
       : driver_(driver),
         scheduler_(scheduler),
         framework_(std::move(framework)),
-        master_(tcpEndpoint(master)),
+        master_(std::move(master)),
         options_(std::move(options)),
         ownClock_(loop ? nullptr : std::make_unique<RealClock>()),
         ownLoop_(loop ? nullptr : std::make_unique<EventLoop>(*ownClock_)),
@@ -98,6 +99,7 @@ class SchedulerDriver::Impl {
     for (EventLoop::TimerId id : droppedTimers_) loop_.cancel(id);
     droppedTimers_.clear();
     socket_.reset();
+    locator_.reset();
     connected_ = false;
   }
 
@@ -208,10 +210,44 @@ class SchedulerDriver::Impl {
         framework_.id = **kept;
       }
     }
+    Try<std::unique_ptr<MasterLocator>> locator = MasterLocator::make(master_);
+    if (locator.isError()) return Error("master '" + master_ + "': " + locator.error());
+    locator_ = std::move(*locator);
     socket_ = std::make_unique<MessageSocket>(context_, loop_, MessageSocket::Kind::kDealer);
     socket_->setQueueLimits(std::max(1, options_.sendQueueMessages), 100000);
     socket_->onMessage([this](const std::string&, proto::Envelope::Reader m) { onMessage(m); });
-    return socket_->connect(master_);
+    lastRelocation_ = loop_.clock().now();
+    // The first lookup may wait on etcd (once, at start); later ones leave the loop.
+    std::string endpoint = locator_->locate();
+    return endpoint.empty() ? Status::OK() : socket_->connect(endpoint);
+  }
+
+  // Looks for the leading master (the next of a list, or the leader etcd names).
+  void relocate() {
+    lastRelocation_ = loop_.clock().now();
+    locator_->locateAsync(loop_, [this](const std::string& endpoint) { moveTo(endpoint); });
+  }
+
+  void moveTo(const std::string& endpoint) {
+    if (!socket_ || endpoint.empty() || endpoint == socket_->endpoint()) return;
+    Status moved = socket_->switchTo(endpoint);
+    if (!moved.ok()) {
+      LOG(WARNING) << moved.error();
+      return;
+    }
+    LOG(INFO) << "Looking for the leading master at " << endpoint;
+    if (!connected_) subscribe();
+  }
+
+  void onRedirect(proto::Redirect::Reader r) {
+    if (connected_) {
+      LOG(WARNING) << "Framework " << frameworkId() << ": " << r.getMessage().cStr();
+      connected_ = false;
+      scheduler_.disconnected(driver_);
+    }
+    // Without a leader named, the subscription tick asks again (and the standby names one
+    // once there is one).
+    moveTo(r.getZmq());
   }
 
   void begin() {
@@ -220,7 +256,7 @@ class SchedulerDriver::Impl {
   }
 
   void send(OutboundEnvelope& out) {
-    if (socket_) socket_->send(out);
+    if (socket_ && !socket_->endpoint().empty()) socket_->send(out);  // else no master is known yet
   }
 
   void subscribe() {
@@ -233,7 +269,13 @@ class SchedulerDriver::Impl {
   }
 
   void subscribeTick() {
-    if (!connected_) subscribe();
+    if (!connected_) {
+      // The master it tries says nothing (gone, or never there): look again.
+      TimePoint now = loop_.clock().now();
+      Duration patience = seconds(2 * options_.subscribeRetrySeconds);
+      if (now - lastHeard_ >= patience && now - lastRelocation_ >= patience) relocate();
+      subscribe();
+    }
     subscribeTimer_ = loop_.after(seconds(options_.subscribeRetrySeconds), [this] { subscribeTick(); });
   }
 
@@ -247,6 +289,7 @@ class SchedulerDriver::Impl {
     LOG(WARNING) << "Framework " << frameworkId() << " lost the master (" << why << "); re-subscribing";
     connected_ = false;
     scheduler_.disconnected(driver_);
+    relocate();
     subscribe();
   }
 
@@ -281,6 +324,7 @@ class SchedulerDriver::Impl {
       case proto::Envelope::REREGISTER_REQUIRED:
         if (connected_) lost(m.getReregisterRequired().getMessage());
         return;
+      case proto::Envelope::REDIRECT: onRedirect(m.getRedirect()); return;
       default:
         LOG(WARNING) << "Ignoring unexpected message '" << envelopeKind(m) << "' from the master";
     }
@@ -390,6 +434,9 @@ class SchedulerDriver::Impl {
   EventLoop& loop_;
   zmq::context_t context_;
   std::unique_ptr<MessageSocket> socket_;
+  // After the loop: its lookups post there until it goes.
+  std::unique_ptr<MasterLocator> locator_;
+  TimePoint lastRelocation_{};
   std::thread thread_;
   std::atomic<bool> connected_{false};
   std::string masterId_;

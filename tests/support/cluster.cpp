@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <httplib.h>
+
 #include "cli/agent_client.hpp"
 #include "cli/master_client.hpp"
 #include "common/ids.hpp"
@@ -25,6 +27,8 @@ namespace {
 constexpr int kPortSlots = 20;
 constexpr uint64_t kFirstSlotPort = 11000;
 
+}  // namespace
+
 // Takes the first free slot from one that depends on the pid (so concurrent tests rarely
 // try the same one first): an flock that the kernel releases when this process ends, however.
 std::pair<int, uint64_t> takePortSlot() {
@@ -40,8 +44,6 @@ std::pair<int, uint64_t> takePortSlot() {
   return {-1, kFirstSlotPort};
 }
 
-}  // namespace
-
 TestCluster::TestCluster(std::vector<std::string> extraMasterFlags)
     : workDir_(makeTempDir("agora-test")), masterFlags_(std::move(extraMasterFlags)) {
   std::tie(portLock_, portBase_) = takePortSlot();
@@ -50,6 +52,7 @@ TestCluster::TestCluster(std::vector<std::string> extraMasterFlags)
 TestCluster::~TestCluster() {
   for (size_t i = 0; i < agents_.size(); ++i) stopAgentAndItsTasks(i);
   master_.stop(SIGKILL);
+  for (Process& m : haMasters_) m.stop(SIGKILL);
   if (portLock_ >= 0) close(portLock_);
   std::error_code ec;
   fs::remove_all(workDir_, ec);
@@ -97,6 +100,54 @@ void TestCluster::startMaster() {
 }
 
 void TestCluster::stopMaster(int signal) { master_.stop(signal); }
+
+// Master i listens on ZeroMQ port base+20+i and HTTP port base+40+i.
+void TestCluster::startHaMasters(int n, const std::string& etcdUrl, const std::vector<std::string>& extraFlags,
+                                 const std::vector<std::string>& ownEtcdUrls) {
+  address_ = etcdUrl;
+  for (int i = 0; i < n; ++i) {
+    std::string own = static_cast<size_t>(i) < ownEtcdUrls.size() ? ownEtcdUrls[static_cast<size_t>(i)] : etcdUrl;
+    std::vector<std::string> argv = {AGORA_MASTER_BIN,
+                                     "--etcd=" + own,
+                                     "--ip=127.0.0.1",
+                                     "--port=" + std::to_string(portBase_ + 20 + i),
+                                     "--http_port=" + std::to_string(portBase_ + 40 + i),
+                                     "--ping_interval=0.1",
+                                     "--max_missed_pings=10",
+                                     "--allocation_interval=0.1"};
+    argv.insert(argv.end(), masterFlags_.begin(), masterFlags_.end());
+    argv.insert(argv.end(), extraFlags.begin(), extraFlags.end());
+    haArgv_.push_back(argv);
+    haMasters_.emplace_back();
+    restartHaMaster(haMasters_.size() - 1);
+  }
+  ASSERT_TRUE(eventually([&] { return leadingHaMaster() >= 0; })) << "no master took the lead; see " << workDir_;
+}
+
+void TestCluster::restartHaMaster(size_t index) {
+  auto p = Process::start(haArgv_.at(index), workDir_ + "/master-" + std::to_string(index) + ".log");
+  ASSERT_TRUE(p.ok()) << p.error();
+  haMasters_.at(index) = std::move(*p);
+}
+
+void TestCluster::stopHaMaster(size_t index, int signal) { haMasters_.at(index).stop(signal); }
+
+std::string TestCluster::haMasterHttp(size_t index) const {
+  return "http://127.0.0.1:" + std::to_string(portBase_ + 40 + index);
+}
+
+int TestCluster::leadingHaMaster() const {
+  for (size_t i = 0; i < haMasters_.size(); ++i) {
+    httplib::Client client("127.0.0.1", static_cast<int>(portBase_ + 40 + i));
+    client.set_connection_timeout(0, 300000);
+    client.set_read_timeout(1, 0);
+    auto res = client.Get("/api/v1/info");
+    if (!res || res->status != 200) continue;
+    auto info = nlohmann::json::parse(res->body, nullptr, false);
+    if (info.is_object() && info.value("leading", false)) return static_cast<int>(i);
+  }
+  return -1;
+}
 
 void TestCluster::startAgent(const std::vector<std::string>& extraFlags) {
   int index = static_cast<int>(agents_.size()) + 1;

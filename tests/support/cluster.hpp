@@ -15,6 +15,10 @@
 
 namespace agora::testing {
 
+// A slot of 1,000 loopback ports of its own for this process, held (an flock) until `fd` is
+// closed: {fd, first port}.
+std::pair<int, uint64_t> takePortSlot();
+
 class TestCluster {
  public:
   explicit TestCluster(std::vector<std::string> extraMasterFlags = {});
@@ -42,7 +46,24 @@ class TestCluster {
   // at once (ctest -j) each hold a range of their own, so their tasks never share a port.
   uint64_t agentPortBase(size_t index) const { return portBase_ + 100 * (index + 1); }
 
-  // host:port of the master's ZeroMQ socket.
+  // Several masters electing a leader on etcd at `etcdUrl` (which the test runs), each
+  // with the given flags too; agents started later, state() and the CLI find the leader
+  // through etcd. Ports come from this cluster's slot. `ownEtcdUrls[i]`, if given, is where
+  // master i reaches etcd (a proxy the test partitions).
+  void startHaMasters(int n, const std::string& etcdUrl, const std::vector<std::string>& extraFlags = {},
+                      const std::vector<std::string>& ownEtcdUrls = {});
+  void stopHaMaster(size_t index, int signal);
+  void restartHaMaster(size_t index);
+  pid_t haMasterPid(size_t index) const { return haMasters_.at(index).pid(); }
+  size_t haMasterCount() const { return haMasters_.size(); }
+  // The HTTP address of HA master `index` (http://127.0.0.1:PORT).
+  std::string haMasterHttp(size_t index) const;
+  // The index of the master whose /api/v1/info says it leads, or -1.
+  int leadingHaMaster() const;
+  // Ports of this cluster's slot that neither masters nor agents use: [base, base + 10).
+  uint64_t sparePorts() const { return portBase_ + 10; }
+
+  // host:port of the master's ZeroMQ socket (with HA masters: the etcd:// address).
   const std::string& master() const { return address_; }
   const std::string& workDir() const { return workDir_; }
   // The master's /api/v1/state, or null if it does not answer.
@@ -69,6 +90,8 @@ class TestCluster {
 
   Process master_;
   std::vector<AgentProcess> agents_;
+  std::vector<Process> haMasters_;
+  std::vector<std::vector<std::string>> haArgv_;
 };
 
 

@@ -1,0 +1,95 @@
+// Several masters, one leading: the standby's side (redirects) and taking office.
+#include <glog/logging.h>
+
+#include "master/master.hpp"
+
+namespace agora {
+
+using nlohmann::json;
+
+Try<std::string> Master::bind() {
+  // Sends keep the old, roomy queue: offers and updates to one framework come in bursts.
+  socket_.setQueueLimits(100000, options_.peerQueueMessages);
+  Try<std::string> bound = socket_.bind(options_.endpoint);
+  if (bound.isError()) return bound;
+  LOG(INFO) << "Master " << masterId_ << " listening on " << *bound;
+  return bound;
+}
+
+Status Master::lead() {
+  if (leading_) return Error("this master already leads");
+  startedAt_ = loop_.clock().wallSeconds();
+  Try<RegistryState> state = registry_->load();
+  if (state.isError()) return Error("cannot load the registry: " + state.error());
+  recover(*state);
+  leading_ = true;
+  loop_.after(options_.pingInterval / kPingSlices, [this] { pingTick(); });
+  allocationTick();
+  LOG(INFO) << "Master " << masterId_ << " leads" << (election_ ? " (term " + std::to_string(election_->term()) + ")" : "");
+  return Status::OK();
+}
+
+bool Master::acting() const { return leading_ && (!election_ || election_->leading()); }
+
+void Master::sendRedirect(const std::string& peer, const std::string& why) {
+  OutboundEnvelope out;
+  auto r = out.get().initRedirect();
+  std::optional<ElectionMember> leader = election_ ? election_->leader() : std::nullopt;
+  if (leader && leader->id != masterId_) {
+    r.setZmq(leader->zmq);
+    r.setHttp(leader->http);
+    r.setMessage(why + "; master " + leader->id + " leads at " + leader->zmq);
+  } else {
+    r.setMessage(why + "; no master leads at the moment, ask again shortly");
+  }
+  ++counters_["redirects_sent"];
+  sendTo(peer, out);
+}
+
+void Master::releasePeers(const std::string& why) {
+  std::set<std::string> told;
+  for (const auto& [id, agent] : agents_)
+    if (!agent.peer.empty() && told.insert(agent.peer).second) sendRedirect(agent.peer, why);
+  for (const auto& [id, fw] : frameworks_)
+    if (fw.connected && !fw.peer.empty() && told.insert(fw.peer).second) sendRedirect(fw.peer, why);
+  socket_.setLinger(std::chrono::milliseconds(500));
+}
+
+ApiReply Master::standbyReply(const ApiCall& call) const {
+  // What a standby says of itself; everything else is the leader's.
+  if (call.path == "/health") return jsonReply(200, json{{"status", "ok"}, {"leading", false}});
+  if (call.path == "/api/v1/info") {
+    json info = {{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}};
+    info.update(leadershipJson());
+    return jsonReply(200, info);
+  }
+  if (call.path == "/metrics") return ApiReply{200, prometheusText(metricsJson()), "text/plain; version=0.0.4"};
+  std::optional<ElectionMember> leader = election_ ? election_->leader() : std::nullopt;
+  if (!leader || leader->id == masterId_ || leader->http.empty())
+    return errorReply(503, "this master does not lead and no master leads at the moment; retry shortly");
+  std::string target = call.path;
+  char sep = '?';
+  for (const auto& [k, v] : call.query) {
+    target += sep + k + "=" + v;
+    sep = '&';
+  }
+  ApiReply reply = errorReply(307, "this master does not lead; master " + leader->id + " does at " + leader->http);
+  reply.headers["Location"] = leader->http + target;
+  return reply;
+}
+
+json Master::leadershipJson() const {
+  json j = {{"leading", acting()}};
+  if (!election_) return j;
+  j["term"] = election_->term();
+  j["elections"] = election_->leaderChanges();
+  std::optional<ElectionMember> leader = election_->leader();
+  if (leader) j["leader"] = {{"id", leader->id}, {"zmq", leader->zmq}, {"http", leader->http}};
+  json standbys = json::array();
+  for (const ElectionMember& m : election_->members())
+    if (!leader || m.id != leader->id) standbys.push_back({{"id", m.id}, {"zmq", m.zmq}, {"http", m.http}});
+  j["standbys"] = standbys;
+  return j;
+}
+
+}  // namespace agora
