@@ -92,6 +92,12 @@ std::optional<std::string> reapEnded(std::vector<Child>& children) {
   return ended;
 }
 
+int mastersLeft(const std::vector<Child>& children) {
+  int n = 0;
+  for (const Child& c : children) n += c.pid > 0 && c.name.rfind("master-", 0) == 0;
+  return n;
+}
+
 void stopWaiting(std::vector<Child>& children);
 
 void stopAll(std::vector<Child>& children) {
@@ -381,7 +387,15 @@ int devCommand() {
     pollfd p{signals, POLLIN, 0};
     poll(&p, 1, 200);
     if (readSignal(signals) != 0) break;
-    if (auto ended = reapEnded(children)) { why = *ended + "; stopping the cluster"; break; }
+    if (auto ended = reapEnded(children)) {
+      // With --ha a master may go (that is what it is for) while another can lead.
+      if (FLAGS_ha && ended->rfind("master-", 0) == 0 && mastersLeft(children) > 0) {
+        std::cout << "agora dev: " << *ended << "; " << mastersLeft(children) << " masters go on" << std::endl;
+        continue;
+      }
+      why = *ended + "; stopping the cluster";
+      break;
+    }
   }
   std::cout << "agora dev: " << why << std::endl;
   stopAll(children);

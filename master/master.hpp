@@ -144,6 +144,8 @@ class Master {
   // A standby's answer over HTTP: 307 to the leader, 503 while none leads.
   ApiReply standbyReply(const ApiCall& call) const;
   nlohmann::json leadershipJson() const;
+  // /api/v1/info: who this master is, and who leads.
+  nlohmann::json infoJson() const;
 
   // master_agents.cpp: agents, status updates.
   void onRegisterAgent(const std::string& peer, proto::RegisterAgent::Reader message);

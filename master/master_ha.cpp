@@ -1,4 +1,6 @@
 // Several masters, one leading: the standby's side (redirects) and taking office.
+#include <unistd.h>
+
 #include <glog/logging.h>
 
 #include "master/master.hpp"
@@ -58,11 +60,7 @@ void Master::releasePeers(const std::string& why) {
 ApiReply Master::standbyReply(const ApiCall& call) const {
   // What a standby says of itself; everything else is the leader's.
   if (call.path == "/health") return jsonReply(200, json{{"status", "ok"}, {"leading", false}});
-  if (call.path == "/api/v1/info") {
-    json info = {{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}};
-    info.update(leadershipJson());
-    return jsonReply(200, info);
-  }
+  if (call.path == "/api/v1/info") return jsonReply(200, infoJson());
   if (call.path == "/metrics") return ApiReply{200, prometheusText(metricsJson()), "text/plain; version=0.0.4"};
   std::optional<ElectionMember> leader = election_ ? election_->leader() : std::nullopt;
   if (!leader || leader->id == masterId_ || leader->http.empty())
@@ -76,6 +74,13 @@ ApiReply Master::standbyReply(const ApiCall& call) const {
   ApiReply reply = errorReply(307, "this master does not lead; master " + leader->id + " does at " + leader->http);
   reply.headers["Location"] = leader->http + target;
   return reply;
+}
+
+json Master::infoJson() const {
+  // The pid: an operator (or a test) stopping this master finds it by its id, not its name.
+  json info = {{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}, {"pid", ::getpid()}};
+  info.update(leadershipJson());
+  return info;
 }
 
 json Master::leadershipJson() const {

@@ -100,9 +100,7 @@ ApiReply Master::route(const ApiCall& call) {
   const Route routes[] = {
       {"/health", [] { return ApiReply{200, R"({"status":"ok"})"}; }},
       {"/api/v1/info", [this] {
-         json info = {{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}};
-         info.update(leadershipJson());
-         return jsonReply(200, info);
+         return jsonReply(200, infoJson());
        }},
       {"/api/v1/state", [this] { return jsonReply(200, stateJson()); }},
       {"/api/v1/tasks", [this, &call] { return tasksReply(call); }},

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/master_client.hpp"
 #include "tests/support/cli.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/wait.hpp"
@@ -167,6 +169,49 @@ TEST(CliTest, DevStartsAClusterThatRunsCommandsAndStopsItOnInterrupt) {
     std::string cmdline = slurp(entry.path().string() + "/cmdline");
     EXPECT_EQ(cmdline.find(dir + "/c/"), std::string::npos) << "left running: " << cmdline;
   }
+  std::filesystem::remove_all(dir);
+}
+
+// agora dev --ha: etcd and three masters; the CLI and the cluster's parts follow whichever
+// leads, and the leader's death stops nothing.
+TEST(CliTest, DevHaSurvivesItsLeadingMaster) {
+  std::string dir = makeTempDir("agora-dev");
+  auto [lock, ports] = takePortSlot();
+  auto dev = Process::start({AGORA_CLI_BIN, "dev", "--ha", "--agents=1", "--port=0", "--http-port=0", "--marathon-port=0",
+                             "--batch-port=0", "--etcd-port=" + std::to_string(ports + 10), "--work-dir=" + dir + "/c"},
+                            dir + "/dev.log");
+  ASSERT_TRUE(dev.ok()) << dev.error();
+  std::smatch match;
+  std::string banner;
+  ASSERT_TRUE(eventually([&] {
+    banner = slurp(dir + "/dev.log");
+    static const std::regex address(R"(master \(frameworks, agents, CLI\): (etcd://127\.0\.0\.1:\d+/agora))");
+    return std::regex_search(banner, match, address);
+  })) << banner;
+  EXPECT_NE(banner.find("etcd and 3 masters"), std::string::npos) << banner;
+  std::string master = "--master=" + match[1].str();
+  auto [code, out] = agora(dir, {"status", master});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("leading in term \\d+; standbys: master-"))) << out;
+
+  auto info = cli::callMaster(match[1].str(), "GET", "/api/v1/info");
+  ASSERT_TRUE(info.ok()) << info.error();
+  pid_t leader = nlohmann::json::parse(info->body)["pid"].get<pid_t>();
+  ASSERT_EQ(kill(leader, SIGKILL), 0);
+  auto [ran, ranOut] = agora(dir, {"run", master, "--", "echo ha-ok"});
+  EXPECT_EQ(ran, 0) << ranOut;
+  EXPECT_NE(ranOut.find("ha-ok"), std::string::npos) << ranOut;
+  EXPECT_TRUE(eventually([&] { return slurp(dir + "/dev.log").find("2 masters go on") != std::string::npos; }))
+      << slurp(dir + "/dev.log");
+
+  kill(dev->pid(), SIGINT);
+  int status = dev->wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(dir + "/dev.log");
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string cmdline = slurp(entry.path().string() + "/cmdline");
+    EXPECT_EQ(cmdline.find(dir + "/c/"), std::string::npos) << "left running: " << cmdline;
+  }
+  close(lock);
   std::filesystem::remove_all(dir);
 }
 
