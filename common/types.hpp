@@ -25,6 +25,7 @@ struct AgentInfo {
   uint16_t httpPort = 0;
   std::string isolation;
   std::string httpHost;
+  bool operator==(const AgentInfo&) const = default;
 };
 
 // One week, as Marathon's: a scheduler may be away that long (a restart, a deploy, a bad

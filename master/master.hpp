@@ -156,6 +156,7 @@ class Master {
                        const std::vector<TaskState>& states);
   void onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader message);
   void refuseRemovedAgent(const std::string& peer, const std::string& agentId);
+  void sendAgentRegistered(const std::string& peer, const std::string& agentId);
   void sendPendingKills(AgentRecord& agent);
   void onAgentUsage(AgentRecord& agent, proto::AgentUsage::Reader message);
   void agentUnreachable(AgentRecord& agent, const std::string& why);

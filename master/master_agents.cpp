@@ -52,6 +52,28 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
     infos.emplace_back(t.getFrameworkId(), *task);
     states.push_back(t.getState());
   }
+  // A retry of a registration being written: the answer to the first one is on its way.
+  // (Agents retry while a busy master writes; each write again would only add to its work.)
+  if (admitting_.count(peer)) {
+    ++counters_["agent_registrations_retried"];
+    return;
+  }
+  auto known = agents_.find(info->id);
+  if (known != agents_.end() && known->second.info == *info) {
+    // A retry that crossed the answer to this connection's registration: the answer was on
+    // its way. (Later, a registration on the same connection is the agent's own doubt of the
+    // master, and is taken whole, with its tasks.)
+    bool justAdmitted = loop_.clock().wallSeconds() - known->second.registeredAt < 2 * toSeconds(options_.pingInterval);
+    if (known->second.state == AgentState::kActive && known->second.peer == peer && justAdmitted) {
+      ++counters_["agent_registrations_retried"];
+      sendAgentRegistered(peer, info->id);
+      return;
+    }
+    // What the registry holds already needs no write: after a failover, thousands of agents
+    // come back at once to a leader that has their records from etcd.
+    admitAgent(peer, *info, infos, states, reregistering);
+    return;
+  }
   admitting_[peer] = info->id;
   registry_->putAgent(*info, [this, peer, info = *info, infos = std::move(infos), states = std::move(states),
                               reregistering](const Status& persisted) {
@@ -67,6 +89,16 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
     }
     admitAgent(peer, info, infos, states, reregistering);
   });
+}
+
+void Master::sendAgentRegistered(const std::string& peer, const std::string& agentId) {
+  OutboundEnvelope out;
+  auto r = out.get().initAgentRegistered();
+  r.setAgentId(agentId);
+  r.setMasterId(masterId_);
+  r.setPingIntervalSeconds(toSeconds(options_.pingInterval));
+  r.setMaxMissedPings(options_.maxMissedPings);
+  sendTo(peer, out);
 }
 
 // The agent's registration is in the registry: it joins.
@@ -94,13 +126,7 @@ void Master::admitAgent(const std::string& peer, const AgentInfo& info,
   addAgentToAllocator(agent);
   if (agent.drainDeadline) drain(agent, *agent.drainDeadline);  // still in maintenance
 
-  OutboundEnvelope out;
-  auto r = out.get().initAgentRegistered();
-  r.setAgentId(info.id);
-  r.setMasterId(masterId_);
-  r.setPingIntervalSeconds(toSeconds(options_.pingInterval));
-  r.setMaxMissedPings(options_.maxMissedPings);
-  sendTo(peer, out);
+  sendAgentRegistered(peer, info.id);
   sendPendingKills(agent);
   LOG(INFO) << (reregistering ? "Re-registered" : "Registered") << " agent " << info.id << " ("
             << info.hostname << ") with " << info.resources << " and " << infos.size() << " tasks";

@@ -65,17 +65,29 @@ DealerSet::~DealerSet() {
   ::close(epoll_);
 }
 
-Try<size_t> DealerSet::add(const std::string& endpoint, const std::string& identity, Handler handler) {
-  Peer peer;
+namespace {
+
+Try<sockaddr_in> parseEndpoint(const std::string& endpoint) {
+  sockaddr_in address{};
   std::string hostPort = endpoint.rfind("tcp://", 0) == 0 ? endpoint.substr(6) : endpoint;
   auto colon = hostPort.rfind(':');
   if (colon == std::string::npos) return Error("endpoint '" + endpoint + "' has no port");
-  peer.address.sin_family = AF_INET;
+  address.sin_family = AF_INET;
   int port = std::atoi(hostPort.substr(colon + 1).c_str());
   if (port <= 0 || port > 65535) return Error("endpoint '" + endpoint + "' has no valid port");
-  peer.address.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, hostPort.substr(0, colon).c_str(), &peer.address.sin_addr) != 1)
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, hostPort.substr(0, colon).c_str(), &address.sin_addr) != 1)
     return Error("endpoint '" + endpoint + "' is not an IPv4 address and port");
+  return address;
+}
+
+}  // namespace
+
+Try<size_t> DealerSet::add(const std::string& endpoint, const std::string& identity, Handler handler) {
+  Peer peer;
+  Try<sockaddr_in> address = parseEndpoint(endpoint);
+  if (address.isError()) return Error(address.error());
+  peer.address = *address;
   if (identity.empty() || identity.size() > 255 || identity[0] == '\0')
     return Error("a routing id has 1 to 255 bytes and does not start with a zero byte");
   peer.identity = identity;
@@ -84,6 +96,27 @@ Try<size_t> DealerSet::add(const std::string& endpoint, const std::string& ident
   peers_.push_back(std::move(peer));
   waiting_.push_back(peers_.size() - 1);
   return peers_.size() - 1;
+}
+
+Status DealerSet::retarget(size_t index, const std::string& endpoint) {
+  Try<sockaddr_in> address = parseEndpoint(endpoint);
+  if (address.isError()) return Error(address.error());
+  Peer& peer = peers_[index];
+  bool queued = peer.state == State::kWaiting;
+  if (peer.state != State::kReady && peer.state != State::kWaiting && peer.state != State::kClosed) --connecting_;
+  if (peer.fd >= 0) ::close(peer.fd);  // which takes it out of the epoll set
+  peer.fd = -1;
+  peer.address = *address;
+  peer.state = State::kWaiting;
+  peer.in.clear();
+  peer.held.clear();
+  peer.out = greeting() + ready(peer.identity);
+  peer.outOffset = 0;
+  peer.wantWrite = false;
+  peer.skipping = false;
+  if (!queued) waiting_.push_back(index);
+  startConnects();
+  return Status::OK();
 }
 
 void DealerSet::send(size_t index, OutboundEnvelope& message) {

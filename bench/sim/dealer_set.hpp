@@ -32,6 +32,11 @@ class DealerSet {
   // messages go to `handler`. It connects soon; what is sent meanwhile waits. Returns its index.
   Try<size_t> add(const std::string& endpoint, const std::string& identity, Handler handler);
   void send(size_t index, OutboundEnvelope& message);
+  // Leaves the peer's connection, if any, for a new one to `endpoint` (another master), with
+  // a fresh handshake; what was queued for the old one is dropped. Not from a handler.
+  Status retarget(size_t index, const std::string& endpoint);
+  // The peer's connection ended (closed by the other side, or it never connected).
+  bool closed(size_t index) const { return peers_[index].state == State::kClosed; }
   // Waits up to `timeoutMs` for traffic and hands every message that arrived to its handler.
   void poll(int timeoutMs);
 

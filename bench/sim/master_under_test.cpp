@@ -42,7 +42,9 @@ Try<std::string> MasterUnderTest::start() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::ifstream in(endpointFile);
-  return nlohmann::json::parse(in)["zmq"].get<std::string>();
+  nlohmann::json endpoint = nlohmann::json::parse(in);
+  httpPort_ = endpoint["http_port"].get<int>();
+  return endpoint["zmq"].get<std::string>();
 }
 
 std::optional<std::pair<double, uint64_t>> MasterUnderTest::usage() const {

@@ -26,6 +26,10 @@ class MasterUnderTest {
   Try<std::string> start();
 
   pid_t pid() const { return process_.pid(); }
+  // Its HTTP port once started (0 for one already running).
+  int httpPort() const { return httpPort_; }
+  // Sends `signal` and reaps it.
+  void stop(int signal) { process_.stop(signal); }
   std::string log() const { return dir_.empty() ? "" : dir_ + "/master.log"; }
   // CPU seconds the master has used, and its resident memory in bytes; nothing if unknown.
   std::optional<std::pair<double, uint64_t>> usage() const;
@@ -36,6 +40,7 @@ class MasterUnderTest {
   std::vector<std::string> flags_;
   std::string dir_;
   bool keep_ = false;
+  int httpPort_ = 0;
   testing::Process process_;
 };
 

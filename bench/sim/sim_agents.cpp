@@ -59,6 +59,7 @@ void AgentFleet::onMessage(uint32_t index, proto::Envelope::Reader message) {
       if (!agent.registered) {
         agent.registered = true;
         ++registered_;
+        ++registeredSince_;
         registrationSeconds_.push_back(std::chrono::duration<double>(SteadyClock::now() - startedAt_).count());
       }
       agent.id = message.getAgentRegistered().getAgentId();
@@ -81,6 +82,11 @@ void AgentFleet::onMessage(uint32_t index, proto::Envelope::Reader message) {
     }
     case proto::Envelope::STATUS_ACKNOWLEDGEMENT:
       ++stats_.acknowledgements;
+      return;
+    case proto::Envelope::REDIRECT:
+      if (agent.registered) --registered_;
+      agent.registered = false;
+      agent.redirectTo = message.getRedirect().getZmq();
       return;
     case proto::Envelope::REREGISTER_REQUIRED:
       ++stats_.reregisterRequests;
@@ -130,9 +136,34 @@ void AgentFleet::sendStatus(uint32_t index, const std::string& frameworkId, cons
   if (isTerminal(state)) agent.tasks.erase(frameworkId + "/" + taskId);
 }
 
+void AgentFleet::followLeader() {
+  for (uint32_t i = 0; i < agents_.size(); ++i) {
+    Agent& agent = agents_[i];
+    bool lost = sockets_.closed(agent.socket);
+    if (!lost && agent.redirectTo.empty()) continue;
+    if (agent.registered) --registered_;
+    agent.registered = false;
+    std::string to = agent.redirectTo;
+    if (to.empty()) {
+      agent.master = (agent.master + 1) % options_.masters.size();
+      to = options_.masters[agent.master];
+    }
+    agent.redirectTo.clear();
+    Status moved = sockets_.retarget(agent.socket, to);
+    if (!moved.ok()) {
+      LOG_EVERY_N(WARNING, 100) << moved.error();
+    }
+    sendRegistration(i);
+  }
+}
+
 void AgentFleet::tick(SteadyClock::time_point now) {
   auto retry = std::chrono::duration_cast<SteadyClock::duration>(
       std::chrono::duration<double>(options_.registrationRetrySeconds));
+  if (!options_.masters.empty() && now - lastFollowScan_ > std::chrono::milliseconds(20)) {
+    lastFollowScan_ = now;
+    followLeader();
+  }
   if (registered_ < options_.count && now - lastRetryScan_ > std::chrono::milliseconds(100)) {
     lastRetryScan_ = now;
     for (uint32_t i = 0; i < agents_.size(); ++i) {

@@ -19,6 +19,9 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct AgentFleetOptions {
   std::string endpoint;  // tcp://host:port of the master
+  // Several masters (one leads): an agent whose connection ends tries the next, and follows
+  // a standby's redirect, as agora-agent does with --master=HOST:PORT,HOST:PORT,...
+  std::vector<std::string> masters;
   int count = 1000;
   Resources resources;
   // How long a task runs before it reports TASK_FINISHED; negative: until the simulation ends.
@@ -47,6 +50,10 @@ class AgentFleet {
   void tick(SteadyClock::time_point now);
 
   int registered() const { return registered_; }
+  // Registrations answered since the count was last reset: after a failover, how many agents
+  // the new leader has taken back.
+  int registeredSince() const { return registeredSince_; }
+  void resetRegisteredSince() { registeredSince_ = 0; }
   // Seconds from start() to each agent's registration, in arrival order.
   const std::vector<double>& registrationSeconds() const { return registrationSeconds_; }
   const AgentFleetStats& stats() const { return stats_; }
@@ -57,6 +64,8 @@ class AgentFleet {
     std::string id;  // empty until registered
     bool registered = false;
     SteadyClock::time_point registrationSentAt;
+    size_t master = 0;        // which of the masters it talks to
+    std::string redirectTo;   // a standby named the leader: move there on the next tick
     std::unordered_map<std::string, Resources> tasks;  // "frameworkId/taskId" -> what it uses
   };
   struct Finishing {
@@ -68,6 +77,8 @@ class AgentFleet {
   void onMessage(uint32_t agent, proto::Envelope::Reader message);
   void onRunTask(uint32_t agent, proto::RunTask::Reader run);
   void sendRegistration(uint32_t agent);
+  // Agents whose connection ended, or who were redirected, move to another master.
+  void followLeader();
   // Reports the task's new state; a terminal state ends it on the agent.
   void sendStatus(uint32_t agent, const std::string& frameworkId, const std::string& taskId, TaskState state);
 
@@ -78,6 +89,8 @@ class AgentFleet {
   std::deque<Finishing> finishing_;
   SteadyClock::time_point startedAt_;
   SteadyClock::time_point lastRetryScan_;
+  SteadyClock::time_point lastFollowScan_;
+  int registeredSince_ = 0;
   int registered_ = 0;
   std::vector<double> registrationSeconds_;
   AgentFleetStats stats_;

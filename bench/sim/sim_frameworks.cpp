@@ -26,15 +26,40 @@ Status FrameworkFleet::start() {
                                    [this, i](proto::Envelope::Reader m) { onMessage(i, m); });
     if (socket.isError()) return Error(socket.error());
     frameworks_[i].socket = *socket;
-    FrameworkInfo info;
-    info.name = "sim-framework-" + std::to_string(i);
-    info.roles = options_.roles;
-    OutboundEnvelope out;
-    codec::write(info, out.get().initSubscribe().initFramework());
-    sockets_.send(*socket, out);
+    subscribe(i);
   }
   lastTick_ = SteadyClock::now();
   return Status::OK();
+}
+
+void FrameworkFleet::subscribe(uint32_t index) {
+  FrameworkInfo info;
+  info.id = frameworks_[index].id;  // set when subscribing again
+  info.name = "sim-framework-" + std::to_string(index);
+  info.roles = options_.roles;
+  info.failoverTimeoutSeconds = 600;
+  OutboundEnvelope out;
+  codec::write(info, out.get().initSubscribe().initFramework());
+  sockets_.send(frameworks_[index].socket, out);
+}
+
+void FrameworkFleet::followLeader() {
+  for (uint32_t i = 0; i < frameworks_.size(); ++i) {
+    Framework& fw = frameworks_[i];
+    if (!sockets_.closed(fw.socket) && fw.redirectTo.empty()) continue;
+    std::string to = fw.redirectTo;
+    if (to.empty()) {
+      fw.master = (fw.master + 1) % options_.masters.size();
+      to = options_.masters[fw.master];
+    }
+    fw.redirectTo.clear();
+    fw.offers.clear();
+    fw.offersByAgent.clear();
+    fw.order.clear();
+    Status moved = sockets_.retarget(fw.socket, to);
+    if (!moved.ok()) LOG(WARNING) << moved.error();
+    subscribe(i);
+  }
 }
 
 void FrameworkFleet::onMessage(uint32_t index, proto::Envelope::Reader message) {
@@ -42,7 +67,13 @@ void FrameworkFleet::onMessage(uint32_t index, proto::Envelope::Reader message) 
   switch (message.which()) {
     case proto::Envelope::SUBSCRIBED:
       if (fw.id.empty()) ++subscribed_;
+      lastSubscribedAt_ = SteadyClock::now();
       fw.id = message.getSubscribed().getFrameworkId();
+      return;
+    case proto::Envelope::REDIRECT:
+      fw.redirectTo = message.getRedirect().getZmq();
+      // No leader yet: ask again shortly (the standby answers with one once there is one).
+      if (fw.redirectTo.empty()) fw.resubscribeAt = SteadyClock::now() + std::chrono::milliseconds(200);
       return;
     case proto::Envelope::OFFERS:
       for (auto o : message.getOffers().getOffers()) {
@@ -52,6 +83,7 @@ void FrameworkFleet::onMessage(uint32_t index, proto::Envelope::Reader message) 
         fw.offersByAgent[o.getAgentId()].emplace_back(o.getId());
         fw.order.emplace_back(o.getId());
         ++stats_.offersReceived;
+        lastOfferAt_ = SteadyClock::now();
       }
       return;
     case proto::Envelope::RESCIND:
@@ -112,6 +144,15 @@ void FrameworkFleet::onUpdate(uint32_t index, proto::TaskStatus::Reader status) 
 }
 
 void FrameworkFleet::tick(SteadyClock::time_point now) {
+  if (!options_.masters.empty() && now - lastFollowScan_ > std::chrono::milliseconds(20)) {
+    lastFollowScan_ = now;
+    followLeader();
+    for (uint32_t i = 0; i < frameworks_.size(); ++i) {
+      if (!frameworks_[i].resubscribeAt || *frameworks_[i].resubscribeAt > now) continue;
+      frameworks_[i].resubscribeAt.reset();
+      subscribe(i);
+    }
+  }
   double elapsed = std::chrono::duration<double>(now - lastTick_).count();
   lastTick_ = now;
   if (!launching_ || frameworks_.empty()) return;

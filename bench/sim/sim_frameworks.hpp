@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,6 +20,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct FrameworkFleetOptions {
   std::string endpoint;
+  std::vector<std::string> masters;  // several (one leads): follow it, as the agents do
   int count = 1;
   std::vector<std::string> roles{"*"};
   Resources taskResources;
@@ -52,6 +54,10 @@ class FrameworkFleet {
   void setLaunching(bool on) { launching_ = on; }
 
   const FrameworkFleetStats& stats() const { return stats_; }
+  // When the last offer arrived: after a failover, that offers flow again.
+  SteadyClock::time_point lastOfferAt() const { return lastOfferAt_; }
+  // When the last subscription was answered.
+  SteadyClock::time_point lastSubscribedAt() const { return lastSubscribedAt_; }
   int64_t inFlight() const { return inFlight_; }
   // Milliseconds from each accept to its task's TASK_RUNNING, in arrival order.
   const std::vector<double>& launchMillis() const { return launchMillis_; }
@@ -68,6 +74,9 @@ class FrameworkFleet {
     std::unordered_map<std::string, std::vector<std::string>> offersByAgent;  // agent id -> offer ids
     std::deque<std::string> order;  // offer ids, oldest first; used and rescinded ones are skipped
     uint64_t nextTask = 0;
+    size_t master = 0;
+    std::string redirectTo;
+    std::optional<SteadyClock::time_point> resubscribeAt;
   };
 
   void onMessage(uint32_t framework, proto::Envelope::Reader message);
@@ -76,6 +85,10 @@ class FrameworkFleet {
   // the offers held for that agent; returns how many.
   int launchOnOneAgent(uint32_t framework, int budget, SteadyClock::time_point now);
   void decline(Framework& fw, const std::vector<std::string>& offerIds);
+  void subscribe(uint32_t framework);
+  // Frameworks whose connection ended, or who were redirected, move and subscribe again;
+  // what the old master offered is void.
+  void followLeader();
 
   DealerSet& sockets_;
   FrameworkFleetOptions options_;
@@ -89,6 +102,9 @@ class FrameworkFleet {
   std::unordered_map<std::string, SteadyClock::time_point> acceptedAt_;  // task id -> when
   std::vector<double> launchMillis_;
   FrameworkFleetStats stats_;
+  SteadyClock::time_point lastOfferAt_{};
+  SteadyClock::time_point lastSubscribedAt_{};
+  SteadyClock::time_point lastFollowScan_{};
 };
 
 }  // namespace agora::sim

@@ -7,6 +7,10 @@
 // keeps itself off that CPU, so the figures are those of a master with one core. It prints:
 // how long the agents took to register; tasks per second from offer to TASK_RUNNING over the
 // launch window and the latency from accept to TASK_RUNNING; the master's CPU and memory.
+//
+// With --ha_masters=3 it starts etcd and three masters electing a leader instead, and with
+// --failover it then SIGKILLs the leader, and SIGTERMs the next one (a planned handover),
+// printing how long until offers flow again and until every agent has re-registered.
 #include <sched.h>
 #include <signal.h>
 #include <unistd.h>
@@ -24,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/figures.hpp"
+#include "bench/sim/ha_masters.hpp"
 #include "bench/sim/master_under_test.hpp"
 #include "bench/sim/sim_agents.hpp"
 #include "bench/sim/sim_frameworks.hpp"
@@ -50,6 +55,11 @@ DEFINE_int64(tasks, 0, "Launch at most this many tasks in all, then wait for the
 DEFINE_double(duration, 60, "Seconds of launching (the measurement window).");
 DEFINE_double(register_timeout, 60, "Seconds the agents have to register before the simulation gives up.");
 DEFINE_string(json_out, "", "If set, also write the figures here as JSON.");
+DEFINE_int32(ha_masters, 0, "Start etcd and this many masters electing a leader on it (instead of one master); the "
+                            "simulated peers follow the leader.");
+DEFINE_int32(etcd_port, 22379, "With --ha_masters: etcd's client port (its peer port is the next one).");
+DEFINE_bool(failover, false, "With --ha_masters: after launching, SIGKILL the leader, then SIGTERM the next one, and "
+                             "report how long until offers flow and every agent has re-registered.");
 
 namespace agora::sim {
 namespace {
@@ -79,9 +89,10 @@ void pinAwayFrom(int cpu) {
 
 class Simulation {
  public:
-  Simulation(const std::string& endpoint, MasterUnderTest& master)
-      : endpoint_(endpoint), master_(master), agents_(sockets_, agentOptions(endpoint)),
-        frameworks_(sockets_, frameworkOptions(endpoint)) {}
+  Simulation(const std::string& endpoint, MasterUnderTest& master, HaMasters* ha = nullptr,
+             std::vector<std::string> masters = {})
+      : endpoint_(endpoint), master_(master), ha_(ha), masters_(masters), agents_(sockets_, agentOptions(endpoint, masters)),
+        frameworks_(sockets_, frameworkOptions(endpoint, masters)) {}
 
   int run() {
     auto api = sockets_.add(endpoint_, "sim-api-" + newUuid(), [this](proto::Envelope::Reader m) {
@@ -95,23 +106,32 @@ class Simulation {
     if (!registerAgents()) return 1;
     if (!subscribeFrameworks()) return 1;
     launch();
+    if (ha_ && FLAGS_failover) {
+      failOver(SIGKILL, "leader SIGKILLed");
+      failOver(SIGTERM, "planned handover (SIGTERM)");
+    }
     report();
     return 0;
   }
 
  private:
-  static AgentFleetOptions agentOptions(const std::string& endpoint) {
+  static AgentFleetOptions agentOptions(const std::string& endpoint, const std::vector<std::string>& masters) {
     AgentFleetOptions o;
     o.endpoint = endpoint;
+    o.masters = masters;
+    // A standby that answers "no leader yet" is asked again as soon as a real agent would
+    // (its --registration_retry default).
+    if (!masters.empty()) o.registrationRetrySeconds = 0.5;
     o.count = FLAGS_agents;
     o.resources = *Resources::parse(FLAGS_agent_resources);
     o.taskSeconds = FLAGS_task_seconds;
     return o;
   }
 
-  static FrameworkFleetOptions frameworkOptions(const std::string& endpoint) {
+  static FrameworkFleetOptions frameworkOptions(const std::string& endpoint, const std::vector<std::string>& masters) {
     FrameworkFleetOptions o;
     o.endpoint = endpoint;
+    o.masters = masters;
     o.count = FLAGS_frameworks;
     o.roles = split(FLAGS_roles, ',');
     o.taskResources = *Resources::parse(FLAGS_task_resources);
@@ -208,6 +228,42 @@ class Simulation {
     serve(2, [] { return false; });
   }
 
+  // Stops the leader with `signal`; measures until offers flow again and until every agent
+  // has re-registered with the next leader.
+  void failOver(int signal, const std::string& what) {
+    int leader = -1;
+    serve(10, [&] { return (leader = ha_->leader()) >= 0; });
+    if (leader < 0) {
+      std::fprintf(stderr, "%s: no master leads\n", what.c_str());
+      return;
+    }
+    agents_.resetRegisteredSince();
+    auto start = SteadyClock::now();
+    ::kill(ha_->master(static_cast<size_t>(leader)).pid(), signal);
+    std::optional<double> offers, agents;
+    bool done = serve(120, [&] {
+      // Offers of the next leader: made after the framework subscribed with it.
+      auto subscribed = frameworks_.lastSubscribedAt();
+      if (!offers && subscribed > start && frameworks_.lastOfferAt() > subscribed) offers = secondsSince(start);
+      if (!agents && agents_.registeredSince() >= FLAGS_agents) agents = secondsSince(start);
+      return offers && agents;
+    });
+    std::string key = signal == SIGKILL ? "failover_kill" : "failover_term";
+    figures_[key + "_offers_seconds"] = offers.value_or(-1);
+    figures_[key + "_agents_seconds"] = agents.value_or(-1);
+    std::printf("%s: offers flow again after %.2f s; %d of %d agents re-registered after %.2f s%s\n", what.c_str(),
+                offers.value_or(-1), agents_.registeredSince(), FLAGS_agents, agents.value_or(-1),
+                done ? "" : " (gave up after 120 s)");
+    std::fflush(stdout);
+    int next = ha_->leader();
+    if (next >= 0) {
+      Status moved = sockets_.retarget(api_, endpointOf(static_cast<size_t>(next)));
+      if (!moved.ok()) std::fprintf(stderr, "%s\n", moved.error().c_str());
+    }
+  }
+
+  std::string endpointOf(size_t master) const { return masters_.at(master); }
+
   // GET `path` of the master's API over the wire, or null if it does not answer.
   nlohmann::json askMaster(const std::string& path) {
     apiResponse_.reset();
@@ -273,6 +329,8 @@ class Simulation {
   size_t api_ = 0;
   std::optional<std::string> apiResponse_;
   MasterUnderTest& master_;
+  HaMasters* ha_;
+  std::vector<std::string> masters_;
   AgentFleet agents_;
   FrameworkFleet frameworks_;
   nlohmann::json figures_ = nlohmann::json::object();
@@ -312,6 +370,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%d agents need %lu open files but the limit is %lu: raise it (ulimit -n) or run as root\n",
                  FLAGS_agents, static_cast<unsigned long>(needed), static_cast<unsigned long>(limit));
     return 2;
+  }
+  if (FLAGS_ha_masters > 0) {
+    HaMasters ha(FLAGS_ha_masters, FLAGS_etcd_port, split(FLAGS_master_flags, ' '));
+    auto endpoints = ha.start();
+    if (endpoints.isError()) {
+      std::fprintf(stderr, "%s\n", endpoints.error().c_str());
+      return 1;
+    }
+    int leader = ha.leader();
+    std::printf("%d masters on etcd at 127.0.0.1:%d; master %d leads\n", FLAGS_ha_masters, FLAGS_etcd_port, leader);
+    std::fflush(stdout);
+    return Simulation((*endpoints)[static_cast<size_t>(leader)], ha.master(static_cast<size_t>(leader)), &ha, *endpoints).run();
   }
   MasterUnderTest master(FLAGS_master, FLAGS_master_cpu, split(FLAGS_master_flags, ' '));
   auto endpoint = master.start();

@@ -85,6 +85,8 @@ void TcpProxy::run() {
       (void)!::read(wakeFd_, &n, sizeof n);
     }
     if (!reading) continue;
+    // A pair accepted below has no entry in fds until the next poll.
+    const size_t polled = pairs.size();
     if (fds[1].revents & POLLIN) {
       int client = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (client >= 0 && mode == Mode::kDrop) {
@@ -101,7 +103,8 @@ void TcpProxy::run() {
       }
     }
     std::vector<Pair> alive;
-    for (size_t i = 0; i < pairs.size(); ++i) {
+    for (size_t i = polled; i < pairs.size(); ++i) alive.push_back(pairs[i]);
+    for (size_t i = 0; i < polled; ++i) {
       const pollfd& c = fds[2 + 2 * i];
       const pollfd& t = fds[3 + 2 * i];
       bool ok = true;
