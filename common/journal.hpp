@@ -34,6 +34,9 @@ class Journal {
   Try<std::optional<std::string>> get(const std::string& key) const { return store_->get(key); }
 
  private:
+  Status writeBatch();
+  void compact();
+
   std::unique_ptr<Store> store_;
   std::vector<StoreWrite> batch_;
   std::vector<std::function<void()>> actions_;

@@ -4,9 +4,6 @@
 #include <filesystem>
 #include <vector>
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <gflags/gflags.h>
 #include <glog/logging.h>
@@ -15,6 +12,7 @@
 #include "common/file_limit.hpp"
 #include "common/ids.hpp"
 #include "common/leader_election.hpp"
+#include "common/restart.hpp"
 #include "common/http_server.hpp"
 #include "common/signals.hpp"
 #include "master/master.hpp"
@@ -53,26 +51,6 @@ DEFINE_int32(peer_queue_messages, 1000,
 DEFINE_string(endpoint_file, "", "If set, write the bound ZeroMQ and HTTP addresses here as JSON once listening.");
 
 namespace {
-
-// A master that stopped leading starts afresh as a standby: its state may be behind what
-// the next leader did, and a new process image is the one sure way to drop all of it.
-[[noreturn]] void restartAsStandby(const std::vector<std::string>& args) {
-  // Descriptors opened without close-on-exec (sockets of libraries) must not outlive the image.
-  if (DIR* fds = ::opendir("/proc/self/fd")) {
-    int own = ::dirfd(fds);
-    while (dirent* e = ::readdir(fds)) {
-      int fd = std::atoi(e->d_name);
-      if (fd > 2 && fd != own) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
-    ::closedir(fds);
-  }
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  ::execv("/proc/self/exe", argv.data());
-  PLOG(FATAL) << "Cannot restart as a standby";
-  std::abort();
-}
 
 void writeEndpointFile(const std::string& zmq, int httpPort) {
   if (FLAGS_endpoint_file.empty()) return;
@@ -219,7 +197,7 @@ int main(int argc, char** argv) {
   int rc = serve(etcd, signals, deposed);
   if (!deposed.empty()) {
     LOG(WARNING) << "Restarting as a standby";
-    restartAsStandby(args);
+    agora::restartSelf(args);
   }
   LOG(INFO) << "Master stopping";
   return rc;

@@ -3,6 +3,7 @@
 
 #include <glog/logging.h>
 
+#include "common/leader_redirect.hpp"
 #include "master/master.hpp"
 
 namespace agora {
@@ -62,18 +63,7 @@ ApiReply Master::standbyReply(const ApiCall& call) const {
   if (call.path == "/health") return jsonReply(200, json{{"status", "ok"}, {"leading", false}});
   if (call.path == "/api/v1/info") return jsonReply(200, infoJson());
   if (call.path == "/metrics") return ApiReply{200, prometheusText(metricsJson()), "text/plain; version=0.0.4"};
-  std::optional<ElectionMember> leader = election_ ? election_->leader() : std::nullopt;
-  if (!leader || leader->id == masterId_ || leader->http.empty())
-    return errorReply(503, "this master does not lead and no master leads at the moment; retry shortly");
-  std::string target = call.path;
-  char sep = '?';
-  for (const auto& [k, v] : call.query) {
-    target += sep + k + "=" + v;
-    sep = '&';
-  }
-  ApiReply reply = errorReply(307, "this master does not lead; master " + leader->id + " does at " + leader->http);
-  reply.headers["Location"] = leader->http + target;
-  return reply;
+  return redirectToLeader(call, election_ ? election_->leader() : std::nullopt, masterId_, "master");
 }
 
 json Master::infoJson() const {

@@ -99,8 +99,12 @@ ApiReply MarathonApi::route(const ApiCall& call) {
   if (p == "/v2/leader" && call.method == "GET")
     return jsonReply(200, {{"leader", options_.httpAddress}});
   if (p == "/metrics" && call.method == "GET") return metrics();
-  if (p == "/v2/leader" && call.method == "DELETE")
-    return messageReply(400, "agora-marathon runs as one instance; there is no leadership to abdicate");
+  if (p == "/v2/leader" && call.method == "DELETE") {
+    if (!options_.abdicate)
+      return messageReply(400, "agora-marathon runs as one instance (no --etcd); there is no leadership to abdicate");
+    options_.abdicate();
+    return messageReply(200, "Leadership abdicated");
+  }
   return messageReply(404, "The requested resource " + call.method + " " + p + " does not exist");
 }
 

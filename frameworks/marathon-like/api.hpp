@@ -3,6 +3,7 @@
 // answers once what it decided is durable (a PendingReply given after the journal's commit),
 // with Marathon's status codes, bodies and the Marathon-Deployment-Id header.
 
+#include <functional>
 #include <string>
 
 #include "common/http_server.hpp"
@@ -13,6 +14,8 @@ namespace agora::marathon {
 struct ApiOptions {
   std::string httpAddress;  // "host:port" this API is reached at, for /v2/info and /v2/leader
   std::string master;
+  // Hands leadership to a standby (DELETE /v2/leader); empty when this instance runs alone.
+  std::function<void()> abdicate{};
 };
 
 class MarathonApi {

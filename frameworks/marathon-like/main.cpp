@@ -1,22 +1,25 @@
 // agora-marathon: keeps long-running services running on an Agora cluster, with Marathon's
 // REST API (/v2/apps, /v2/groups, /v2/deployments, /v2/events, ...).
 #include <csignal>
-#include <filesystem>
+#include <memory>
 
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
-#include "common/durable_file.hpp"
-#include "common/http_server.hpp"
+#include "common/framework_instance.hpp"
 #include "common/signals.hpp"
-#include "common/store.hpp"
 #include "frameworks/marathon-like/api.hpp"
 #include "frameworks/marathon-like/service.hpp"
 
 DEFINE_string(master, "127.0.0.1:5050", "Where the master is: host:port, a comma-separated list of masters, or "
                                         "etcd://HOST:PORT[,HOST:PORT...]/PREFIX where the leading master is published.");
 DEFINE_string(work_dir, "", "Directory for agora-marathon's state (RocksDB): apps, versions, deployments, "
-                            "instances, events and the framework id. Required.");
+                            "instances, events and the framework id. Required without --etcd.");
+DEFINE_string(etcd, "", "etcd://HOST:PORT[,HOST:PORT...]/PREFIX: run as one of several instances. They elect a "
+                        "leader on etcd (under PREFIX/framework/NAME); the leader keeps the state there, and the "
+                        "others redirect HTTP to it (307) until one of them takes over.");
+DEFINE_double(etcd_lease_ttl, 3, "Seconds of the leading instance's etcd lease: a standby takes over at most this "
+                                 "long after the leader died.");
 DEFINE_string(http_address, "127.0.0.1", "Address the REST API listens on.");
 DEFINE_int32(http_port, 8080, "Port of the REST API (Marathon's default); 0 picks a free port.");
 DEFINE_string(role, "*", "The role agora-marathon subscribes in; apps take resources of it and of '*'.");
@@ -35,28 +38,17 @@ DEFINE_uint64(event_log_size, 10000, "Events kept for clients that reconnect wit
 DEFINE_uint64(max_versions, 50, "Versions of each app kept for rollback, as Marathon's --zk_max_versions.");
 DEFINE_string(endpoint_file, "", "If set, write the bound HTTP address here as JSON once listening.");
 
-int main(int argc, char** argv) {
-  gflags::SetUsageMessage("agora-marathon --work_dir=DIR [--master=127.0.0.1:5050] [--http_port=8080]\n"
-                          "Keeps long-running services running, with Marathon's REST API.");
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
-  int signals = agora::blockSignalsToFd({SIGINT, SIGTERM});
-  std::signal(SIGPIPE, SIG_IGN);
-  google::InitGoogleLogging(argv[0]);
-  FLAGS_logtostderr = true;
-  if (FLAGS_work_dir.empty()) {
-    LOG(ERROR) << "--work_dir is required: agora-marathon keeps its apps and instances there "
-                  "(e.g. --work_dir=/var/lib/agora/marathon)";
-    return 2;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(FLAGS_work_dir, ec);
-  auto store = agora::openRocksDbStore(FLAGS_work_dir + "/state");
-  if (store.isError()) {
-    LOG(ERROR) << store.error() << " (is another agora-marathon using --work_dir=" << FLAGS_work_dir << "?)";
-    return 1;
-  }
-  agora::RealClock clock;
-  agora::EventLoop loop(clock);
+
+namespace {
+
+// What the leading instance runs, built once it leads (at once without --etcd).
+struct Leading {
+  std::unique_ptr<agora::marathon::Service> service;
+  std::unique_ptr<agora::marathon::MarathonApi> api;
+  std::unique_ptr<agora::sdk::SchedulerDriver> driver;
+};
+
+agora::marathon::ServiceOptions serviceOptions() {
   agora::marathon::ServiceOptions options;
   options.role = FLAGS_role;
   options.deploymentProgressDeadlineSeconds = FLAGS_deployment_progress_deadline;
@@ -65,25 +57,19 @@ int main(int argc, char** argv) {
   options.declineSeconds = FLAGS_decline_offer_duration / 1000.0;
   options.eventLogSize = FLAGS_event_log_size;
   options.versionsKept = FLAGS_max_versions;
-  agora::marathon::Service service(loop, std::move(*store), options);
-  agora::Status recovered = service.recover();
-  if (!recovered.ok()) {
-    LOG(ERROR) << "Cannot read the state under " << FLAGS_work_dir << ": " << recovered.error();
-    return 1;
-  }
-  agora::marathon::MarathonApi* api = nullptr;
-  agora::HttpServer server(loop, [&api](const agora::ApiCall& call) { return api->handle(call); });
-  auto port = server.listen(FLAGS_http_address, FLAGS_http_port);
-  if (port.isError()) {
-    LOG(ERROR) << port.error();
-    return 1;
-  }
-  std::string address = FLAGS_http_address + ":" + std::to_string(*port);
-  agora::marathon::MarathonApi marathonApi(service, {address, FLAGS_master});
-  api = &marathonApi;
+  return options;
+}
 
+agora::Try<agora::HttpServer::Handler> lead(agora::EventLoop& loop, Leading& leading,
+                                            std::unique_ptr<agora::Store> state, const std::string& address,
+                                            std::function<void()> abdicate) {
+  leading.service = std::make_unique<agora::marathon::Service>(loop, std::move(state), serviceOptions());
+  agora::Status recovered = leading.service->recover();
+  if (!recovered.ok()) return agora::Error("Cannot read agora-marathon's state: " + recovered.error());
+  leading.api = std::make_unique<agora::marathon::MarathonApi>(
+      *leading.service, agora::marathon::ApiOptions{address, FLAGS_master, std::move(abdicate)});
   agora::FrameworkInfo info;
-  info.id = service.frameworkId();
+  info.id = leading.service->frameworkId();
   info.name = FLAGS_framework_name;
   info.roles = {FLAGS_role};
   info.failoverTimeoutSeconds = FLAGS_failover_timeout;
@@ -91,25 +77,46 @@ int main(int argc, char** argv) {
   agora::sdk::DriverOptions driverOptions;
   driverOptions.explicitAcknowledgements = true;
   driverOptions.stagingTimeoutSeconds = FLAGS_task_launch_timeout;
-  agora::sdk::SchedulerDriver driver(service, info, FLAGS_master, loop, driverOptions);
-  service.attach(driver);
-  agora::Status started = driver.start();
-  if (!started.ok()) {
-    LOG(ERROR) << started.error();
-    return 1;
-  }
+  leading.driver =
+      std::make_unique<agora::sdk::SchedulerDriver>(*leading.service, info, FLAGS_master, loop, driverOptions);
+  leading.service->attach(*leading.driver);
+  agora::Status started = leading.driver->start();
+  if (!started.ok()) return agora::Error(started.error());
   LOG(INFO) << "REST API on http://" << address << "/v2/apps";
-  if (!FLAGS_endpoint_file.empty()) {
-    agora::Status written = agora::writeFileDurably(FLAGS_endpoint_file, "{\"http\":\"" + address + "\"}\n");
-    if (!written.ok()) LOG(WARNING) << "Cannot write --endpoint_file: " << written.error();
+  loop.post([service = leading.service.get()] { service->settle(); });
+  return agora::HttpServer::Handler([api = leading.api.get()](const agora::ApiCall& call) { return api->handle(call); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv, argv + argc);
+  gflags::SetUsageMessage("agora-marathon --work_dir=DIR [--master=127.0.0.1:5050] [--http_port=8080]\n"
+                          "       agora-marathon --etcd=etcd://HOST:PORT/PREFIX [...]   (one of several instances)\n"
+                          "Keeps long-running services running, with Marathon's REST API.");
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  int signals = agora::blockSignalsToFd({SIGINT, SIGTERM});
+  std::signal(SIGPIPE, SIG_IGN);
+  google::InitGoogleLogging(argv[0]);
+  FLAGS_logtostderr = true;
+  auto instance = agora::instanceOptionsFromFlags("agora-marathon", FLAGS_framework_name, FLAGS_work_dir, FLAGS_etcd,
+                                                  FLAGS_etcd_lease_ttl);
+  if (instance.isError()) {
+    LOG(ERROR) << instance.error();
+    return 2;
   }
-  loop.watchFd(signals, [&] {
-    if (agora::readSignal(signals)) loop.stop();
-  });
-  loop.post([&service] { service.settle(); });
-  loop.run();
+  instance->httpAddress = FLAGS_http_address;
+  instance->httpPort = FLAGS_http_port;
+  instance->endpointFile = FLAGS_endpoint_file;
+  agora::RealClock clock;
+  agora::EventLoop loop(clock);
+  Leading leading;
+  int rc = agora::runFrameworkInstance(loop, *instance, args, signals,
+                                       [&](std::unique_ptr<agora::Store> state, const std::string& address,
+                                           std::function<void()> abdicate) {
+                                         return lead(loop, leading, std::move(state), address, std::move(abdicate));
+                                       });
   LOG(INFO) << "agora-marathon stopping; its tasks keep running for --failover_timeout";
-  server.stop();
-  driver.stop();
-  return 0;
+  if (leading.driver) leading.driver->stop();
+  return rc;
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/etcd_store.hpp"
+#include "common/journal.hpp"
 #include "common/leader_election.hpp"
 #include "common/master_locator.hpp"
 #include "tests/support/cluster.hpp"
@@ -70,6 +71,23 @@ TEST_F(EtcdTest, StoreReadsWritesAndScansUnderItsPrefix) {
   EXPECT_FALSE(store->apply(big).ok());
   EXPECT_TRUE(store->scan("big/")->empty());
   EXPECT_EQ(store->maxBatchWrites(), kEtcdMaxTxnOps);
+}
+
+// A framework's journal on etcd: a key written twice in one commit is written once, and a
+// commit larger than one transaction goes in parts, all of it written.
+TEST_F(EtcdTest, AJournalCommitsMoreThanOneTransactionHolds) {
+  Journal journal(openEtcdStore(etcd_->target("/j"), "state"));
+  for (size_t i = 0; i < 3 * kEtcdMaxTxnOps; ++i) journal.put("run/" + std::to_string(i), {{"n", i}});
+  journal.put("run/0", {{"n", "last"}});
+  bool acted = false;
+  journal.then([&] { acted = true; });
+  ASSERT_TRUE(journal.commit().ok());
+  EXPECT_TRUE(acted);
+  auto runs = journal.scan("run/");
+  ASSERT_TRUE(runs.ok()) << runs.error();
+  EXPECT_EQ(runs->size(), 3 * kEtcdMaxTxnOps);
+  EXPECT_EQ(runs->at("run/0")["n"], "last");
+  EXPECT_FALSE(journal.pending());
 }
 
 TEST_F(EtcdTest, GuardedStoreWritesOnlyWhileTheGuardKeyHoldsItsValue) {

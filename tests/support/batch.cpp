@@ -17,7 +17,7 @@ BatchProcess::BatchProcess(std::string master, const std::string& dir, std::vect
 
 BatchProcess::~BatchProcess() { stop(); }
 
-void BatchProcess::start() {
+void BatchProcess::launch() {
   std::string endpoint = dir_ + "/batch-endpoint.json";
   fs::remove(endpoint);
   std::vector<std::string> argv = {AGORA_BATCH_BIN, "--master=" + master_, "--work_dir=" + workDir_,
@@ -31,10 +31,23 @@ void BatchProcess::start() {
   ASSERT_TRUE(process_.running()) << "agora-batch exited; see " << log_;
   std::string http = nlohmann::json::parse(std::ifstream(endpoint))["http"];
   port_ = std::stoi(http.substr(http.rfind(':') + 1));
-  ASSERT_TRUE(eventually([&] {
-    HttpResult info = call("GET", "/info");
-    return info.status == 200 && info.json.value("connectedToMaster", false);
-  })) << "agora-batch did not subscribe; see " << log_;
+}
+
+void BatchProcess::start() {
+  launch();
+  if (::testing::Test::HasFatalFailure()) return;
+  ASSERT_TRUE(eventually([&] { return leads(); })) << "agora-batch did not subscribe; see " << log_;
+}
+
+void BatchProcess::startStandby() {
+  launch();
+  if (::testing::Test::HasFatalFailure()) return;
+  ASSERT_TRUE(eventually([&] { return call("GET", "/ping").status == 200; })) << "see " << log_;
+}
+
+bool BatchProcess::leads() const {
+  HttpResult info = call("GET", "/info");
+  return info.status == 200 && info.json.value("connectedToMaster", false);
 }
 
 void BatchProcess::stop(int signal) {

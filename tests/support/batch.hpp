@@ -22,6 +22,10 @@ class BatchProcess {
 
   // Starts it (again, with the same work dir and port) and waits until it is subscribed.
   void start();
+  // One of several instances (--etcd): waits only until it answers, leading or not.
+  void startStandby();
+  // Answers as the leading instance, subscribed (a standby redirects).
+  bool leads() const;
   void stop(int signal = 9);
   pid_t pid() const { return process_.pid(); }
   int port() const { return port_; }
@@ -37,6 +41,8 @@ class BatchProcess {
                                std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
 
  private:
+  void launch();
+
   std::string master_, dir_;
   std::vector<std::string> flags_;
   std::string workDir_, log_;

@@ -18,7 +18,7 @@ MarathonProcess::MarathonProcess(std::string master, const std::string& dir, std
 
 MarathonProcess::~MarathonProcess() { stop(); }
 
-void MarathonProcess::start() {
+void MarathonProcess::launch() {
   std::string endpoint = dir_ + "/marathon-endpoint.json";
   fs::remove(endpoint);
   std::vector<std::string> argv = {AGORA_MARATHON_BIN, "--master=" + master_, "--work_dir=" + workDir_,
@@ -32,10 +32,23 @@ void MarathonProcess::start() {
   ASSERT_TRUE(process_.running()) << "agora-marathon exited; see " << log_;
   std::string http = nlohmann::json::parse(std::ifstream(endpoint))["http"];
   port_ = std::stoi(http.substr(http.rfind(':') + 1));
-  ASSERT_TRUE(eventually([&] {
-    HttpResult info = call("GET", "/v2/info");
-    return info.status == 200 && info.json.value("connected_to_master", false);
-  })) << "agora-marathon did not subscribe; see " << log_;
+}
+
+void MarathonProcess::start() {
+  launch();
+  if (::testing::Test::HasFatalFailure()) return;
+  ASSERT_TRUE(eventually([&] { return leads(); })) << "agora-marathon did not subscribe; see " << log_;
+}
+
+void MarathonProcess::startStandby() {
+  launch();
+  if (::testing::Test::HasFatalFailure()) return;
+  ASSERT_TRUE(eventually([&] { return call("GET", "/ping").status == 200; })) << "see " << log_;
+}
+
+bool MarathonProcess::leads() const {
+  HttpResult info = call("GET", "/v2/info");
+  return info.status == 200 && info.json.value("connected_to_master", false);
 }
 
 void MarathonProcess::stop(int signal) {
