@@ -6,14 +6,14 @@
 
 #include "cli/framework_client.hpp"
 
-DEFINE_string(batch, "", "agora-batch's HTTP address host:port (default: $AGORA_BATCH, else 127.0.0.1:9000).");
+DEFINE_string(batch, "", "agora-batch's HTTP address host:port (default: $AGORA_BATCH, else 127.0.0.1:9000,127.0.0.1:9010); several, comma-separated, are tried in turn (instances with standbys).");
 
 namespace agora::cli {
 
 std::string batchAddress() {
   if (!FLAGS_batch.empty()) return FLAGS_batch;
   if (const char* env = std::getenv("AGORA_BATCH"); env && *env) return env;
-  return "127.0.0.1:9000";
+  return "127.0.0.1:9000,127.0.0.1:9010";  // and the standby of `agora dev --ha`
 }
 
 Try<ApiReply> callBatch(const std::string& method, const std::string& target, const std::string& body) {

@@ -35,7 +35,8 @@ DEFINE_int32(batch_port, 9000, "agora dev: agora-batch's HTTP port, as Metronome
 DEFINE_string(services_role, "services", "agora dev: the role agora-marathon subscribes in.");
 DEFINE_string(batch_role, "batch", "agora dev: the role agora-batch subscribes in.");
 DEFINE_bool(ha, false, "agora dev: high availability: etcd and 3 masters electing a leader on it (ZeroMQ ports --port, "
-                       "+10, +20; HTTP ports --http_port, +10, +20); agents, frameworks and the CLI follow the leader.");
+                       "+10, +20; HTTP ports --http_port, +10, +20), and 2 instances of each framework electing theirs "
+                       "(ports --marathon_port, +10; --batch_port, +10); agents, frameworks and the CLI follow the leaders.");
 DEFINE_int32(etcd_port, 2379, "agora dev --ha: etcd's client port (its peer port is the next one).");
 DECLARE_string(marathon);
 DECLARE_string(batch);
@@ -92,9 +93,10 @@ std::optional<std::string> reapEnded(std::vector<Child>& children) {
   return ended;
 }
 
-int mastersLeft(const std::vector<Child>& children) {
+// Children still running whose names start with `prefix`.
+int left(const std::vector<Child>& children, const std::string& prefix) {
   int n = 0;
-  for (const Child& c : children) n += c.pid > 0 && c.name.rfind("master-", 0) == 0;
+  for (const Child& c : children) n += c.pid > 0 && c.name.rfind(prefix, 0) == 0;
   return n;
 }
 
@@ -182,6 +184,7 @@ struct FrameworkToStart {
   std::function<bool(const nlohmann::json&)> connected;
   std::function<Try<ApiReply>(const std::string&, const std::string&, const std::string&)> call;
   std::string* address;  // the CLI's flag for it, set once it listens
+  bool standby = false;  // one of several instances, started after the leader: waits only until it listens
 };
 
 // Starts the framework for the master at `master`; its host:port once it is subscribed.
@@ -201,6 +204,7 @@ Try<std::string> startFramework(std::vector<Child>& children, const FrameworkToS
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::string http = nlohmann::json::parse(std::ifstream(endpointFile))["http"];
+  if (f.standby) return http;
   *f.address = http;  // the CLI's own calls below go there
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto ended = reapEnded(children)) return Error(*ended);
@@ -321,6 +325,8 @@ int devCommand() {
       if (FLAGS_port != 0) ports.push_back({FLAGS_port + 10 * i, "port"});
       if (FLAGS_http_port != 0) ports.push_back({FLAGS_http_port + 10 * i, "http_port"});
     }
+    if (FLAGS_marathon_port != 0) ports.push_back({FLAGS_marathon_port + 10, "marathon_port"});
+    if (FLAGS_batch_port != 0) ports.push_back({FLAGS_batch_port + 10, "batch_port"});
     ports.push_back({FLAGS_etcd_port, "etcd_port"});
     ports.push_back({FLAGS_etcd_port + 1, "etcd_port"});
   }
@@ -351,33 +357,49 @@ int devCommand() {
   });
   if (!up.ok()) return fail(up.error());
 
-  Try<std::string> services = startFramework(
-      children,
-      {"agora-marathon", marathon,
-       {"--work_dir=" + workDir + "/marathon", "--http_port=" + std::to_string(FLAGS_marathon_port), "--role=" + FLAGS_services_role},
-       "/v2/info", [](const nlohmann::json& j) { return j.is_object() && j.value("connected_to_master", false); },
-       callMarathon, &FLAGS_marathon},
-      address, workDir, logDir);
+  // With --ha, two instances of each framework elect a leader on etcd and keep their state
+  // there; the second listens on the port + 10.
+  auto instances = [&](FrameworkToStart f, const std::string& dir, int port) -> Try<std::vector<std::string>> {
+    std::vector<std::string> up;
+    std::string name = f.name;
+    std::vector<std::string> common = f.flags;
+    for (int i = 0; i < (FLAGS_ha ? 2 : 1); ++i) {
+      f.name = FLAGS_ha ? name + "-" + std::to_string(i + 1) : name;
+      f.standby = i > 0;
+      f.flags = common;
+      f.flags.push_back("--http_port=" + std::to_string(port == 0 ? 0 : port + 10 * i));
+      f.flags.push_back(FLAGS_ha ? "--etcd=" + address : "--work_dir=" + workDir + "/" + dir);
+      Try<std::string> http = startFramework(children, f, address, workDir, logDir);
+      if (http.isError()) return Error(http.error());
+      up.push_back(*http);
+    }
+    return up;
+  };
+  Try<std::vector<std::string>> services = instances(
+      {"agora-marathon", marathon, {"--role=" + FLAGS_services_role}, "/v2/info",
+       [](const nlohmann::json& j) { return j.is_object() && j.value("connected_to_master", false); }, callMarathon,
+       &FLAGS_marathon},
+      "marathon", FLAGS_marathon_port);
   if (services.isError()) return fail(services.error());
-  Try<std::string> jobs = startFramework(
-      children,
-      {"agora-batch", batch,
-       {"--work_dir=" + workDir + "/batch", "--http_port=" + std::to_string(FLAGS_batch_port), "--role=" + FLAGS_batch_role},
-       "/info", [](const nlohmann::json& j) { return j.is_object() && j.value("connectedToMaster", false); }, callBatch,
+  Try<std::vector<std::string>> jobs = instances(
+      {"agora-batch", batch, {"--role=" + FLAGS_batch_role}, "/info",
+       [](const nlohmann::json& j) { return j.is_object() && j.value("connectedToMaster", false); }, callBatch,
        &FLAGS_batch},
-      address, workDir, logDir);
+      "batch", FLAGS_batch_port);
   if (jobs.isError()) return fail(jobs.error());
 
   std::cout << "Agora dev cluster is up: " << (FLAGS_ha ? "etcd and 3 masters electing a leader" : "1 master") << ", "
-            << want << " agents, agora-marathon (role " << FLAGS_services_role << "), agora-batch (role "
-            << FLAGS_batch_role << ").\n"
+            << want << " agents, " << (FLAGS_ha ? "2 instances each of " : "") << "agora-marathon (role "
+            << FLAGS_services_role << "), agora-batch (role " << FLAGS_batch_role << ").\n"
             << "  master (frameworks, agents, CLI): " << address << "\n";
   for (const std::string& http : masters->http)
     std::cout << "  HTTP API:  " << http << "/api/v1/state  (and /health" << (FLAGS_ha ? "; a standby redirects)" : ")")
               << "\n";
+  for (const std::string& http : *services)
+    std::cout << "  services (Marathon's API): http://" << http << "/v2/apps" << (FLAGS_ha ? "  (a standby redirects)" : "") << "\n";
+  for (const std::string& http : *jobs)
+    std::cout << "  jobs (Metronome's API):    http://" << http << "/v1/jobs" << (FLAGS_ha ? "  (a standby redirects)" : "") << "\n";
   std::cout
-            << "  services (Marathon's API): http://" << *services << "/v2/apps\n"
-            << "  jobs (Metronome's API):    http://" << *jobs << "/v1/jobs\n"
             << "  state and logs: " << workDir << "\n"
             << "Try:  agora run -- echo hello     agora status     agora app add APP.json     agora job add JOB.json\n"
             << "Ctrl-C stops the cluster." << std::endl;
@@ -388,11 +410,16 @@ int devCommand() {
     poll(&p, 1, 200);
     if (readSignal(signals) != 0) break;
     if (auto ended = reapEnded(children)) {
-      // With --ha a master may go (that is what it is for) while another can lead.
-      if (FLAGS_ha && ended->rfind("master-", 0) == 0 && mastersLeft(children) > 0) {
-        std::cout << "agora dev: " << *ended << "; " << mastersLeft(children) << " masters go on" << std::endl;
-        continue;
+      // With --ha a master or a framework's instance may go (that is what it is for) while
+      // another can lead.
+      bool goesOn = false;
+      for (const std::string prefix : {"master-", "agora-marathon-", "agora-batch-"}) {
+        if (FLAGS_ha && ended->rfind(prefix, 0) == 0 && left(children, prefix) > 0) {
+          std::cout << "agora dev: " << *ended << "; " << left(children, prefix) << " of its kind go on" << std::endl;
+          goesOn = true;
+        }
       }
+      if (goesOn) continue;
       why = *ended + "; stopping the cluster";
       break;
     }

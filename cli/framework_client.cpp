@@ -6,10 +6,15 @@
 
 #include <httplib.h>
 
+#include "common/text.hpp"
+
 namespace agora::cli {
 
-Try<ApiReply> callFramework(const std::string& rawAddress, const std::string& who, const std::string& hint,
-                            const std::string& method, const std::string& target, const std::string& body) {
+namespace {
+
+// One instance at host:port; a standby's 307 to the leader is followed.
+Try<ApiReply> callInstance(const std::string& rawAddress, const std::string& who, const std::string& hint,
+                           const std::string& method, const std::string& target, const std::string& body) {
   std::string address = rawAddress;
   if (address.rfind("http://", 0) == 0) address = address.substr(7);
   size_t colon = address.rfind(':');
@@ -24,6 +29,7 @@ Try<ApiReply> callFramework(const std::string& rawAddress, const std::string& wh
   httplib::Client client(address.substr(0, colon), port);
   client.set_connection_timeout(3, 0);
   client.set_read_timeout(30, 0);
+  client.set_follow_location(true);
   auto send = [&] {
     if (method == "POST") return client.Post(target.c_str(), body, "application/json");
     if (method == "PUT") return client.Put(target.c_str(), body, "application/json");
@@ -32,12 +38,28 @@ Try<ApiReply> callFramework(const std::string& rawAddress, const std::string& wh
     return client.Get(target.c_str());
   };
   auto r = send();
-  if (!r)
-    return Error(who + " does not answer at " + address + " (" + httplib::to_string(r.error()) + "); is it running? `agora dev` starts one; " + hint);
+  if (!r) return Error(who + " does not answer at " + address + " (" + httplib::to_string(r.error()) + ")");
   ApiReply reply;
   reply.status = r->status;
   reply.body = r->body;
   return reply;
+}
+
+}  // namespace
+
+Try<ApiReply> callFramework(const std::string& addresses, const std::string& who, const std::string& hint,
+                            const std::string& method, const std::string& target, const std::string& body) {
+  // Several instances: the first that answers, unless it has no leader to send us to.
+  std::vector<std::string> list = splitText(addresses, ',');
+  if (list.empty()) return Error("no address for " + who + " (" + hint + ")");
+  Try<ApiReply> last = Error("");
+  for (const std::string& address : list) {
+    last = callInstance(address, who, hint, method, target, body);
+    if (last.ok() && last->status != 503) return last;
+  }
+  if (last.isError())
+    return Error(last.error() + "; is it running? `agora dev` starts one; " + hint);
+  return last;
 }
 
 std::optional<nlohmann::json> jsonAnswer(const std::string& what, const Try<ApiReply>& reply) {

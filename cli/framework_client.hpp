@@ -11,8 +11,10 @@
 
 namespace agora::cli {
 
-// `address` is host:port (an http:// prefix is allowed). The answer, whatever its status; an
-// error only if nothing answered, naming `who` and how to point elsewhere (`hint`).
+// `address` is host:port (an http:// prefix is allowed), or several, comma-separated: the
+// instances of a framework running with standbys, tried in turn; a standby's redirect to the
+// leader is followed. The answer, whatever its status; an error only if nothing answered,
+// naming `who` and how to point elsewhere (`hint`).
 Try<ApiReply> callFramework(const std::string& address, const std::string& who, const std::string& hint,
                             const std::string& method, const std::string& target, const std::string& body);
 

@@ -6,14 +6,14 @@
 
 #include "cli/framework_client.hpp"
 
-DEFINE_string(marathon, "", "agora-marathon's HTTP address host:port (default: $AGORA_MARATHON, else 127.0.0.1:8080).");
+DEFINE_string(marathon, "", "agora-marathon's HTTP address host:port (default: $AGORA_MARATHON, else 127.0.0.1:8080,127.0.0.1:8090); several, comma-separated, are tried in turn (instances with standbys).");
 
 namespace agora::cli {
 
 std::string marathonAddress() {
   if (!FLAGS_marathon.empty()) return FLAGS_marathon;
   if (const char* env = std::getenv("AGORA_MARATHON"); env && *env) return env;
-  return "127.0.0.1:8080";
+  return "127.0.0.1:8080,127.0.0.1:8090";  // and the standby of `agora dev --ha`
 }
 
 Try<ApiReply> callMarathon(const std::string& method, const std::string& target, const std::string& body) {

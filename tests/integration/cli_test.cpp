@@ -201,8 +201,32 @@ TEST(CliTest, DevHaSurvivesItsLeadingMaster) {
   auto [ran, ranOut] = agora(dir, {"run", master, "--", "echo ha-ok"});
   EXPECT_EQ(ran, 0) << ranOut;
   EXPECT_NE(ranOut.find("ha-ok"), std::string::npos) << ranOut;
-  EXPECT_TRUE(eventually([&] { return slurp(dir + "/dev.log").find("2 masters go on") != std::string::npos; }))
+  EXPECT_TRUE(eventually([&] { return slurp(dir + "/dev.log").find("2 of its kind go on") != std::string::npos; }))
       << slurp(dir + "/dev.log");
+
+  // Two instances of agora-marathon: the CLI, given both, reaches the leader through either,
+  // and after the leader's SIGKILL through the one that takes over.
+  std::vector<std::string> marathons;
+  static const std::regex service(R"(services \(Marathon's API\): http://(127\.0\.0\.1:\d+)/v2/apps)");
+  for (std::sregex_iterator it(banner.begin(), banner.end(), service), end; it != end; ++it) marathons.push_back((*it)[1]);
+  ASSERT_EQ(marathons.size(), 2u) << banner;
+  std::string both = "--marathon=" + marathons[1] + "," + marathons[0];
+  std::string app = dir + "/app.json";
+  std::ofstream(app) << R"({"id": "/ha-web", "cmd": "sleep 1000", "instances": 1, "cpus": 0.1, "mem": 16})";
+  auto [added, addedOut] = agora(dir, {"app", "add", both, app});
+  ASSERT_EQ(added, 0) << addedOut;
+  pid_t leadingMarathon = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string cmdline = slurp(entry.path().string() + "/cmdline");
+    if (cmdline.find("agora-marathon-1-endpoint.json") != std::string::npos)
+      leadingMarathon = std::atoi(entry.path().filename().c_str());
+  }
+  ASSERT_GT(leadingMarathon, 0);
+  ASSERT_EQ(kill(leadingMarathon, SIGKILL), 0);
+  EXPECT_TRUE(eventually([&] {
+    auto [listed, listedOut] = agora(dir, {"app", "list", both});
+    return listed == 0 && listedOut.find("/ha-web") != std::string::npos;
+  })) << "the standby agora-marathon did not take over; see " << dir << "/c/logs";
 
   kill(dev->pid(), SIGINT);
   int status = dev->wait();
