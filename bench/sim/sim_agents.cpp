@@ -52,8 +52,13 @@ void AgentFleet::sendRegistration(uint32_t index) {
   ++stats_.registrationsSent;
 }
 
+void AgentFleet::silence(int n) {
+  for (int i = 0; i < n && i < static_cast<int>(agents_.size()); ++i) agents_[static_cast<size_t>(i)].silent = true;
+}
+
 void AgentFleet::onMessage(uint32_t index, proto::Envelope::Reader message) {
   Agent& agent = agents_[index];
+  if (agent.silent) return;
   switch (message.which()) {
     case proto::Envelope::AGENT_REGISTERED:
       if (!agent.registered) {
@@ -167,13 +172,13 @@ void AgentFleet::tick(SteadyClock::time_point now) {
   if (registered_ < options_.count && now - lastRetryScan_ > std::chrono::milliseconds(100)) {
     lastRetryScan_ = now;
     for (uint32_t i = 0; i < agents_.size(); ++i) {
-      if (!agents_[i].registered && now - agents_[i].registrationSentAt > retry) sendRegistration(i);
+      if (!agents_[i].registered && !agents_[i].silent && now - agents_[i].registrationSentAt > retry) sendRegistration(i);
     }
   }
   while (!finishing_.empty() && finishing_.front().at <= now) {
     Finishing f = std::move(finishing_.front());
     finishing_.pop_front();
-    if (!agents_[f.agent].tasks.count(f.frameworkId + "/" + f.taskId)) continue;  // killed meanwhile
+    if (agents_[f.agent].silent || !agents_[f.agent].tasks.count(f.frameworkId + "/" + f.taskId)) continue;
     sendStatus(f.agent, f.frameworkId, f.taskId, TaskState::FINISHED);
     ++stats_.tasksFinished;
   }

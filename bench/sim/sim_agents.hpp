@@ -49,6 +49,10 @@ class AgentFleet {
   // Sends what is due: registrations to retry, tasks that finished.
   void tick(SteadyClock::time_point now);
 
+  // The first `n` agents fall silent, as a hung machine or a cut cable: they answer nothing
+  // and send nothing from now on.
+  void silence(int n);
+
   int registered() const { return registered_; }
   // Registrations answered since the count was last reset: after a failover, how many agents
   // the new leader has taken back.
@@ -66,6 +70,7 @@ class AgentFleet {
     SteadyClock::time_point registrationSentAt;
     size_t master = 0;        // which of the masters it talks to
     std::string redirectTo;   // a standby named the leader: move there on the next tick
+    bool silent = false;
     std::unordered_map<std::string, Resources> tasks;  // "frameworkId/taskId" -> what it uses
   };
   struct Finishing {

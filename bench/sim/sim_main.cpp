@@ -57,6 +57,8 @@ DEFINE_double(register_timeout, 60, "Seconds the agents have to register before 
 DEFINE_string(json_out, "", "If set, also write the figures here as JSON.");
 DEFINE_int32(ha_masters, 0, "Start etcd and this many masters electing a leader on it (instead of one master); the "
                             "simulated peers follow the leader.");
+DEFINE_int32(lose_agents, 0, "At the end, this many agents fall silent (no pongs, nothing sent): measures how long "
+                             "the master takes to report them lost (with its --ping_interval and --max_missed_pings).");
 DEFINE_int32(etcd_port, 22379, "With --ha_masters: etcd's client port (its peer port is the next one).");
 DEFINE_bool(failover, false, "With --ha_masters: after launching, SIGKILL the leader, then SIGTERM the next one, and "
                              "report how long until offers flow and every agent has re-registered.");
@@ -110,6 +112,7 @@ class Simulation {
       failOver(SIGKILL, "leader SIGKILLed");
       failOver(SIGTERM, "planned handover (SIGTERM)");
     }
+    if (FLAGS_lose_agents > 0) loseAgents(FLAGS_lose_agents);
     report();
     return 0;
   }
@@ -260,6 +263,26 @@ class Simulation {
       Status moved = sockets_.retarget(api_, endpointOf(static_cast<size_t>(next)));
       if (!moved.ok()) std::fprintf(stderr, "%s\n", moved.error().c_str());
     }
+  }
+
+  // Silences `n` agents; measures until the master counts them unreachable.
+  void loseAgents(int n) {
+    nlohmann::json before = askMaster("/api/v1/metrics");
+    int already = before.is_object() ? before["agents"].value("unreachable", 0) : 0;
+    auto start = SteadyClock::now();
+    agents_.silence(n);
+    std::optional<double> lost;
+    auto lastAsked = start;
+    serve(120, [&] {
+      if (SteadyClock::now() - lastAsked < std::chrono::milliseconds(100)) return false;
+      lastAsked = SteadyClock::now();
+      nlohmann::json m = askMaster("/api/v1/metrics");
+      if (m.is_object() && m["agents"].value("unreachable", 0) >= already + n) lost = secondsSince(start);
+      return lost.has_value();
+    });
+    figures_["agent_lost_seconds"] = lost.value_or(-1);
+    std::printf("%d agents fell silent: the master reported them lost after %.2f s\n", n, lost.value_or(-1));
+    std::fflush(stdout);
   }
 
   std::string endpointOf(size_t master) const { return masters_.at(master); }
