@@ -1,6 +1,6 @@
 // agora-marathon and agora-batch as two instances each, electing a leader on a real etcd: a
 // standby redirects to the leader, and when the leader is SIGKILLed at the worst moment (a
-// rolling upgrade half done; a cron slot's run written but not launched), the standby takes
+// rolling restart half done; a cron slot's run written but not launched), the standby takes
 // the state from etcd and finishes the work with no duplicate instance or run.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -59,7 +59,7 @@ json webApp(const std::string& cmd) {
              {"timeoutSeconds", 1}, {"delaySeconds", 0}, {"maxConsecutiveFailures", 3}}}}};
 }
 
-TEST(FrameworkHaTest, AStandbyMarathonRedirectsThenFinishesTheRollingUpgradeItsLeaderDiedIn) {
+TEST(FrameworkHaTest, AStandbyMarathonRedirectsThenFinishesTheRollingRestartItsLeaderDiedIn) {
   TestCluster cluster;
   TestEtcd etcd(cluster.workDir() + "/etcd", static_cast<int>(cluster.sparePorts()));
   etcd.start();
@@ -78,15 +78,18 @@ TEST(FrameworkHaTest, AStandbyMarathonRedirectsThenFinishesTheRollingUpgradeItsL
   EXPECT_EQ(redirected.headers["Location"], "http://" + leader + "/v2/apps?embed=apps.tasks");
   EXPECT_EQ(second.call("GET", "/v2/leader").json, json({{"leader", leader}}));
 
-  const std::string serve = "exec python3 -m http.server $PORT0 --bind 127.0.0.1";
-  HttpResult created = first.call("POST", "/v2/apps", webApp(serve).dump());
+  // Instances started once `restarting` exists are healthy only once `open` does too: the
+  // rolling restart stops half done.
+  std::string restarting = cluster.workDir() + "/restarting", gate = cluster.workDir() + "/open";
+  std::string cmd = "while [ -e " + restarting + " ] && [ ! -e " + gate + " ]; do sleep 0.1; done; "
+                    "exec python3 -m http.server $PORT0 --bind 127.0.0.1";
+  HttpResult created = first.call("POST", "/v2/apps", webApp(cmd).dump());
   ASSERT_EQ(created.status, 201) << created.body;
   ASSERT_TRUE(first.waitForApp("/web", 4)) << first.app("/web").dump();
   std::set<std::string> before = taskIds(first.app("/web"));
-  // The new version is healthy only once the gate exists: the upgrade stops half done.
-  std::string gate = cluster.workDir() + "/gate";
-  HttpResult upgrade = first.call("PUT", "/v2/apps/web", webApp("while [ ! -e " + gate + " ]; do sleep 0.1; done; " + serve).dump());
-  ASSERT_EQ(upgrade.status, 200) << upgrade.body;
+  std::filesystem::create_directories(restarting);
+  HttpResult restart = first.call("POST", "/v2/apps/web/restart", "{}");
+  ASSERT_EQ(restart.status, 200) << restart.body;
   ASSERT_TRUE(eventually([&] { return liveTasksAtMaster(cluster) == 6; })) << cluster.state()["tasks"].dump();
 
   first.stop(SIGKILL);
@@ -96,7 +99,7 @@ TEST(FrameworkHaTest, AStandbyMarathonRedirectsThenFinishesTheRollingUpgradeItsL
   std::filesystem::create_directories(gate);
   ASSERT_TRUE(second.waitForApp("/web", 4)) << second.app("/web").dump() << "; see " << second.log();
   std::set<std::string> after = taskIds(second.app("/web"));
-  for (const std::string& id : after) EXPECT_FALSE(before.count(id)) << id << " is of the old version";
+  for (const std::string& id : after) EXPECT_FALSE(before.count(id)) << id << " was not restarted";
   EXPECT_TRUE(eventually([&] { return liveTasksAtMaster(cluster) == 4; })) << "a duplicate instance: " << cluster.state()["tasks"].dump();
   EXPECT_TRUE(second.call("GET", "/v2/deployments").json.empty());
 
