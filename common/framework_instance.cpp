@@ -97,8 +97,9 @@ int runFrameworkInstance(EventLoop& loop, const InstanceOptions& options, const 
   if (rc == 0) loop.run();
   // A planned handover: the lease goes now, and a standby leads within its next round.
   if (leadership) leadership->resign();
-  if (leadership && !deposed.empty()) leadership->awaitSuccessor(2 * options.leaseTtl);
+  // Closed before the wait below: a client finds the next instance instead of waiting here.
   server.stop();
+  if (leadership && !deposed.empty()) leadership->awaitSuccessor(2 * options.leaseTtl);
   if (!deposed.empty()) {
     LOG(WARNING) << "This " << options.name << " instance stopped leading (" << deposed << "); starting afresh as a standby";
     // The same address again (the port was maybe picked at random): peers and the
