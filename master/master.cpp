@@ -180,6 +180,7 @@ void Master::triggerAllocation() {
 void Master::allocate(Allocator::Scope scope) {
   allocationPending_ = false;
   if (!acting()) return;
+  ++counters_["allocation_cycles"];
   std::map<std::string, std::vector<Offer>> byFramework;
   for (Allocation& a : allocator_->allocate(scope)) {
     auto fw = frameworks_.find(a.frameworkId);

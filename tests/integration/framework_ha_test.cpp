@@ -29,17 +29,6 @@ std::string instanceDir(const TestCluster& cluster, const std::string& name) {
   return dir;
 }
 
-// Tasks the master holds that are not terminal.
-int liveTasksAtMaster(const TestCluster& cluster) {
-  json state = cluster.state();  // held: a range over a temporary's member would dangle
-  int n = 0;
-  for (const json& t : state["tasks"]) {
-    std::string state = t.value("state", "");
-    n += state == "TASK_RUNNING" || state == "TASK_STAGING" || state == "TASK_STARTING";
-  }
-  return n;
-}
-
 std::set<std::string> taskIds(const json& app) {
   std::set<std::string> ids;
   if (app.is_object())
@@ -90,17 +79,17 @@ TEST(FrameworkHaTest, AStandbyMarathonRedirectsThenFinishesTheRollingRestartItsL
   std::filesystem::create_directories(restarting);
   HttpResult restart = first.call("POST", "/v2/apps/web/restart", "{}");
   ASSERT_EQ(restart.status, 200) << restart.body;
-  ASSERT_TRUE(eventually([&] { return liveTasksAtMaster(cluster) == 6; })) << cluster.state()["tasks"].dump();
+  ASSERT_TRUE(eventually([&] { return cluster.liveTasks() == 6; })) << cluster.state()["tasks"].dump();
 
   first.stop(SIGKILL);
   ASSERT_TRUE(eventually([&] { return second.leads(); })) << "the standby did not take over; see " << second.log();
   EXPECT_EQ(second.call("GET", "/v2/deployments").json.size(), 1u) << "the deployment in progress was not taken over";
-  EXPECT_EQ(liveTasksAtMaster(cluster), 6) << "the new leader launched or killed before the deployment went on";
+  EXPECT_EQ(cluster.liveTasks(), 6) << "the new leader launched or killed before the deployment went on";
   std::filesystem::create_directories(gate);
   ASSERT_TRUE(second.waitForApp("/web", 4)) << second.app("/web").dump() << "; see " << second.log();
   std::set<std::string> after = taskIds(second.app("/web"));
   for (const std::string& id : after) EXPECT_FALSE(before.count(id)) << id << " was not restarted";
-  EXPECT_TRUE(eventually([&] { return liveTasksAtMaster(cluster) == 4; })) << "a duplicate instance: " << cluster.state()["tasks"].dump();
+  EXPECT_TRUE(eventually([&] { return cluster.liveTasks() == 4; })) << "a duplicate instance: " << cluster.state()["tasks"].dump();
   EXPECT_TRUE(second.call("GET", "/v2/deployments").json.empty());
 
   // The killed instance comes back as a standby; the leader abdicates to it; the apps go on.
@@ -110,7 +99,7 @@ TEST(FrameworkHaTest, AStandbyMarathonRedirectsThenFinishesTheRollingRestartItsL
   ASSERT_TRUE(first.waitForApp("/web", 4)) << first.app("/web").dump();
   EXPECT_EQ(taskIds(first.app("/web")), after);
   EXPECT_TRUE(eventually([&] { return second.call("GET", "/v2/leader").json == json({{"leader", "127.0.0.1:" + std::to_string(first.port())}}); }));
-  EXPECT_EQ(liveTasksAtMaster(cluster), 4);
+  EXPECT_EQ(cluster.liveTasks(), 4);
 }
 
 // The minute's run is written, but no agent has room, so it waits unlaunched; the leading

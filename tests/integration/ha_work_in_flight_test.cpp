@@ -21,16 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-int liveTasksAtMaster(const TestCluster& cluster) {
-  json state = cluster.state();  // held: a range over a temporary's member would dangle
-  int n = 0;
-  for (const json& t : state["tasks"]) {
-    std::string s = t.value("state", "");
-    n += s == "TASK_RUNNING" || s == "TASK_STAGING" || s == "TASK_STARTING";
-  }
-  return n;
-}
-
 json webApp(const std::string& cmd) {
   return {{"id", "/web"},
           {"cmd", cmd},
@@ -90,7 +80,7 @@ void failOverWithWorkInFlight(int signal) {
 
   // Half way through a rolling upgrade: one new instance waits for the gate to be healthy.
   ASSERT_EQ(marathon.call("PUT", "/v2/apps/web", webApp("while [ ! -e " + gate + " ]; do sleep 0.1; done; " + serve).dump()).status, 200);
-  ASSERT_TRUE(eventually([&] { return liveTasksAtMaster(cluster) == 4; })) << cluster.state()["tasks"].dump();
+  ASSERT_TRUE(eventually([&] { return cluster.liveTasks() == 4; })) << cluster.state()["tasks"].dump();
 
   int leader = cluster.leadingHaMaster();
   ASSERT_GE(leader, 0);
@@ -101,7 +91,7 @@ void failOverWithWorkInFlight(int signal) {
   })) << "no standby took the lead";
   ASSERT_TRUE(eventually([&] { return cluster.activeAgents() == 2; })) << "the agents did not follow the new leader";
   ASSERT_TRUE(eventually([&] { return marathon.leads() && batch.leads(); })) << "a framework did not follow the new leader";
-  EXPECT_EQ(liveTasksAtMaster(cluster), 4) << "a task was killed or launched by the failover";
+  EXPECT_EQ(cluster.liveTasks(), 4) << "a task was killed or launched by the failover";
 
   std::filesystem::create_directories(gate);
   ASSERT_TRUE(marathon.waitForApp("/web", 2)) << marathon.app("/web").dump() << "; see " << marathon.log();

@@ -193,6 +193,16 @@ nlohmann::json TestCluster::state() const {
   return nlohmann::json::parse(reply->body);
 }
 
+int TestCluster::liveTasks() const {
+  nlohmann::json s = state();  // held: a range over a temporary's member would dangle
+  int n = 0;
+  for (const auto& t : s["tasks"]) {
+    std::string taskState = t.value("state", "");
+    n += taskState == "TASK_RUNNING" || taskState == "TASK_STAGING" || taskState == "TASK_STARTING";
+  }
+  return n;
+}
+
 int TestCluster::activeAgents() const {
   auto s = state();
   if (s.is_null()) return -1;

@@ -69,6 +69,8 @@ class TestCluster {
   // The master's /api/v1/state, or null if it does not answer.
   nlohmann::json state() const;
   int activeAgents() const;
+  // Tasks the master holds that are staging, starting or running.
+  int liveTasks() const;
   // GET `target` on the HTTP API of agent `agentId`, or null if it does not answer 200.
   nlohmann::json agentApi(const std::string& agentId, const std::string& target) const;
 

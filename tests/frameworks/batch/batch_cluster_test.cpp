@@ -244,12 +244,15 @@ TEST(MixedWorkloadTest, AServicesGuaranteeIsNeverTakenByABatchBacklog) {
     return n;
   };
   ASSERT_TRUE(eventually([&] { return running() == 6; })) << running() << " running: " << batch.run("backlog", runId).dump(2);
-  // Offers go round several allocation cycles: the 2 guaranteed cpus stay out of batch's hands.
+  // Over several allocation cycles (counted by the master), the 2 guaranteed cpus stay out of
+  // batch's hands.
+  auto cycles = [&] { return cluster.state()["counters"].value("allocation_cycles", 0); };
+  const int start = cycles();
   double most = 0;
-  for (int i = 0; i < 20; ++i) {
+  ASSERT_TRUE(eventually([&] {
     most = std::max(most, batchCpus());
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return cycles() >= start + 3;
+  })) << "the master ran no allocation cycle";
   EXPECT_LE(most, 6.0);
   EXPECT_EQ(running(), 6);
   ASSERT_EQ(marathon.call("PUT", "/v2/apps/web", json({{"instances", 2}}).dump()).status, 200);
