@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "agent/agent_metrics.hpp"
 #include "agent/checkpoint.hpp"
 #include "agent/sandbox_gc.hpp"
 #include "common/event_loop.hpp"
@@ -87,6 +88,7 @@ class Agent {
     bool checkpointed = true;    // the last checkpoint write succeeded
     std::optional<EventLoop::TimerId> retryTimer;
     Duration retryDelay{};
+    std::optional<TimePoint> launchedAt;  // set from the run request until it runs or ends
   };
   using TaskKey = std::pair<std::string, std::string>;
 
@@ -151,6 +153,8 @@ class Agent {
   // agent_api.cpp: usage sampling and the HTTP API.
   void usageTick();
   nlohmann::json containersJson() const;
+  // /metrics: the counters, and the gauges read now.
+  std::string metricsText() const;
 
   // agent_sandboxes.cpp: sandboxes after their tasks.
   ApiReply readFile(const ApiCall& call) const;
@@ -175,6 +179,7 @@ class Agent {
   std::optional<EventLoop::TimerId> registrationTimer_;
   std::map<TaskKey, TaskRecord> tasks_;
   std::unordered_map<std::string, TaskKey> containers_;  // container id -> task
+  AgentCounters counters_;
 };
 
 }  // namespace agora

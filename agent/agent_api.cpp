@@ -46,6 +46,22 @@ void Agent::usageTick() {
   send(out);
 }
 
+std::string Agent::metricsText() const {
+  AgentGauges g;
+  for (const auto& [key, task] : tasks_) {
+    ++g.tasksByState[stateName(task.state)];
+    if (task.pidfd >= 0) ++g.supervisors;
+    if (task.taskPid <= 0 || task.exitHandled) continue;
+    g.cpusAllocated += task.info.resources.scalar("cpus");
+    g.memAllocatedBytes += task.info.resources.scalar("mem") * 1024 * 1024;
+    Try<ContainerUsage> u = isolator_->usage(task.containerId);
+    if (!u.ok()) continue;
+    g.cpuSeconds += u->cpuSeconds;
+    g.memBytes += static_cast<double>(u->memBytes);
+  }
+  return agentPrometheusText(counters_, g);
+}
+
 json Agent::containersJson() const {
   json out = json::array();
   for (const auto& [key, task] : tasks_) {
@@ -64,6 +80,7 @@ ApiReply Agent::handleApi(const ApiCall& call) {
   if (call.method != "GET") return errorReply(405, call.path + " answers GET only");
   if (call.path == "/health") return ApiReply{200, R"({"status":"ok"})"};
   if (call.path == "/api/v1/containers") return jsonReply(200, containersJson());
+  if (call.path == "/metrics") return ApiReply{200, metricsText(), "text/plain; version=0.0.4"};
   if (call.path == "/api/v1/files/read") return readFile(call);
   if (call.path == "/api/v1/state") {
     json tasks = json::array();
@@ -82,7 +99,7 @@ ApiReply Agent::handleApi(const ApiCall& call) {
     return jsonReply(200, state);
   }
   return errorReply(404, "no endpoint " + call.path +
-                             "; the agent serves /health, /api/v1/state, /api/v1/containers, /api/v1/files/read");
+                             "; the agent serves /health, /metrics, /api/v1/state, /api/v1/containers, /api/v1/files/read");
 }
 
 }  // namespace agora

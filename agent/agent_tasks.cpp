@@ -45,6 +45,8 @@ void Agent::onRunTask(proto::RunTask::Reader message) {
   task.framework = framework;
   task.info = *info;
   task.info.agentId = agentId_;
+  task.launchedAt = loop_.clock().now();
+  ++counters_.tasksLaunched;
   launch(task);
 }
 
@@ -89,6 +91,8 @@ ContainerLimits Agent::limitsOf(const TaskInfo& info) const {
 bool Agent::checkpoint(TaskRecord& task) {
   Status saved = checkpoint_->save(task);
   task.checkpointed = saved.ok();
+  ++counters_.checkpointWrites;
+  if (!saved.ok()) ++counters_.checkpointWritesFailed;
   if (!saved.ok()) LOG(ERROR) << "Cannot checkpoint task " << task.info.taskId << ": " << saved.error();
   return saved.ok();
 }

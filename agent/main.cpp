@@ -150,7 +150,13 @@ int main(int argc, char** argv) {
   }
   // Requests are answered on the loop thread, which runs only once the agent exists.
   agora::Agent* running = nullptr;
-  agora::HttpServer http(loop, [&running](const agora::ApiCall& call) { return running->handleApi(call); });
+  agora::HttpServer http(loop, [&running](const agora::ApiCall& call) {
+    agora::ApiReply reply = running->handleApi(call);
+    // The agent answers reads only; the master's dashboard, served from another origin,
+    // tails task logs from here.
+    reply.headers.emplace("Access-Control-Allow-Origin", "*");
+    return reply;
+  });
   auto httpPort = http.listen(FLAGS_http_ip, FLAGS_http_port);
   if (httpPort.isError()) {
     LOG(ERROR) << httpPort.error() << " (--http_port=0 picks a free port)";

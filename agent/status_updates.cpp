@@ -23,6 +23,13 @@ void Agent::updateStatus(TaskRecord& task, TaskState state, TaskReason reason, c
   status.timestamp = loop_.clock().wallSeconds();
   status.exitCode = exitCode;
   status.labels = task.info.labels;
+  ++counters_.statusUpdatesSent;
+  if (task.launchedAt && (state == TaskState::RUNNING || isTerminal(state))) {
+    // A task that ends before it ever ran is a launch that failed.
+    if (state == TaskState::RUNNING) counters_.launchLatency.observe(toSeconds(loop_.clock().now() - *task.launchedAt));
+    else ++counters_.launchesFailed;
+    task.launchedAt.reset();
+  }
   status.agentHostname = options_.hostname;
   if (!options_.httpHost.empty() && options_.httpPort != 0)
     status.agentHttpAddress = options_.httpHost + ":" + std::to_string(options_.httpPort);
@@ -78,6 +85,7 @@ void Agent::onAcknowledgement(proto::StatusAcknowledgement::Reader message) {
   }
   bool wasTerminal = isTerminal(task.pending.front().state);
   task.pending.pop_front();
+  ++counters_.statusUpdatesAcknowledged;
   if (task.retryTimer) loop_.cancel(*task.retryTimer);
   task.retryTimer.reset();
   if (task.pending.empty() && wasTerminal) {

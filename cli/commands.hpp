@@ -9,6 +9,12 @@ namespace agora::cli {
 int devCommand();
 int runCommand(const std::vector<std::string>& command);
 int statusCommand();
+int agentsCommand();
+int frameworksCommand();
+// --framework and --state choose the tasks.
+int tasksCommand();
+int eventsCommand();
+int topCommand();
 int logsCommand(const std::string& taskId);
 int rolesCommand();
 int weightCommand(const std::vector<std::string>& args);

@@ -392,13 +392,14 @@ int devCommand() {
             << want << " agents, " << (FLAGS_ha ? "2 instances each of " : "") << "agora-marathon (role "
             << FLAGS_services_role << "), agora-batch (role " << FLAGS_batch_role << ").\n"
             << "  master (frameworks, agents, CLI): " << address << "\n";
+  std::string redirects = FLAGS_ha ? "  (a standby redirects)" : "";
   for (const std::string& http : masters->http)
-    std::cout << "  HTTP API:  " << http << "/api/v1/state  (and /health" << (FLAGS_ha ? "; a standby redirects)" : ")")
-              << "\n";
+    std::cout << "  dashboard: " << http << "/" << redirects << "\n"
+              << "  HTTP API:  " << http << "/api/v1/state, /api/v1/events, /api/v1/scheduler\n";
   for (const std::string& http : *services)
-    std::cout << "  services (Marathon's API): http://" << http << "/v2/apps" << (FLAGS_ha ? "  (a standby redirects)" : "") << "\n";
+    std::cout << "  services (Marathon's API): http://" << http << "/v2/apps, page http://" << http << "/" << redirects << "\n";
   for (const std::string& http : *jobs)
-    std::cout << "  jobs (Metronome's API):    http://" << http << "/v1/jobs" << (FLAGS_ha ? "  (a standby redirects)" : "") << "\n";
+    std::cout << "  jobs (Metronome's API):    http://" << http << "/v1/jobs, page http://" << http << "/" << redirects << "\n";
   std::cout
             << "  state and logs: " << workDir << "\n"
             << "Try:  agora run -- echo hello     agora status     agora app add APP.json     agora job add JOB.json\n"

@@ -31,6 +31,10 @@ static const char* kUsage =
     "  run [--cpus=0.1 --mem=32] -- PROG ARG...  run PROG with its arguments on the cluster (one\n"
     "                                       argument: a /bin/sh -c command line); exits with its code\n"
     "  status [--json]                      agents, frameworks and tasks\n"
+    "  agents | frameworks [--json]         the agents; the frameworks (with their web pages)\n"
+    "  tasks [--framework=F] [--state=S]    tasks, e.g. --state=TASK_RUNNING [--json]\n"
+    "  events [--type=T,..]                follow the master's event stream (agents, frameworks, tasks)\n"
+    "  top                                  a live view of utilisation and the busiest tasks\n"
     "  logs TASK [-f] [--stderr]            a task's stdout (stderr), following it with -f\n"
     "  roles [--json]                       roles: weight, quota, allocation, reservations, shares\n"
     "  weight ROLE W                        set a role's weight (default 1)\n"
@@ -147,6 +151,11 @@ int main(int argc, char** argv) {
   if (sub == "dev") return agora::cli::devCommand();
   if (sub == "run") return agora::cli::runCommand(command);
   if (sub == "status") return agora::cli::statusCommand();
+  if (sub == "agents") return guarded([] { return agora::cli::agentsCommand(); });
+  if (sub == "frameworks") return guarded([] { return agora::cli::frameworksCommand(); });
+  if (sub == "tasks") return guarded([] { return agora::cli::tasksCommand(); });
+  if (sub == "events") return guarded([] { return agora::cli::eventsCommand(); });
+  if (sub == "top") return guarded([] { return agora::cli::topCommand(); });
   if (sub == "roles") return agora::cli::rolesCommand();
   if (sub == "help") {
     printHelp();

@@ -140,6 +140,7 @@ void write(const FrameworkInfo& in, proto::FrameworkInfo::Builder out) {
   auto caps = out.initCapabilities(static_cast<unsigned>(in.capabilities.size()));
   for (unsigned i = 0; i < in.capabilities.size(); ++i) caps.set(i, in.capabilities[i]);
   out.setHostname(in.hostname);
+  out.setWebuiUrl(in.webuiUrl);
 }
 
 FrameworkInfo read(proto::FrameworkInfo::Reader in) {
@@ -152,6 +153,7 @@ FrameworkInfo read(proto::FrameworkInfo::Reader in) {
   out.failoverTimeoutSeconds = in.getFailoverTimeoutSeconds();
   for (auto c : in.getCapabilities()) out.capabilities.push_back(c);
   out.hostname = in.getHostname();
+  out.webuiUrl = in.getWebuiUrl();
   return out;
 }
 

@@ -21,7 +21,8 @@ json toJson(const FrameworkInfo& f) {
               {"roles", f.roles},
               {"failover_timeout_seconds", f.failoverTimeoutSeconds},
               {"capabilities", f.capabilities},
-              {"hostname", f.hostname}};
+              {"hostname", f.hostname},
+              {"webui_url", f.webuiUrl}};
 }
 
 json toJson(const TaskInfo& t) {

@@ -40,6 +40,7 @@ struct FrameworkInfo {
   double failoverTimeoutSeconds = kDefaultFailoverTimeoutSeconds;
   std::vector<std::string> capabilities;
   std::string hostname;
+  std::string webuiUrl;  // its own web page, linked from the master's dashboard
 };
 
 struct CommandInfo {

@@ -32,6 +32,7 @@ struct RoleView {
   std::map<std::string, double> allocated;  // scalars offered or in use in this subtree
   double share = 0;                         // dominant share of the cluster
   std::map<std::string, double> frameworks; // framework id -> its dominant share in this role
+  std::vector<std::string> suppressedBy;    // frameworks of this role that suppressed its offers
 };
 
 class Allocator {
@@ -81,6 +82,8 @@ class Allocator {
 
   // Every role in the tree (with a framework, a weight or a quota), parents before children.
   virtual std::vector<RoleView> roles() = 0;
+  // Agents on which the framework holds a decline filter now: why it may see fewer offers.
+  virtual size_t filteredAgents(const std::string& frameworkId) const = 0;
 };
 
 // Hierarchical weighted Dominant Resource Fairness: quota guarantees first, then fair shares

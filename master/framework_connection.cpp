@@ -46,6 +46,10 @@ class ZmqFrameworkConnection final : public FrameworkConnection {
     return socket_.send(peer_, out);
   }
 
+  const char* transport() const override { return "zmq"; }
+  bool answersPings() const override { return true; }
+  void close() override {}
+
   bool ping(const std::string& masterId, uint64_t sequence) override {
     OutboundEnvelope out;
     auto p = out.get().initPing();

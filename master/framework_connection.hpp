@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/http_stream.hpp"
 #include "common/transport.hpp"
 #include "common/types.hpp"
 
@@ -31,9 +32,18 @@ class FrameworkConnection {
   virtual bool update(const TaskStatus& status) = 0;
   virtual bool error(const std::string& message) = 0;
   virtual bool ping(const std::string& masterId, uint64_t sequence) = 0;
+  // "zmq" or "http", for the operator API.
+  virtual const char* transport() const = 0;
+  // Whether the framework answers pings (ZeroMQ); an HTTP stream is alive while it takes
+  // what is written to it.
+  virtual bool answersPings() const = 0;
+  // The master is done with this connection (retired or removed): an HTTP stream ends.
+  virtual void close() = 0;
 };
 
 // Events as envelopes to `peer` on the master's ROUTER socket.
 std::unique_ptr<FrameworkConnection> zmqFrameworkConnection(MessageSocket& socket, std::string peer);
+// Events as RecordIO records of Mesos v1 JSON on the answer to an HTTP SUBSCRIBE.
+std::unique_ptr<FrameworkConnection> httpFrameworkConnection(std::shared_ptr<HttpStream> stream);
 
 }  // namespace agora

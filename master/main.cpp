@@ -117,13 +117,19 @@ int serve(const std::optional<agora::EtcdTarget>& etcd, int signals, std::string
     LOG(ERROR) << bound.error();
     return 1;
   }
-  agora::HttpServer http(loop, [&master](const agora::ApiCall& call) { return master.handleApi(call); });
+  // Every HTTP scheduler and every open dashboard holds a stream (and its thread).
+  agora::HttpServerOptions httpOptions;
+  httpOptions.threads = 96;
+  httpOptions.maxStreams = 64;
+  agora::HttpServer http(loop, [&master](const agora::ApiCall& call) { return master.handleApi(call); }, httpOptions);
   auto httpPort = http.listen(FLAGS_ip, FLAGS_http_port);
   if (httpPort.isError()) {
     LOG(ERROR) << httpPort.error();
     return 1;
   }
-  LOG(INFO) << "HTTP API on http://" << FLAGS_ip << ":" << *httpPort << "/api/v1/state";
+  std::string httpIp = FLAGS_advertise_ip.empty() ? FLAGS_ip : FLAGS_advertise_ip;
+  master.setHttpAddress("http://" + httpIp + ":" + std::to_string(*httpPort));
+  LOG(INFO) << "Dashboard on http://" << httpIp << ":" << *httpPort << "/, HTTP API under /api/v1/";
   std::unique_ptr<agora::LeaderElection> election;
   if (etcd) {
     std::string ip = FLAGS_advertise_ip.empty() ? FLAGS_ip : FLAGS_advertise_ip;

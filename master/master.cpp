@@ -16,7 +16,8 @@ Master::Master(zmq::context_t& context, EventLoop& loop, MasterOptions options, 
       allocator_(std::move(allocator)),
       socket_(context, loop, MessageSocket::Kind::kRouter, options_.limits),
       masterId_(options_.masterId.empty() ? newId("master") : options_.masterId),
-      tasks_(options_.maxCompletedTasks) {
+      tasks_(options_.maxCompletedTasks),
+      events_(makeEventFeed(options_.eventsKept, loop.clock().wallSeconds())) {
   socket_.onMessage([this](const std::string& peer, proto::Envelope::Reader m) { onMessage(peer, m); });
 }
 
@@ -144,7 +145,12 @@ void Master::pingTick() {
   for (auto& [id, fw] : frameworks_) {
     if (!fw.connected) continue;
     if (now - fw.lastSeen > deadline) lostFrameworks.push_back(id);
-    else if (slice == 0 && fw.connection) counted(fw.connection->ping(masterId_, pingSequence_));
+    else if (slice == 0 && fw.connection) {
+      bool sent = fw.connection->ping(masterId_, pingSequence_);
+      counted(sent);
+      // An HTTP scheduler answers no pings: it lives while its stream takes what is written.
+      if (sent && !fw.connection->answersPings()) fw.lastSeen = now;
+    }
   }
   bool judging = !lostAgents.empty() || !lostFrameworks.empty();
   if (!judging || !behind()) {
@@ -248,6 +254,11 @@ Registry::Done Master::logFailure(const std::string& what) {
 void Master::onApiRequest(const std::string& peer, proto::ApiRequest::Reader request) {
   ApiCall call = parseApiTarget(request.getMethod(), request.getPath(), request.getBody());
   ApiReply reply = handleApi(call);
+  if (reply.stream) {
+    // A stream's chunks would pile up unread: ZeroMQ requests get one answer.
+    reply.stream->close();
+    reply = errorReply(400, call.path + " is a stream, served over HTTP only");
+  }
   uint64_t requestId = request.getRequestId();
   auto answer = [this, peer, requestId](const ApiReply& reply) {
     OutboundEnvelope out;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "common/event_feed.hpp"
 #include "common/event_loop.hpp"
 #include "common/http_server.hpp"
 #include "common/leader_election.hpp"
@@ -52,6 +53,10 @@ struct MasterOptions {
   size_t removedAgentsMaxCount = 102400;
   // The master's id (empty: a fresh one); with an election, the id it stands as.
   std::string masterId;
+  // Events of /api/v1/events kept for clients that resume with Last-Event-ID.
+  size_t eventsKept = 10000;
+  // How often the stream carries a UTILIZATION sample while someone follows it.
+  Duration utilizationInterval = std::chrono::seconds(2);
 };
 
 // The metrics of Master's /api/v1/metrics in Prometheus's text format.
@@ -82,6 +87,9 @@ class Master {
   ApiReply handleApi(const ApiCall& call);
 
   const std::string& id() const { return masterId_; }
+  // Where this master serves HTTP (http://HOST:PORT), for /api/v1/info: the CLI's event
+  // stream and the dashboard's link are found there.
+  void setHttpAddress(std::string url) { httpAddress_ = std::move(url); }
   // Messages wait that the loop has not read yet: the master is behind.
   bool behind() { return socket_.hasPendingInput(); }
 
@@ -90,6 +98,7 @@ class Master {
     FrameworkInfo info;
     std::string peer;  // its ZeroMQ routing id
     std::shared_ptr<FrameworkConnection> connection;  // set once subscribed
+    std::string streamId;  // Mesos-Stream-Id of an HTTP scheduler; empty over ZeroMQ
     bool connected = false;
     bool recovered = false;  // known from the registry or an agent, not yet re-subscribed
     TimePoint lastSeen;
@@ -170,8 +179,21 @@ class Master {
   void addAgentToAllocator(AgentRecord& agent);
 
   // master_frameworks.cpp: scheduler calls.
+  // Who asks to subscribe, and how to reach it once subscribed.
+  struct Subscriber {
+    std::string peer;      // its ZeroMQ routing id, or "http:" + its stream id
+    std::string streamId;  // HTTP only
+    std::function<std::unique_ptr<FrameworkConnection>()> connect;
+    std::function<void(const std::string&)> refuse;  // the subscription failed
+  };
   void onSubscribe(const std::string& peer, proto::Subscribe::Reader message);
-  void subscribed(const std::string& peer, const FrameworkInfo& info, bool reregistered);
+  // Checks `info` (an error says what is wrong, and nothing is done), then writes it to the
+  // registry and subscribes the framework once it is there.
+  Status subscribe(FrameworkInfo info, const Subscriber& who);
+  void subscribed(const Subscriber& who, const FrameworkInfo& info, bool reregistered);
+  // master_http_scheduler.cpp: POST /api/v1/scheduler.
+  ApiReply schedulerReply(const ApiCall& call);
+  ApiReply httpSubscribe(FrameworkInfo info);
   // An answer for a registry write nobody waits for: a failure is logged with `what`.
   static Registry::Done logFailure(const std::string& what);
   // A subscribed framework's call, however it came (decoded at the edge).
@@ -232,6 +254,25 @@ class Master {
   ApiReply agentsReply() const;
   nlohmann::json metricsJson() const;
 
+  // master_events.cpp: the operator's event stream, and the reads a dashboard starts from.
+  static EventFeed makeEventFeed(size_t capacity, double wallSeconds);
+  void publish(const std::string& type, nlohmann::json data);
+  // Every change of a task's latest status goes through here, so the stream misses none.
+  void setTaskStatus(TaskRecord& task, TaskStatus status);
+  void taskAdded(const TaskRecord& task);
+  void agentEvent(const std::string& type, const AgentRecord& agent);
+  void frameworkEvent(const std::string& type, const FrameworkRecord& fw);
+  nlohmann::json agentJsonNow(const AgentRecord& agent) const;
+  static nlohmann::json frameworkJson(const FrameworkRecord& fw, const Resources& used, const Resources& offered,
+                                      size_t taskCount, size_t offerCount);
+  nlohmann::json frameworkJsonNow(const FrameworkRecord& fw) const;
+  ApiReply eventsReply(const ApiCall& call);
+  ApiReply frameworksReply() const;
+  ApiReply pendingReply();
+  void utilizationTick();
+  // Resources in total, allocated to tasks and offered, over the active agents.
+  nlohmann::json utilizationJson() const;
+
   // master_roles.cpp: weights and quota, the operator's part of allocation.
   ApiReply handleRoles(const ApiCall& call);
   nlohmann::json rolesJson();
@@ -244,6 +285,7 @@ class Master {
   std::unique_ptr<Allocator> allocator_;
   MessageSocket socket_;
   std::string masterId_;
+  std::string httpAddress_;
   double startedAt_ = 0;
   bool leading_ = false;
   const LeaderElection* election_ = nullptr;
@@ -273,6 +315,7 @@ class Master {
   size_t removalsInFlight_ = 0;  // agent removals not yet in the registry
   std::map<std::string, RoleConfig> roleConfigs_;
   std::map<std::string, uint64_t> counters_;
+  EventFeed events_;
 };
 
 }  // namespace agora

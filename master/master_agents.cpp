@@ -126,6 +126,7 @@ void Master::admitAgent(const std::string& peer, const AgentInfo& info,
   addAgentToAllocator(agent);
   if (agent.drainDeadline) drain(agent, *agent.drainDeadline);  // still in maintenance
 
+  agentEvent(existing != agents_.end() ? "AGENT_UPDATED" : "AGENT_ADDED", agent);
   sendAgentRegistered(peer, info.id);
   sendPendingKills(agent);
   LOG(INFO) << (reregistering ? "Re-registered" : "Registered") << " agent " << info.id << " ("
@@ -160,9 +161,10 @@ void Master::adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std
     here.agentId = agent.info.id;
     bool inserted = false;
     TaskRecord& task = tasks_.place(key, here, &inserted);
+    if (inserted) taskAdded(task);
     if (inserted || wasUnreachable || !isTerminal(task.latest.state)) {
-      task.latest = masterStatus(task, states[i], TaskReason::RECONCILIATION,
-                                 "state reported by the agent at re-registration");
+      setTaskStatus(task, masterStatus(task, states[i], TaskReason::RECONCILIATION,
+                                       "state reported by the agent at re-registration"));
     }
     if (wasUnreachable) forwardStatus(task.latest);
   }
@@ -232,7 +234,7 @@ void Master::onStatusUpdate(AgentRecord& agent, proto::StatusUpdate::Reader mess
       allocator_->recoverResources(task.frameworkId, agent.info.id, task.info.resources, std::nullopt);
       triggerAllocation();
     }
-    if (!isTerminal(task.latest.state) || isTerminal(status.state)) task.latest = status;
+    if (!isTerminal(task.latest.state) || isTerminal(status.state)) setTaskStatus(task, status);
     if (isTerminal(status.state)) task.terminalUuid = status.uuid;
   }
   auto fw = frameworks_.find(status.frameworkId);
@@ -264,8 +266,8 @@ void Master::agentUnreachable(AgentRecord& agent, const std::string& why) {
   for (const TaskKey& key : tasks_.ofAgent(agent.info.id)) {
     TaskRecord& task = *tasks_.find(key);
     if (isTerminal(task.latest.state)) continue;
-    task.latest = masterStatus(task, TaskState::UNREACHABLE, TaskReason::AGENT_UNREACHABLE,
-                               "agent " + agent.info.id + " is unreachable: " + why);
+    setTaskStatus(task, masterStatus(task, TaskState::UNREACHABLE, TaskReason::AGENT_UNREACHABLE,
+                                     "agent " + agent.info.id + " is unreachable: " + why));
     forwardStatus(task.latest);
   }
   std::string id = agent.info.id;
@@ -274,6 +276,7 @@ void Master::agentUnreachable(AgentRecord& agent, const std::string& why) {
     agentTimeUp(id, "the agent stayed unreachable too long");
   });
   ++counters_["agents_unreachable"];
+  agentEvent("AGENT_UNREACHABLE", agent);
 }
 
 void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskReason reason, const std::string& why) {
@@ -290,7 +293,7 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   for (const TaskKey& key : std::set<TaskKey>(tasks_.ofAgent(agentId))) {
     TaskRecord& task = *tasks_.find(key);
     if (!isTerminal(task.latest.state)) {
-      task.latest = masterStatus(task, taskState, reason, why);
+      setTaskStatus(task, masterStatus(task, taskState, reason, why));
       ended.push_back(task.latest);
     }
     completeTask(key);
@@ -299,6 +302,7 @@ void Master::removeAgent(const std::string& agentId, TaskState taskState, TaskRe
   removedAgents_[agentId] = now;  // refused from now on
   persistRemoval(agentId, now, std::move(ended), 0);
   pruneRemovedAgents();
+  agentEvent("AGENT_REMOVED", agent);
   agents_.erase(it);
   ++counters_["agents_removed"];
 }

@@ -17,7 +17,8 @@ static Status validateFrameworkInfo(const FrameworkInfo& info) {
   for (const auto& [what, text, limit] : {std::tuple<const char*, const std::string&, size_t>{
                                               "framework name", info.name, kMaxNameBytes},
                                           {"principal", info.principal, kMaxNameBytes},
-                                          {"hostname", info.hostname, kMaxNameBytes}}) {
+                                          {"hostname", info.hostname, kMaxNameBytes},
+                                          {"webui_url", info.webuiUrl, kMaxNameBytes}}) {
     Status valid = checkText(what, text, limit);
     if (!valid.ok()) return valid;
   }
@@ -29,6 +30,8 @@ static Status validateFrameworkInfo(const FrameworkInfo& info) {
     Status valid = checkText("capability", capability, kMaxNameBytes);
     if (!valid.ok()) return valid;
   }
+  if (!info.webuiUrl.empty() && info.webuiUrl.rfind("http://", 0) != 0 && info.webuiUrl.rfind("https://", 0) != 0)
+    return Error("webui_url '" + info.webuiUrl + "' is not an http:// or https:// URL");
   if (!info.id.empty() && !isValidId(info.id)) return Error("framework id '" + info.id + "' is not a valid id");
   if (!std::isfinite(info.failoverTimeoutSeconds) || info.failoverTimeoutSeconds < 0)
     return Error("failover timeout must be a non-negative number of seconds");
@@ -68,13 +71,19 @@ Master::FrameworkRecord& Master::ensureFramework(const std::string& frameworkId,
 }
 
 void Master::onSubscribe(const std::string& peer, proto::Subscribe::Reader message) {
-  FrameworkInfo info = codec::read(message.getFramework());
+  Subscriber who;
+  who.peer = peer;
+  who.connect = [this, peer] { return zmqFrameworkConnection(socket_, peer); };
+  who.refuse = [this, peer](const std::string& why) { sendError(peer, why); };
+  Status valid = subscribe(codec::read(message.getFramework()), who);
+  if (!valid.ok()) sendError(peer, "subscription refused: " + valid.error());
+}
+
+Status Master::subscribe(FrameworkInfo info, const Subscriber& who) {
   if (info.roles.empty()) info.roles = {"*"};
   Status valid = validateFrameworkInfo(info);
-  if (!valid.ok()) {
-    sendError(peer, "subscription refused: " + valid.error());
-    return;
-  }
+  if (!valid.ok()) return valid;
+  const std::string& peer = who.peer;
   bool reregistered = !info.id.empty();
   if (!reregistered) {
     // A subscription retried before the answer arrived is the same framework.
@@ -86,32 +95,32 @@ void Master::onSubscribe(const std::string& peer, proto::Subscribe::Reader messa
   }
   subscribing_[peer] = info.id;
   bool knownBefore = frameworks_.count(info.id) > 0;
-  registry_->putFramework(info, [this, peer, info, reregistered, knownBefore](const Status& persisted) {
-    subscribing_.erase(peer);
-    if (!persisted.ok()) {
-      sendError(peer, "subscription failed, try again: " + persisted.error());
-      return;
-    }
+  registry_->putFramework(info, [this, who, info, reregistered, knownBefore](const Status& persisted) {
+    subscribing_.erase(who.peer);
+    if (!persisted.ok()) return who.refuse("subscription failed, try again: " + persisted.error());
     if (knownBefore && !frameworks_.count(info.id)) {
       // Removed meanwhile (its failover timeout passed): its tasks are gone, and its removal
       // was written after this entry. It comes back with no tasks, written again first.
       LOG(WARNING) << "Framework " << info.id << " was removed while it subscribed again; writing it anew";
-      registry_->putFramework(info, [this, peer, info, reregistered](const Status& again) {
-        if (!again.ok()) return sendError(peer, "subscription failed, try again: " + again.error());
-        subscribed(peer, info, reregistered);
+      registry_->putFramework(info, [this, who, info, reregistered](const Status& again) {
+        if (!again.ok()) return who.refuse("subscription failed, try again: " + again.error());
+        subscribed(who, info, reregistered);
       });
       return;
     }
-    subscribed(peer, info, reregistered);
+    subscribed(who, info, reregistered);
   });
+  return Status::OK();
 }
 
 // The framework is in the registry: it is subscribed.
-void Master::subscribed(const std::string& peer, const FrameworkInfo& info, bool reregistered) {
+void Master::subscribed(const Subscriber& who, const FrameworkInfo& info, bool reregistered) {
+  const std::string& peer = who.peer;
   bool known = frameworks_.count(info.id) > 0;
   FrameworkRecord& fw = known ? frameworks_.at(info.id) : frameworks_[info.id];
   if (known && fw.connected && fw.peer != peer) {
     counted(fw.connection->error("framework " + info.id + " subscribed again from another connection; this one is retired"));
+    fw.connection->close();
     peers_.erase(fw.peer);
   }
   std::set<std::string> held = offers_.ofFramework(info.id);
@@ -128,15 +137,17 @@ void Master::subscribed(const std::string& peer, const FrameworkInfo& info, bool
   if (!known) fw.registeredAt = loop_.clock().wallSeconds();
   fw.info = info;
   fw.peer = peer;
-  fw.connection = zmqFrameworkConnection(socket_, peer);
+  fw.connection = who.connect();
+  fw.streamId = who.streamId;
   fw.connected = true;
   fw.recovered = false;
   fw.lastSeen = loop_.clock().now();
-  peers_[peer] = Peer{false, info.id};
+  if (who.streamId.empty()) peers_[peer] = Peer{false, info.id};
   allocator_->addFramework(info.id, info.roles, true);
 
   counted(fw.connection->subscribed(
       {info.id, masterId_, toSeconds(options_.pingInterval), options_.maxMissedPings, known || reregistered}));
+  frameworkEvent(known ? "FRAMEWORK_UPDATED" : "FRAMEWORK_ADDED", fw);
   LOG(INFO) << (reregistered ? "Re-subscribed" : "Subscribed") << " framework " << info.id << " ('" << info.name
             << "') in roles " << info.roles.front() << (info.roles.size() > 1 ? ",..." : "");
   triggerAllocation();
@@ -265,6 +276,7 @@ void Master::launchTask(FrameworkRecord& fw, AgentRecord& agent, const TaskInfo&
   TaskKey key{fw.info.id, task.taskId};
   TaskRecord& record = tasks_.place(key, task);
   record.latest = masterStatus(record, TaskState::STAGING, TaskReason::NONE, "sent to the agent");
+  taskAdded(record);
 
   OutboundEnvelope out;
   auto run = out.get().initRunTask();
@@ -384,6 +396,7 @@ void Master::frameworkDisconnected(FrameworkRecord& fw, const std::string& why) 
   LOG(WARNING) << "Framework " << fw.info.id << " disconnected: " << why << "; removing it in "
                << fw.info.failoverTimeoutSeconds << " s unless it re-subscribes";
   fw.connected = false;
+  if (fw.connection) fw.connection->close();
   peers_.erase(fw.peer);
   allocator_->deactivateFramework(fw.info.id);
   for (const std::string& offerId : offers_.ofFramework(fw.info.id)) rescindOffer(offerId, true);
@@ -392,6 +405,7 @@ void Master::frameworkDisconnected(FrameworkRecord& fw, const std::string& why) 
     frameworks_.at(id).failoverTimer.reset();
     removeFramework(id, "its failover timeout expired");
   });
+  frameworkEvent("FRAMEWORK_UPDATED", fw);
 }
 
 void Master::removeFramework(const std::string& frameworkId, const std::string& why) {
@@ -409,11 +423,16 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
       killOnAgent(agent->second, frameworkId, taskId, TaskReason::FRAMEWORK_REMOVED);
       allocator_->recoverResources(frameworkId, task.info.agentId, task.info.resources, std::nullopt);
     }
+    // Nobody hears of this task again: what the operator sees is where it ends.
+    if (!isTerminal(task.latest.state))
+      setTaskStatus(task, masterStatus(task, TaskState::KILLED, TaskReason::FRAMEWORK_REMOVED, "framework removed: " + why));
     completeTask(key);
   }
   if (fw.connected) peers_.erase(fw.peer);
+  if (fw.connection) fw.connection->close();
   allocator_->removeFramework(frameworkId);
   registry_->removeFramework(frameworkId, logFailure("the removal of framework " + frameworkId));
+  frameworkEvent("FRAMEWORK_REMOVED", fw);
   frameworks_.erase(it);
   triggerAllocation();
 }

@@ -28,6 +28,9 @@ Status Master::lead() {
   leading_ = true;
   loop_.after(options_.pingInterval / kPingSlices, [this] { pingTick(); });
   allocationTick();
+  utilizationTick();
+  // Event ids go on above any a predecessor gave (see makeEventFeed).
+  events_.startAt(static_cast<uint64_t>(startedAt_ * 1000) * 1000);
   LOG(INFO) << "Master " << masterId_ << " leads" << (election_ ? " (term " + std::to_string(election_->term()) + ")" : "");
   return Status::OK();
 }
@@ -68,7 +71,8 @@ ApiReply Master::standbyReply(const ApiCall& call) const {
 
 json Master::infoJson() const {
   // The pid: an operator (or a test) stopping this master finds it by its id, not its name.
-  json info = {{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}, {"pid", ::getpid()}};
+  json info = {{"id", masterId_}, {"endpoint", options_.endpoint}, {"version", "0.1.0"}, {"pid", ::getpid()},
+               {"http", httpAddress_}};
   info.update(leadershipJson());
   return info;
 }

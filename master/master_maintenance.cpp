@@ -71,6 +71,7 @@ void Master::drain(AgentRecord& agent, double deadline) {
   allocator_->setAgentDraining(agent.info.id, true);
   for (const std::string& offerId : offers_.ofAgent(agent.info.id)) rescindOffer(offerId, true);
   if (agent.drainTimer) loop_.cancel(*agent.drainTimer);
+  agentEvent("AGENT_UPDATED", agent);
   std::string id = agent.info.id;
   agent.drainTimer = loop_.after(seconds(std::max(0.0, deadline - loop_.clock().wallSeconds())), [this, id] {
     auto it = agents_.find(id);
@@ -86,6 +87,7 @@ void Master::undrain(AgentRecord& agent) {
   if (agent.drainTimer) loop_.cancel(*agent.drainTimer);
   agent.drainTimer.reset();
   allocator_->setAgentDraining(agent.info.id, false);
+  agentEvent("AGENT_UPDATED", agent);
   triggerAllocation();
 }
 

@@ -30,6 +30,7 @@ json Master::metricsJson() const {
               {"frameworks", {{"connected", connected}, {"disconnected", static_cast<int64_t>(frameworks_.size()) - connected}}},
               {"tasks", tasks},
               {"offers_outstanding", offers_.size()},
+              {"event_stream_subscribers", events_.subscribers()},
               {"counters", counters},
               {"registry", {{"in_flight", registry_->inFlight()}, {"largest_batch", registry.largestBatch}}},
               {"malformed_messages", socket_.malformedCount()}};
@@ -48,6 +49,9 @@ std::string prometheusText(const json& metrics) {
   out << "# HELP agora_master_offers_outstanding Offers sent and not yet answered.\n"
       << "# TYPE agora_master_offers_outstanding gauge\n"
       << "agora_master_offers_outstanding " << metrics["offers_outstanding"] << "\n";
+  out << "# HELP agora_master_event_stream_subscribers Clients following /api/v1/events.\n"
+      << "# TYPE agora_master_event_stream_subscribers gauge\n"
+      << "agora_master_event_stream_subscribers " << metrics.value("event_stream_subscribers", 0) << "\n";
   out << "# HELP agora_master_is_leader 1 if this master leads and acts, 0 on a standby.\n"
       << "# TYPE agora_master_is_leader gauge\n"
       << "agora_master_is_leader " << metrics.value("is_leader", 0) << "\n";

@@ -57,14 +57,7 @@ ApiReply Master::tasksReply(const ApiCall& call) const {
 
 ApiReply Master::agentsReply() const {
   json agents = json::array();
-  for (const auto& [id, agent] : agents_) {
-    Resources used, offered;
-    const std::set<TaskKey>& tasks = tasks_.ofAgent(id);
-    for (const TaskKey& key : tasks)
-      if (const TaskRecord* t = tasks_.find(key); !isTerminal(t->latest.state)) used += t->info.resources;
-    for (const std::string& offerId : offers_.ofAgent(id)) offered += offers_.find(offerId)->resources;
-    agents.push_back(agentJson(agent, used, offered, tasks.size()));
-  }
+  for (const auto& [id, agent] : agents_) agents.push_back(agentJsonNow(agent));
   return jsonReply(200, json{{"agents", agents}});
 }
 

@@ -60,7 +60,8 @@ json Master::rolesJson() {
                    {"used", used},
                    {"reserved", reserved[v.role].toJson()},
                    {"share", v.share},
-                   {"frameworks", frameworks}});
+                   {"frameworks", frameworks},
+                   {"suppressed_by", v.suppressedBy}});
   }
   return out;
 }

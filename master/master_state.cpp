@@ -2,6 +2,7 @@
 #include <glog/logging.h>
 
 #include "common/json.hpp"
+#include "common/webui.hpp"
 #include "master/master.hpp"
 
 namespace agora {
@@ -52,17 +53,9 @@ json Master::stateJson() const {
     offers.push_back(toJson(offer));
   }
   for (const auto& [id, agent] : agents_) agents.push_back(agentJson(agent, usedByAgent[id], offeredByAgent[id], tasks_.ofAgent(id).size()));
-  for (const auto& [id, fw] : frameworks_) {
-    json j = toJson(fw.info);
-    j["connected"] = fw.connected;
-    j["recovered"] = fw.recovered;
-    j["registered_at"] = fw.registeredAt;
-    j["used_resources"] = usedByFramework[id].toJson();
-    j["offered_resources"] = offeredByFramework[id].toJson();
-    j["task_count"] = tasks_.ofFramework(id).size();
-    j["offer_count"] = offers_.ofFramework(id).size();
-    frameworks.push_back(j);
-  }
+  for (const auto& [id, fw] : frameworks_)
+    frameworks.push_back(frameworkJson(fw, usedByFramework[id], offeredByFramework[id], tasks_.ofFramework(id).size(),
+                                       offers_.ofFramework(id).size()));
   Resources total;
   for (const auto& [id, agent] : agents_)
     if (agent.state == AgentState::kActive) total += agent.info.resources;
@@ -91,6 +84,8 @@ ApiReply Master::handleApi(const ApiCall& call) {
 }
 
 ApiReply Master::route(const ApiCall& call) {
+  if (auto page = webui::serve(call, "master.html")) return *page;
+  if (call.path == "/api/v1/scheduler") return schedulerReply(call);
   if (call.path == "/api/v1/roles" || call.path.rfind("/api/v1/roles/", 0) == 0) return handleRoles(call);
   if (call.path.rfind("/api/v1/agents/", 0) == 0) return handleMaintenance(call);
   struct Route {
@@ -105,6 +100,10 @@ ApiReply Master::route(const ApiCall& call) {
       {"/api/v1/state", [this] { return jsonReply(200, stateJson()); }},
       {"/api/v1/tasks", [this, &call] { return tasksReply(call); }},
       {"/api/v1/agents", [this] { return agentsReply(); }},
+      {"/api/v1/frameworks", [this] { return frameworksReply(); }},
+      {"/api/v1/pending", [this] { return pendingReply(); }},
+      {"/api/v1/utilization", [this] { return jsonReply(200, utilizationJson()); }},
+      {"/api/v1/events", [this, &call] { return eventsReply(call); }},
       {"/api/v1/metrics", [this] { return jsonReply(200, metricsJson()); }},
       {"/metrics", [this] { return ApiReply{200, prometheusText(metricsJson()), "text/plain; version=0.0.4"}; }},
       {"/api/v1/roles", [this] { return handleRoles(ApiCall{"GET", "/api/v1/roles", {}, ""}); }},

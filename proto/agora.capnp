@@ -49,6 +49,7 @@ struct FrameworkInfo {
   failoverTimeoutSeconds @4 :Float64;
   capabilities @5 :List(Text);
   hostname @6 :Text;
+  webuiUrl @7 :Text;            # the framework's own web page, linked from the dashboard
 }
 
 # ---------------------------------------------------------------- tasks

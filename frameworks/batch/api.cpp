@@ -2,6 +2,8 @@
 
 #include <glog/logging.h>
 
+#include "common/webui.hpp"
+
 namespace agora::batch {
 
 using nlohmann::json;
@@ -50,6 +52,7 @@ std::vector<std::string> segments(const std::string& path) {
 ApiReply BatchApi::route(const ApiCall& call) {
   const std::string& p = call.path;
   if (p == "/ping") return ApiReply{200, "pong", "text/plain"};
+  if (auto page = webui::serve(call, "batch.html")) return *page;
   if (p == "/info" || p == "/v1/info") return info();
   if (p == "/metrics" && call.method == "GET") return metrics();
   if (p == "/leader" && call.method == "GET") return jsonReply(200, {{"leader", options_.httpAddress}});

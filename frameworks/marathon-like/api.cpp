@@ -2,6 +2,8 @@
 
 #include <glog/logging.h>
 
+#include "common/webui.hpp"
+
 namespace agora::marathon {
 
 using nlohmann::json;
@@ -87,6 +89,7 @@ bool startsWith(const std::string& s, const std::string& prefix) { return s.rfin
 ApiReply MarathonApi::route(const ApiCall& call) {
   const std::string& p = call.path;
   if (p == "/ping") return ApiReply{200, "pong", "text/plain"};
+  if (auto page = webui::serve(call, "marathon.html")) return *page;
   if (p == "/v2/apps" || startsWith(p, "/v2/apps/")) return apps(call, p.substr(8));
   if (p == "/v2/groups" || startsWith(p, "/v2/groups/")) return groups(call, p.size() > 10 ? p.substr(10) : "/");
   if (p == "/v2/deployments" || startsWith(p, "/v2/deployments/"))

@@ -14,24 +14,33 @@ std::string EventLog::key(uint64_t id) {
   return buf;
 }
 
+EventLog::EventLog(Journal& journal, Clock& clock, size_t capacity)
+    : journal_(journal), clock_(clock), feed_(capacity, [&clock](uint64_t lastEventId, uint64_t first) {
+        json lost = {{"eventType", "events_lost"}, {"timestamp", isoTime(clock.wallSeconds())},
+                     {"lastEventId", lastEventId}, {"firstAvailableId", first},
+                     {"message", "events after " + std::to_string(lastEventId) + " up to " + std::to_string(first - 1) +
+                                     " are no longer kept; read the state again (GET /v2/apps?embed=apps.tasks)"}};
+        return sseEvent("events_lost", lost.dump());
+      }) {}
+
+namespace {
+std::string text(const json& event) { return event.dump(-1, ' ', false, json::error_handler_t::replace); }
+}  // namespace
+
 Status EventLog::load() {
   Try<std::map<std::string, json>> stored = journal_.scan("event/");
   if (stored.isError()) return Error(stored.error());
   for (auto& [k, event] : *stored) {
     uint64_t id = std::stoull(k.substr(6));
-    retained_.emplace_back(id, std::move(event));
-    nextId_ = id + 1;
-    sentId_ = id;
+    feed_.retain(id, event.value("eventType", ""), text(event));
+    feed_.release(id);
   }
   // Ids go on from the last one given, even if no event is kept.
   Try<std::optional<std::string>> last = journal_.get("event-last-id");
   if (last.isError()) return Error(last.error());
   if (*last) {
     json stored = json::parse(**last, nullptr, false);
-    if (stored.is_number_unsigned()) {
-      nextId_ = std::max(nextId_, stored.get<uint64_t>() + 1);
-      sentId_ = std::max(sentId_, stored.get<uint64_t>());
-    }
+    if (stored.is_number_unsigned()) feed_.startAt(stored.get<uint64_t>() + 1);
   }
   return Status::OK();
 }
@@ -39,50 +48,21 @@ Status EventLog::load() {
 void EventLog::publish(const std::string& type, json payload) {
   payload["eventType"] = type;
   payload["timestamp"] = isoTime(clock_.wallSeconds());
-  uint64_t id = nextId_++;
+  uint64_t id = feed_.nextId();
   journal_.put(key(id), payload);
   journal_.put("event-last-id", id);
-  retained_.emplace_back(id, payload);
-  while (retained_.size() > capacity_) {
-    journal_.remove(key(retained_.front().first));
-    retained_.pop_front();
-  }
-  std::string data = payload.dump(-1, ' ', false, json::error_handler_t::replace);
-  journal_.then([this, id, type, data] { send(id, type, data); });
-}
-
-void EventLog::send(uint64_t id, const std::string& type, const std::string& data) {
-  sentId_ = id;
-  std::string chunk = sseEvent(type, data, id);
-  std::erase_if(subscribers_, [&](Subscriber& s) { return s.wants(type) ? !s.stream->write(chunk) : !s.stream->isOpen(); });
+  for (uint64_t dropped : feed_.retain(id, type, text(payload))) journal_.remove(key(dropped));
+  journal_.then([this, id] { feed_.release(id); });
 }
 
 std::shared_ptr<HttpStream> EventLog::subscribe(std::optional<uint64_t> lastEventId, std::set<std::string> types) {
-  auto stream = std::make_shared<HttpStream>(8 << 20, ":\n\n");
-  Subscriber subscriber{stream, std::move(types)};
-  if (lastEventId) {
-    uint64_t first = retained_.empty() ? nextId_ : retained_.front().first;
-    if (*lastEventId + 1 < first) {
-      json lost = {{"eventType", "events_lost"}, {"timestamp", isoTime(clock_.wallSeconds())},
-                   {"lastEventId", *lastEventId}, {"firstAvailableId", first},
-                   {"message", "events after " + std::to_string(*lastEventId) + " up to " + std::to_string(first - 1) +
-                                   " are no longer kept; read the state again (GET /v2/apps?embed=apps.tasks)"}};
-      stream->write(sseEvent("events_lost", lost.dump()));
-    }
-    for (const auto& [id, event] : retained_) {
-      std::string type = event.value("eventType", "");
-      if (id > *lastEventId && id <= sentId_ && subscriber.wants(type))
-        stream->write(sseEvent(type, event.dump(-1, ' ', false, json::error_handler_t::replace), id));
-    }
-  }
-  subscribers_.push_back(std::move(subscriber));
-  return stream;
+  return feed_.subscribe(lastEventId, std::move(types));
 }
 
 std::vector<std::pair<uint64_t, json>> EventLog::since(uint64_t afterId) const {
   std::vector<std::pair<uint64_t, json>> out;
-  for (const auto& e : retained_)
-    if (e.first > afterId) out.push_back(e);
+  for (const EventFeed::Event& e : feed_.kept())
+    if (e.id > afterId) out.emplace_back(e.id, json::parse(e.data));
   return out;
 }
 

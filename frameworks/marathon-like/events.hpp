@@ -5,7 +5,6 @@
 // order, even across a restart of agora-marathon; one that fell further behind gets an
 // `events_lost` event first, and knows to read the state again.
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <set>
@@ -15,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.hpp"
+#include "common/event_feed.hpp"
 #include "common/http_stream.hpp"
 #include "common/journal.hpp"
 
@@ -22,7 +22,7 @@ namespace agora::marathon {
 
 class EventLog {
  public:
-  EventLog(Journal& journal, Clock& clock, size_t capacity) : journal_(journal), clock_(clock), capacity_(capacity) {}
+  EventLog(Journal& journal, Clock& clock, size_t capacity);
 
   // The retained events, from the store.
   Status load();
@@ -35,28 +35,17 @@ class EventLog {
   // from now on).
   std::shared_ptr<HttpStream> subscribe(std::optional<uint64_t> lastEventId, std::set<std::string> types);
 
-  uint64_t lastId() const { return nextId_ - 1; }
-  size_t subscribers() const { return subscribers_.size(); }
+  uint64_t lastId() const { return feed_.nextId() - 1; }
+  size_t subscribers() const { return feed_.subscribers(); }
   // The retained events after `afterId`, oldest first; for tests and the CLI.
   std::vector<std::pair<uint64_t, nlohmann::json>> since(uint64_t afterId) const;
 
   static std::string key(uint64_t id);
 
  private:
-  struct Subscriber {
-    std::shared_ptr<HttpStream> stream;
-    std::set<std::string> types;
-    bool wants(const std::string& type) const { return types.empty() || types.count(type); }
-  };
-  void send(uint64_t id, const std::string& type, const std::string& data);
-
   Journal& journal_;
   Clock& clock_;
-  size_t capacity_;
-  uint64_t nextId_ = 1;
-  uint64_t sentId_ = 0;  // the last event durable and sent: a replay goes no further
-  std::deque<std::pair<uint64_t, nlohmann::json>> retained_;
-  std::vector<Subscriber> subscribers_;
+  EventFeed feed_;
 };
 
 }  // namespace agora::marathon

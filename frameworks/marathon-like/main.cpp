@@ -74,6 +74,7 @@ agora::Try<agora::HttpServer::Handler> lead(agora::EventLoop& loop, Leading& lea
   info.roles = {FLAGS_role};
   info.failoverTimeoutSeconds = FLAGS_failover_timeout;
   info.hostname = FLAGS_http_address;
+  info.webuiUrl = "http://" + address + "/";
   agora::sdk::DriverOptions driverOptions;
   driverOptions.explicitAcknowledgements = true;
   driverOptions.stagingTimeoutSeconds = FLAGS_task_launch_timeout;

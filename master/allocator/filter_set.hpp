@@ -28,6 +28,12 @@ class FilterSet {
   // Every eligible framework is blocked on this agent.
   bool blocksAll(const std::string& agentId, int eligibleFrameworks) const;
 
+  // Agents on which the framework holds a filter (some may be over, not yet expired).
+  size_t agentsOf(const std::string& frameworkId) const {
+    auto it = byFramework_.find(frameworkId);
+    return it == byFramework_.end() ? 0 : it->second.size();
+  }
+
   void eligibilityChanged(const std::string& frameworkId, bool eligible);
   void removeFramework(const std::string& frameworkId, bool eligible);
   void removeAgent(const std::string& agentId);

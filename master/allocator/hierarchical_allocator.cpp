@@ -189,7 +189,11 @@ std::vector<RoleView> HierarchicalAllocator::roles() {
     for (size_t i = 0; i < names_.names().size(); ++i)
       view.allocated[names_.names()[i]] = static_cast<double>(node.allocated.milli[i]) / 1000.0;
     view.share = dominantShare(node.allocated, totalScalars_);
-    for (const auto& [key, id] : node.frameworks.order()) view.frameworks[id] = node.frameworks.share(id);
+    for (const auto& [key, id] : node.frameworks.order()) {
+      view.frameworks[id] = node.frameworks.share(id);
+      auto fw = frameworks_.find(id);
+      if (fw != frameworks_.end() && fw->second.suppressed.count(node.path)) view.suppressedBy.push_back(id);
+    }
     out.push_back(std::move(view));
   });
   return out;

@@ -43,6 +43,7 @@ class HierarchicalAllocator final : public Allocator {
                         std::optional<Duration> refuse) override;
   std::vector<Allocation> allocate(Scope scope) override;
   std::vector<RoleView> roles() override;
+  size_t filteredAgents(const std::string& frameworkId) const override { return filters_.agentsOf(frameworkId); }
 
   // Dominant shares against the cluster total, for the state API and tests.
   double frameworkShare(const std::string& frameworkId);

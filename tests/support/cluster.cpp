@@ -94,7 +94,9 @@ void TestCluster::startMaster() {
       << "the master did not start; see " << workDir_ << "/master.log";
   ASSERT_TRUE(master_.running()) << "the master exited; see " << workDir_ << "/master.log";
   std::ifstream in(endpointFile);
-  auto endpoint = nlohmann::json::parse(in)["zmq"].get<std::string>();  // tcp://127.0.0.1:PORT
+  nlohmann::json endpoints = nlohmann::json::parse(in);
+  httpAddress_ = "127.0.0.1:" + std::to_string(endpoints["http_port"].get<int>());
+  auto endpoint = endpoints["zmq"].get<std::string>();  // tcp://127.0.0.1:PORT
   port_ = std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
   address_ = "127.0.0.1:" + std::to_string(port_);
 }

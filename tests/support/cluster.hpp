@@ -65,6 +65,8 @@ class TestCluster {
 
   // host:port of the master's ZeroMQ socket (with HA masters: the etcd:// address).
   const std::string& master() const { return address_; }
+  // 127.0.0.1:PORT of the (single) master's HTTP API.
+  const std::string& masterHttp() const { return httpAddress_; }
   const std::string& workDir() const { return workDir_; }
   // The master's /api/v1/state, or null if it does not answer.
   nlohmann::json state() const;
@@ -81,6 +83,7 @@ class TestCluster {
   uint64_t portBase_ = 0;
   int port_ = 0;
   std::string address_;
+  std::string httpAddress_;
   struct AgentProcess {
     Process process;
     std::vector<std::string> argv;
