@@ -29,7 +29,7 @@ std::string agentPrometheusText(const AgentCounters& c, const AgentGauges& g) {
       << "# TYPE agora_agent_tasks gauge\n";
   for (const auto& [state, n] : g.tasksByState) out << "agora_agent_tasks{state=\"" << state << "\"} " << n << "\n";
   metric("supervisors", "gauge", "Task supervisors alive.", static_cast<double>(g.supervisors));
-  metric("cpu_seconds_total", "counter", "CPU seconds used by the running tasks.", g.cpuSeconds);
+  metric("task_cpu_seconds", "gauge", "CPU seconds used so far by the tasks running now.", g.cpuSeconds);
   metric("mem_bytes", "gauge", "Memory used by the running tasks.", g.memBytes);
   metric("cpus_allocated", "gauge", "cpus of the running tasks' resources.", g.cpusAllocated);
   metric("mem_allocated_bytes", "gauge", "mem of the running tasks' resources, in bytes.", g.memAllocatedBytes);

@@ -25,9 +25,9 @@ void Agent::updateStatus(TaskRecord& task, TaskState state, TaskReason reason, c
   status.labels = task.info.labels;
   ++counters_.statusUpdatesSent;
   if (task.launchedAt && (state == TaskState::RUNNING || isTerminal(state))) {
-    // A task that ends before it ever ran is a launch that failed.
+    // A task that ends before it ever ran, unless it was killed, is a launch that failed.
     if (state == TaskState::RUNNING) counters_.launchLatency.observe(toSeconds(loop_.clock().now() - *task.launchedAt));
-    else ++counters_.launchesFailed;
+    else if (state != TaskState::KILLED) ++counters_.launchesFailed;
     task.launchedAt.reset();
   }
   status.agentHostname = options_.hostname;

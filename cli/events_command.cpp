@@ -92,6 +92,7 @@ int eventsCommand() {
         target, headers,
         [&](const httplib::Response& response) {
           status = response.status;
+          if (status == 200) attempt = 0;  // connected: later failures get their own retries
           return response.status == 200;
         },
         [&](const char* data, size_t size) {

@@ -48,17 +48,29 @@ void EventFeed::broadcast(const std::string& type, const std::string& data) {
 }
 
 std::shared_ptr<HttpStream> EventFeed::subscribe(std::optional<uint64_t> lastEventId, std::set<std::string> types) {
-  auto stream = std::make_shared<HttpStream>(8 << 20, ":\n\n");
+  auto stream = std::make_shared<HttpStream>(kStreamBytes, ":\n\n");
   Subscriber subscriber{stream, std::move(types)};
   if (lastEventId) {
     uint64_t first = kept_.empty() ? nextId_ : kept_.front().id;
     // An id at or past the next one is not of this feed (another master's, say): all of what
     // it holds is news to that client.
     bool foreign = *lastEventId >= nextId_;
-    if (foreign || *lastEventId + 1 < first) stream->write(lost_(*lastEventId, first));
+    std::vector<const Event*> replay;
+    size_t bytes = 0;
     for (const Event& e : kept_)
-      if ((foreign || e.id > *lastEventId) && e.id <= sentId_ && subscriber.wants(e.type))
-        stream->write(sseEvent(e.type, e.data, e.id));
+      if ((foreign || e.id > *lastEventId) && e.id <= sentId_ && subscriber.wants(e.type)) {
+        replay.push_back(&e);
+        bytes += e.data.size() + e.type.size() + 32;
+      }
+    // A replay that would not fit the stream would close it at once, and the client would
+    // come back for the same replay for ever: it is told to read the state again instead.
+    if (bytes > kStreamBytes / 2) {
+      stream->write(lost_(*lastEventId, replay.back()->id + 1));
+      replay.clear();
+    } else if (foreign || *lastEventId + 1 < first) {
+      stream->write(lost_(*lastEventId, first));
+    }
+    for (const Event* e : replay) stream->write(sseEvent(e->type, e->data, e->id));
   }
   subscribers_.push_back(std::move(subscriber));
   return stream;

@@ -52,6 +52,8 @@ class EventFeed {
   std::shared_ptr<HttpStream> subscribe(std::optional<uint64_t> lastEventId, std::set<std::string> types);
 
   size_t subscribers() const { return subscribers_.size(); }
+  // What a client may fall behind by before its stream is closed (it resumes from its last id).
+  static constexpr size_t kStreamBytes = 8 << 20;
   const std::deque<Event>& kept() const { return kept_; }
 
  private:

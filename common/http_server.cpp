@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <mutex>
 
 #include <glog/logging.h>
 
@@ -131,8 +132,29 @@ HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions optio
     for (const auto& [k, v] : req.headers) call.headers[lowerCase(k)] = v;
     auto promise = std::make_shared<std::promise<ApiReply>>();
     auto future = promise->get_future();
-    loop_.post([this, call, promise] { promise->set_value(answer(handler_, call)); });
+    // A stream answered after the client was told 503 must end, or its writer (an HTTP
+    // scheduler's subscription, say) would take it for a client that listens.
+    struct Handoff {
+      std::mutex mutex;
+      bool late = false;
+      std::shared_ptr<HttpStream> stream;
+    };
+    auto handoff = std::make_shared<Handoff>();
+    loop_.post([this, call, promise, handoff] {
+      ApiReply reply = answer(handler_, call);
+      {
+        std::lock_guard<std::mutex> lock(handoff->mutex);
+        if (handoff->late && reply.stream) reply.stream->abandon();
+        handoff->stream = reply.stream;
+      }
+      promise->set_value(std::move(reply));
+    });
     if (future.wait_for(options_.handlerTimeout) != std::future_status::ready) {
+      {
+        std::lock_guard<std::mutex> lock(handoff->mutex);
+        handoff->late = true;
+        if (handoff->stream) handoff->stream->abandon();
+      }
       ApiReply late = errorReply(503, "the daemon did not answer within " +
                                           std::to_string(options_.handlerTimeout.count()) + " s; try again");
       res.status = late.status;
@@ -173,8 +195,10 @@ HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions optio
   };
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
-    std::string why = res.status == 413 ? "the request body is larger than this server accepts"
-                                        : "the request could not be served";
+    std::string why = res.status == 413   ? "the request body is larger than this server accepts"
+                      : res.status == 411 ? "a request with a body needs a Content-Length (curl: give -d, even -d '')"
+                      : res.status == 400 ? "the request is not well-formed HTTP"
+                                          : "the request could not be served (HTTP " + std::to_string(res.status) + ")";
     res.set_content(nlohmann::json{{"error", why}}.dump(), "application/json");
   });
   server_->Get(".*", serve);

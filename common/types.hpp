@@ -41,6 +41,7 @@ struct FrameworkInfo {
   std::vector<std::string> capabilities;
   std::string hostname;
   std::string webuiUrl;  // its own web page, linked from the master's dashboard
+  bool operator==(const FrameworkInfo&) const = default;
 };
 
 struct CommandInfo {

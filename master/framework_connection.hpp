@@ -37,6 +37,8 @@ class FrameworkConnection {
   // Whether the framework answers pings (ZeroMQ); an HTTP stream is alive while it takes
   // what is written to it.
   virtual bool answersPings() const = 0;
+  // An HTTP stream is open; always true over ZeroMQ, where pings tell.
+  virtual bool alive() const = 0;
   // The master is done with this connection (retired or removed): an HTTP stream ends.
   virtual void close() = 0;
 };

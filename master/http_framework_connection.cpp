@@ -23,6 +23,7 @@ class HttpFrameworkConnection final : public FrameworkConnection {
   bool ping(const std::string&, uint64_t) override { return send(v1::heartbeatEvent()); }
   const char* transport() const override { return "http"; }
   bool answersPings() const override { return false; }
+  bool alive() const override { return stream_->isOpen(); }
   void close() override { stream_->close(); }
 
  private:

@@ -144,13 +144,11 @@ void Master::pingTick() {
   }
   for (auto& [id, fw] : frameworks_) {
     if (!fw.connected) continue;
+    // An HTTP scheduler answers no pings: it lives while its stream takes what is written
+    // (each heartbeat is a write, so a client that is gone is found within an interval).
+    if (fw.connection && !fw.connection->answersPings() && fw.connection->alive()) fw.lastSeen = now;
     if (now - fw.lastSeen > deadline) lostFrameworks.push_back(id);
-    else if (slice == 0 && fw.connection) {
-      bool sent = fw.connection->ping(masterId_, pingSequence_);
-      counted(sent);
-      // An HTTP scheduler answers no pings: it lives while its stream takes what is written.
-      if (sent && !fw.connection->answersPings()) fw.lastSeen = now;
-    }
+    else if (slice == 0 && fw.connection) counted(fw.connection->ping(masterId_, pingSequence_));
   }
   bool judging = !lostAgents.empty() || !lostFrameworks.empty();
   if (!judging || !behind()) {
@@ -253,12 +251,10 @@ Registry::Done Master::logFailure(const std::string& what) {
 
 void Master::onApiRequest(const std::string& peer, proto::ApiRequest::Reader request) {
   ApiCall call = parseApiTarget(request.getMethod(), request.getPath(), request.getBody());
-  ApiReply reply = handleApi(call);
-  if (reply.stream) {
-    // A stream's chunks would pile up unread: ZeroMQ requests get one answer.
-    reply.stream->close();
-    reply = errorReply(400, call.path + " is a stream, served over HTTP only");
-  }
+  // Streams (the event stream, an HTTP scheduler's subscription) need an HTTP connection to
+  // live on: ZeroMQ requests get one answer each.
+  bool streaming = call.path == "/api/v1/scheduler" || call.path == "/api/v1/events";
+  ApiReply reply = streaming ? errorReply(400, call.path + " is a stream, served over HTTP only") : handleApi(call);
   uint64_t requestId = request.getRequestId();
   auto answer = [this, peer, requestId](const ApiReply& reply) {
     OutboundEnvelope out;

@@ -185,6 +185,9 @@ class Master {
     std::string streamId;  // HTTP only
     std::function<std::unique_ptr<FrameworkConnection>()> connect;
     std::function<void(const std::string&)> refuse;  // the subscription failed
+    // Whether it still listens (an HTTP client may be gone before its subscription is
+    // written); empty: it does.
+    std::function<bool()> alive;
   };
   void onSubscribe(const std::string& peer, proto::Subscribe::Reader message);
   // Checks `info` (an error says what is wrong, and nothing is done), then writes it to the
@@ -298,7 +301,8 @@ class Master {
 
   std::unordered_map<std::string, Peer> peers_;
   // Peers whose registration or subscription is being written, with the id they will have.
-  std::unordered_map<std::string, std::string> admitting_, subscribing_;
+  std::unordered_map<std::string, std::string> admitting_;
+  std::unordered_map<std::string, FrameworkInfo> subscribing_;
   std::map<std::string, AgentRecord> agents_;
   std::map<std::string, FrameworkRecord> frameworks_;
   TaskBook tasks_;

@@ -144,10 +144,11 @@ void Master::adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std
   std::set<TaskKey> previous = tasks_.ofAgent(agent.info.id);
   for (const TaskKey& key : previous) {
     if (reported.count(key)) continue;
-    const TaskRecord& task = *tasks_.find(key);
+    TaskRecord& task = *tasks_.find(key);
     if (!isTerminal(task.latest.state)) {
-      forwardStatus(masterStatus(task, TaskState::LOST, TaskReason::AGENT_RESTARTED,
-                                 "the agent re-registered without this task"));
+      setTaskStatus(task, masterStatus(task, TaskState::LOST, TaskReason::AGENT_RESTARTED,
+                                       "the agent re-registered without this task"));
+      forwardStatus(task.latest);
     }
     completeTask(key);
   }

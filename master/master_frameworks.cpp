@@ -90,14 +90,33 @@ Status Master::subscribe(FrameworkInfo info, const Subscriber& who) {
     auto known = peers_.find(peer);
     auto writing = subscribing_.find(peer);
     info.id = known != peers_.end() && !known->second.isAgent ? known->second.id
-              : writing != subscribing_.end()                 ? writing->second
+              : writing != subscribing_.end()                 ? writing->second.id
                                                               : newId("framework");
   }
-  subscribing_[peer] = info.id;
+  // A driver queues its retries while the master is away and they all arrive at once when
+  // it is back: the answer to the subscription being written answers these too, and one
+  // that is done is answered again without writing anything.
+  if (auto writing = subscribing_.find(peer); writing != subscribing_.end() && writing->second == info) {
+    ++counters_["subscriptions_retried"];
+    return Status::OK();
+  }
+  if (auto current = frameworks_.find(info.id); current != frameworks_.end() && current->second.connected &&
+                                                current->second.peer == peer && current->second.info == info) {
+    ++counters_["subscriptions_retried"];
+    subscribed(who, info, reregistered);
+    return Status::OK();
+  }
+  subscribing_[peer] = info;
   bool knownBefore = frameworks_.count(info.id) > 0;
   registry_->putFramework(info, [this, who, info, reregistered, knownBefore](const Status& persisted) {
     subscribing_.erase(who.peer);
     if (!persisted.ok()) return who.refuse("subscription failed, try again: " + persisted.error());
+    if (who.alive && !who.alive()) {
+      // Its client went before the answer: nobody would hear the events. The framework
+      // stays in the registry; it may subscribe again with its id.
+      LOG(WARNING) << "Framework " << info.id << " went away before its subscription was written";
+      return;
+    }
     if (knownBefore && !frameworks_.count(info.id)) {
       // Removed meanwhile (its failover timeout passed): its tasks are gone, and its removal
       // was written after this entry. It comes back with no tasks, written again first.

@@ -50,6 +50,7 @@ ApiReply Master::httpSubscribe(FrameworkInfo info) {
   who.peer = "http:" + streamId;
   who.streamId = streamId;
   who.connect = [stream] { return httpFrameworkConnection(stream); };
+  who.alive = [stream] { return stream->isOpen(); };
   who.refuse = [stream](const std::string& why) {
     stream->write(v1::record(v1::errorEvent(why)));
     stream->close();

@@ -244,6 +244,31 @@ calls::Call decode(const std::string& type, const Field& f) {
 
 json id(const std::string& value) { return json{{"value", value}}; }
 
+// Mesos' name for the reason, where it has one: a strict client refuses an enum value it does
+// not know. The others go unsaid; the status' message says what happened.
+std::optional<std::string> mesosReason(TaskReason r) {
+  switch (r) {
+    case TaskReason::LAUNCH_FAILED:
+    case TaskReason::INVALID_USER: return "REASON_CONTAINER_LAUNCH_FAILED";
+    case TaskReason::MEMORY_LIMIT: return "REASON_CONTAINER_LIMITATION_MEMORY";
+    case TaskReason::AGENT_UNREACHABLE: return "REASON_AGENT_DISCONNECTED";
+    case TaskReason::INVALID_TASK: return "REASON_TASK_INVALID";
+    case TaskReason::READINESS_CHECK_STATUS_UPDATED: return "REASON_TASK_CHECK_STATUS_UPDATED";
+    case TaskReason::AGENT_REMOVED:
+    case TaskReason::AGENT_RESTARTED:
+    case TaskReason::EXECUTOR_TERMINATED:
+    case TaskReason::RECONCILIATION:
+    case TaskReason::INVALID_OFFERS:
+    case TaskReason::FRAMEWORK_REMOVED:
+    case TaskReason::AGENT_UNKNOWN:
+    case TaskReason::TASK_UNKNOWN:
+    case TaskReason::MAX_COMPLETION_TIME_REACHED:
+    case TaskReason::HEALTH_CHECK_STATUS_UPDATED:
+    case TaskReason::MASTER_DISCONNECTED: return std::string(reasonName(r));
+    default: return std::nullopt;
+  }
+}
+
 }  // namespace
 
 Try<HttpCall> decodeCall(const std::string& body) {
@@ -333,10 +358,9 @@ json updateEvent(const TaskStatus& s) {
                  {"agent_id", id(s.agentId)},
                  {"timestamp", s.timestamp}};
   if (!s.message.empty()) status["message"] = s.message;
-  if (s.reason != TaskReason::NONE) status["reason"] = reasonName(s.reason);
+  if (std::optional<std::string> reason = mesosReason(s.reason)) status["reason"] = *reason;
   if (!s.uuid.empty()) status["uuid"] = base64Encode(s.uuid);
   if (s.healthy) status["healthy"] = *s.healthy;
-  if (s.exitCode) status["exit_code"] = *s.exitCode;  // Agora's: Mesos has no field for it
   if (!s.labels.empty()) {
     json labels = json::array();
     for (const auto& [k, v] : s.labels) labels.push_back({{"key", k}, {"value", v}});

@@ -58,5 +58,18 @@ TEST(EventFeedTest, RetainedEventsAreSentOnlyWhenReleased) {
   EXPECT_EQ(small.retain(8, "A", ""), std::vector<uint64_t>{7});
 }
 
+// A replay larger than a stream holds would close the stream at once, and the client would
+// come back for it for ever: it is told to read the state again instead.
+TEST(EventFeedTest, AReplayTooLargeForTheStreamIsSaidToBeLost) {
+  EventFeed f = feed(100);
+  std::string megabyte(1 << 20, 'x');
+  for (int i = 0; i < 10; ++i) f.publish(f.nextId(), "BIG", megabyte);
+  auto resumed = f.subscribe(1, {});
+  EXPECT_EQ(drain(*resumed), sseEvent("LOST", "1<11"));
+  EXPECT_TRUE(resumed->isOpen());
+  f.publish(f.nextId(), "SMALL", "1");
+  EXPECT_EQ(drain(*resumed), sseEvent("SMALL", "1", 11));
+}
+
 }  // namespace
 }  // namespace agora

@@ -9,6 +9,7 @@
 #include <regex>
 #include <sstream>
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/master_client.hpp"
@@ -101,6 +102,13 @@ TEST(CliTest, DevStartsAClusterThatRunsCommandsAndStopsItOnInterrupt) {
     return std::regex_search(banner, match, address);
   })) << banner;
   EXPECT_NE(banner.find("2 agents"), std::string::npos) << banner;
+  std::smatch dashboard;
+  ASSERT_TRUE(std::regex_search(banner, dashboard, std::regex(R"(dashboard: (http://127\.0\.0\.1:\d+/))"))) << banner;
+  httplib::Client web(dashboard[1].str().substr(0, dashboard[1].length() - 1));
+  auto page = web.Get("/");
+  ASSERT_TRUE(page) << "the dashboard's address does not answer";
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("/ui/master.js"), std::string::npos) << page->body.substr(0, 300);
   std::string master = match[1];
   auto [code, out] = agora(dir, {"run", "--master=" + master, "--", "echo dev-ok"});
   EXPECT_EQ(code, 0) << out;

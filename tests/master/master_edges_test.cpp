@@ -148,6 +148,21 @@ TEST_F(MasterEdgesTest, ASubscriptionRetriedOnItsConnectionKeepsItsOffers) {
   EXPECT_EQ(framework->find(proto::Envelope::RESCIND), -1) << "a retried subscription lost its offers";
 }
 
+// A driver whose master was away queued a subscription every retry; they arrive together.
+TEST_F(MasterEdgesTest, SubscriptionsQueuedWhileTheMasterWasAwayAreOneSubscription) {
+  auto peer = newPeer();
+  FrameworkInfo fw;
+  fw.name = "queued";
+  OutboundEnvelope sub;
+  codec::write(fw, sub.get().initSubscribe().initFramework());
+  uint64_t writesBefore = metrics()["counters"]["registry_writes"];
+  for (int i = 0; i < 50; ++i) peer->send(sub);
+  ASSERT_TRUE(pump([&] { return metrics()["counters"].value("subscriptions_retried", 0) + 1 >= 50; }));
+  ASSERT_TRUE(pump([&] { return peer->find(proto::Envelope::SUBSCRIBED) >= 0; }));
+  EXPECT_EQ(metrics()["counters"]["registry_writes"].get<uint64_t>() - writesBefore, 1u);
+  EXPECT_EQ(state()["frameworks"].size(), 1u);
+}
+
 TEST_F(MasterEdgesTest, AFrameworkThatSubscribesAgainIsOfferedWhatItHeld) {
   std::string held = startAndGetOffer();
   // The scheduler restarts with its framework id, on a new connection, long before the

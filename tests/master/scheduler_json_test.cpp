@@ -79,6 +79,13 @@ TEST(SchedulerJsonTest, AcknowledgementsCarryTheUuidAsBase64) {
   s.state = TaskState::RUNNING;
   json update = updateEvent(s)["update"]["status"];
   EXPECT_EQ(update["state"], "TASK_RUNNING");
+  s.reason = TaskReason::MEMORY_LIMIT;
+  s.exitCode = 137;
+  json limited = updateEvent(s)["update"]["status"];
+  EXPECT_EQ(limited["reason"], "REASON_CONTAINER_LIMITATION_MEMORY") << "Mesos' name";
+  EXPECT_FALSE(limited.contains("exit_code")) << "no field Mesos lacks";
+  s.reason = TaskReason::COMMAND_EXITED;
+  EXPECT_FALSE(updateEvent(s)["update"]["status"].contains("reason")) << "Mesos has no name for it";
   json ack = {{"type", "ACKNOWLEDGE"}, {"framework_id", {{"value", "f"}}},
               {"acknowledge", {{"agent_id", update["agent_id"]}, {"task_id", update["task_id"]}, {"uuid", update["uuid"]}}}};
   Try<HttpCall> c = decodeCall(ack.dump());
