@@ -104,6 +104,8 @@ void httpLaunchLatency() {
                     {"subscribe", {{"framework_info", {{"user", "root"}, {"name", "http-launch-bench"}, {"roles", {"*"}}}}}}};
   EventStream stream(cluster.masterHttp(), subscribe);
   httplib::Client calls("http://" + cluster.masterHttp());
+  calls.set_keep_alive(true);
+  calls.set_tcp_nodelay(true);
   std::string frameworkId;
   auto call = [&](json body) {
     body["framework_id"] = {{"value", frameworkId}};

@@ -7,6 +7,7 @@
 #include <glog/logging.h>
 
 #include <httplib.h>
+#include <zlib.h>
 #include <nlohmann/json.hpp>
 
 namespace agora {
@@ -64,6 +65,39 @@ ApiReply answer(const HttpServer::Handler& handler, const ApiCall& call) {
 
 // Sends what the loop writes to `stream` until it is finished or the client goes.
 // `open` counts the streams being sent; this one until its client goes or it finishes.
+// gzip at its fastest level; nothing if zlib fails.
+std::optional<std::string> gzip(const std::string& in) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+  std::string out(deflateBound(&z, in.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
+}
+
+// httplib compresses application/json itself, with brotli at its slowest quality when the
+// client accepts it (Chromium does): 5 s for the 3.6 MB agent list of 10,000 agents. JSON is
+// compressed here instead, with gzip at its fastest level (0.03 s), under a content type
+// httplib leaves alone.
+void setContent(const httplib::Request& req, httplib::Response& res, const std::string& body, std::string type) {
+  if (type != "application/json") return res.set_content(body, type.c_str());
+  type += "; charset=utf-8";
+  if (body.size() >= 1024 && req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos) {
+    if (std::optional<std::string> zipped = gzip(body)) {
+      res.set_header("Content-Encoding", "gzip");
+      res.set_header("Vary", "Accept-Encoding");
+      return res.set_content(std::move(*zipped), type.c_str());
+    }
+  }
+  res.set_content(body, type.c_str());
+}
+
 void sendStream(httplib::Response& res, const std::string& contentType, std::shared_ptr<HttpStream> stream,
                 std::atomic<size_t>& open) {
   res.set_header("Cache-Control", "no-cache");
@@ -121,6 +155,9 @@ HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions optio
   size_t threads = std::max<size_t>(options_.threads, options_.maxStreams + 1);
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(options_.maxBodyBytes);
+  // Streams are written an event at a time: with Nagle's algorithm each small write after the
+  // first waits for the client's delayed ACK (40 ms).
+  server_->set_tcp_nodelay(true);
   server_->set_read_timeout(options_.readTimeout.count(), 0);
   server_->set_write_timeout(options_.writeTimeout.count(), 0);
   auto serve = [this](const httplib::Request& req, httplib::Response& res) {
@@ -191,7 +228,7 @@ HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions optio
       sendStream(res, reply.contentType, reply.stream, streams_);
       return;
     }
-    res.set_content(reply.body, reply.contentType.c_str());
+    setContent(req, res, reply.body, reply.contentType);
   };
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;

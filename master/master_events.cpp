@@ -2,6 +2,8 @@
 // (/api/v1/frameworks, /api/v1/pending). Agents, frameworks and tasks are published as they
 // change; a client loads the lists once and then follows the stream.
 #include <charconv>
+#include <cstdio>
+#include <string_view>
 
 #include "common/json.hpp"
 #include "common/text.hpp"
@@ -25,6 +27,74 @@ std::string lostEvent(uint64_t lastEventId, uint64_t firstKept) {
   return sseEvent("EVENTS_LOST", text(lost));
 }
 
+// Task events are written as text directly: every launch makes three of them, and building
+// each as a json object first cost the master a quarter of its launch rate (10,000 agents,
+// 100,000 tasks: 8.0 s against 6.1 s without events).
+class JsonText {
+ public:
+  JsonText& key(const char* name) {
+    out_ += first_ ? "\"" : ",\"";
+    first_ = false;
+    out_ += name;
+    out_ += "\":";
+    return *this;
+  }
+  JsonText& str(const char* name, std::string_view value) {
+    key(name);
+    out_ += '"';
+    for (char c : value) {
+      if (c == '"' || c == '\\') out_ += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+        out_ += escaped;
+      } else {
+        out_ += c;
+      }
+    }
+    out_ += '"';
+    return *this;
+  }
+  JsonText& raw(const char* name, std::string_view json) {
+    key(name);
+    out_ += json;
+    return *this;
+  }
+  JsonText& num(const char* name, double value) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    return raw(name, ec == std::errc() ? std::string_view(buf, end - buf) : "0");
+  }
+  JsonText& open() {
+    out_ += '{';
+    first_ = true;
+    return *this;
+  }
+  std::string close() {
+    out_ += '}';
+    first_ = false;
+    return std::move(out_);
+  }
+  // A nested object: `inner` is a closed JsonText.
+  JsonText& object(const char* name, std::string inner) { return raw(name, inner); }
+
+ private:
+  std::string out_;
+  bool first_ = true;
+};
+
+// What a task event says of its status: what a dashboard shows. The whole status (labels,
+// sandbox, ...) is a read away.
+std::string statusText(const TaskStatus& s) {
+  JsonText j;
+  j.open().str("state", stateName(s.state)).str("message", s.message).num("timestamp", s.timestamp);
+  if (s.reason != TaskReason::NONE) j.str("reason", reasonName(s.reason));
+  if (s.exitCode) j.num("exit_code", *s.exitCode);
+  if (s.healthy) j.raw("healthy", *s.healthy ? "true" : "false");
+  if (!s.agentHttpAddress.empty()) j.str("agent_http_address", s.agentHttpAddress);
+  return j.close();
+}
+
 }  // namespace
 
 EventFeed Master::makeEventFeed(size_t capacity, double wallSeconds) {
@@ -45,14 +115,36 @@ void Master::setTaskStatus(TaskRecord& task, TaskStatus status) {
   bool changed = status.state != task.latest.state || status.healthy != task.latest.healthy;
   task.latest = std::move(status);
   if (!changed) return;
-  publish("TASK_UPDATED", json{{"framework_id", task.frameworkId},
-                               {"task_id", task.info.taskId},
-                               {"agent_id", task.info.agentId},
-                               {"state", stateName(task.latest.state)},
-                               {"status", toJson(task.latest)}});
+  JsonText j;
+  j.open()
+      .str("type", "TASK_UPDATED")
+      .str("framework_id", task.frameworkId)
+      .str("task_id", task.info.taskId)
+      .str("agent_id", task.info.agentId)
+      .str("state", stateName(task.latest.state))
+      .object("status", statusText(task.latest));
+  events_.publish(events_.nextId(), "TASK_UPDATED", j.close());
 }
 
-void Master::taskAdded(const TaskRecord& task) { publish("TASK_ADDED", json{{"task", taskJson(task)}}); }
+void Master::taskAdded(const TaskRecord& task) {
+  JsonText resources;
+  resources.open();
+  for (const std::string& name : {std::string("cpus"), std::string("mem"), std::string("disk")})
+    if (double v = task.info.resources.scalar(name); v > 0) resources.num(name.c_str(), v);
+  JsonText t;
+  t.open()
+      .str("id", task.info.taskId)
+      .str("name", task.info.name)
+      .str("framework_id", task.frameworkId)
+      .str("agent_id", task.info.agentId)
+      .object("resources", resources.close())
+      .str("command", task.info.command.value)
+      .str("state", stateName(task.latest.state))
+      .object("status", statusText(task.latest));
+  JsonText j;
+  j.open().str("type", "TASK_ADDED").object("task", t.close());
+  events_.publish(events_.nextId(), "TASK_ADDED", j.close());
+}
 
 json Master::agentJsonNow(const AgentRecord& agent) const {
   Resources used, offered;

@@ -148,6 +148,41 @@ TEST_F(MasterEdgesTest, ASubscriptionRetriedOnItsConnectionKeepsItsOffers) {
   EXPECT_EQ(framework->find(proto::Envelope::RESCIND), -1) << "a retried subscription lost its offers";
 }
 
+// Task events are written as JSON text by hand (for speed): whatever a name holds, each is
+// JSON that parses back to what was given.
+TEST_F(MasterEdgesTest, TaskEventsAreJsonWhateverTheirTextHolds) {
+  ApiReply stream = master->handleApi(parseApiTarget("GET", "/api/v1/events", ""));
+  ASSERT_TRUE(stream.stream);
+  const std::string name = "quote \" backslash \\ newline \n tab \t bell \x07 é";
+  launchOn(startAndGetOffer(), "t1", name);
+  sendStatus(*agent, "t1", TaskState::RUNNING);
+  ASSERT_TRUE(pump([&] { return hasUpdate("t1", TaskState::RUNNING); }));
+  std::string text;
+  while (auto chunk = stream.stream->next(std::chrono::milliseconds(0))) text += *chunk;
+  std::vector<nlohmann::json> events;
+  for (size_t at = 0; (at = text.find("data: ", at)) != std::string::npos;) {
+    size_t end = text.find('\n', at);
+    events.push_back(nlohmann::json::parse(text.substr(at + 6, end - at - 6)));
+    at = end;
+  }
+  bool added = false, running = false;
+  for (const nlohmann::json& e : events) {
+    if (e["type"] == "TASK_ADDED") {
+      added = true;
+      EXPECT_EQ(e["task"]["name"], name);
+      EXPECT_EQ(e["task"]["resources"]["cpus"], 1);
+      EXPECT_EQ(e["task"]["status"]["state"], "TASK_STAGING");
+    }
+    if (e["type"] == "TASK_UPDATED" && e["state"] == "TASK_RUNNING") {
+      running = true;
+      EXPECT_EQ(e["task_id"], "t1");
+      EXPECT_TRUE(e["status"]["timestamp"].is_number());
+    }
+  }
+  EXPECT_TRUE(added) << text;
+  EXPECT_TRUE(running) << text;
+}
+
 // A driver whose master was away queued a subscription every retry; they arrive together.
 TEST_F(MasterEdgesTest, SubscriptionsQueuedWhileTheMasterWasAwayAreOneSubscription) {
   auto peer = newPeer();
