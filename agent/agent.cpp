@@ -21,6 +21,8 @@ Agent::Agent(zmq::context_t& context, EventLoop& loop, AgentOptions options, std
       masterTimeout_(options_.masterTimeout) {
   socket_.onMessage([this](const std::string&, proto::Envelope::Reader m) { onMessage(m); });
   supervisors_.onMessage([this](const std::string& peer, proto::Envelope::Reader m) { onSupervisorMessage(peer, m); });
+  if (options_.curve) socket_.useCurve(*options_.curve);
+  socket_.onRefused([](const std::string& why) { LOG(ERROR) << "agora-agent: " << why; });
 }
 
 Status Agent::start(int childSignalFd) {
@@ -31,6 +33,7 @@ Status Agent::start(int childSignalFd) {
   // A socket file left by an agent that was killed would refuse the bind.
   std::string socketPath = options_.workDir + "/agent.sock";
   ::unlink(socketPath.c_str());
+  supervisors_.admitOnlyUser(geteuid());
   Try<std::string> bound = supervisors_.bind("ipc://" + socketPath);
   if (bound.isError()) return Error("cannot listen for task supervisors: " + bound.error());
   Try<std::unique_ptr<MasterLocator>> locator = MasterLocator::make(options_.master);

@@ -19,6 +19,7 @@
 
 #include "agent/agent_metrics.hpp"
 #include "agent/checkpoint.hpp"
+#include "common/acl.hpp"
 #include "agent/sandbox_gc.hpp"
 #include "common/event_loop.hpp"
 #include "common/http_server.hpp"
@@ -34,6 +35,10 @@ enum class RecoverMode { kReconnect, kCleanup };
 struct AgentOptions {
   // host:port, a comma-separated list of masters, or etcd://HOST:PORT[,...]/PREFIX.
   std::string master = "127.0.0.1:5050";
+  // This agent's key and the master's, when the master admits only CURVE peers.
+  std::optional<CurveClient> curve;
+  // Who may read task files over HTTP (read_files); null: anyone the HTTP API lets in.
+  std::shared_ptr<const Acl> acl;
   std::string workDir;
   std::string hostname;
   Resources resources;

@@ -81,7 +81,12 @@ ApiReply Agent::handleApi(const ApiCall& call) {
   if (call.path == "/health") return ApiReply{200, R"({"status":"ok"})"};
   if (call.path == "/api/v1/containers") return jsonReply(200, containersJson());
   if (call.path == "/metrics") return ApiReply{200, metricsText(), "text/plain; version=0.0.4"};
-  if (call.path == "/api/v1/files/read") return readFile(call);
+  if (call.path == "/api/v1/files/read") {
+    if (options_.acl && !options_.acl->may(call.principal, Action::kReadFiles))
+      return errorReply(403, (call.principal.empty() ? std::string("an unauthenticated caller") : "principal '" + call.principal + "'") +
+                                 " may not read task files: the agent's ACL does not give it read_files");
+    return readFile(call);
+  }
   if (call.path == "/api/v1/state") {
     json tasks = json::array();
     for (const auto& [key, task] : tasks_)

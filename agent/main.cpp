@@ -18,6 +18,15 @@ DEFINE_string(master, "127.0.0.1:5050", "Where the master is: its ZeroMQ address
                                         "list of masters (a standby points to the leader), or "
                                         "etcd://HOST:PORT[,HOST:PORT...]/PREFIX where the leading master is "
                                         "published.");
+DEFINE_string(curve_key, "", "This agent's CURVE key pair (from `agora keygen`), for a master that admits only "
+                             "CURVE peers; with --master_public_key.");
+DEFINE_string(master_public_key, "", "The master's CURVE public key: its Z85 text, or its .pub file.");
+DEFINE_string(tokens, "", "Bearer tokens for the HTTP API (the master's token file: lines 'TOKEN,PRINCIPAL,SCOPE'); "
+                          "unset: the HTTP API, task files included, is open.");
+DEFINE_string(acls, "", "The ACL file (as the master's): who may read task files (read_files). Unset: any caller "
+                        "the tokens let in.");
+DEFINE_string(tls_cert, "", "Serve HTTPS with this certificate (PEM, with its chain); with --tls_key.");
+DEFINE_string(tls_key, "", "The private key (PEM) of --tls_cert.");
 DEFINE_string(work_dir, "", "Directory for sandboxes, the checkpoint and container metadata. Required.");
 DEFINE_string(hostname, "", "Hostname to advertise; detected when empty.");
 DEFINE_string(resources, "",
@@ -122,6 +131,29 @@ int main(int argc, char** argv) {
     return 2;
   }
   agora::AgentOptions options = optionsFromFlags(*resources, *attributes);
+  auto curve = agora::loadCurveClient(FLAGS_curve_key, FLAGS_master_public_key);
+  if (curve.isError()) {
+    LOG(ERROR) << curve.error();
+    return 2;
+  }
+  options.curve = *curve;
+  agora::HttpServerOptions httpOptions;
+  httpOptions.tlsCert = FLAGS_tls_cert;
+  httpOptions.tlsKey = FLAGS_tls_key;
+  auto tokens = agora::tokensFromFlag(FLAGS_tokens);
+  if (tokens.isError()) {
+    LOG(ERROR) << tokens.error();
+    return 2;
+  }
+  httpOptions.tokens = *tokens;
+  if (!FLAGS_acls.empty()) {
+    auto acl = agora::Acl::load(FLAGS_acls);
+    if (acl.isError()) {
+      LOG(ERROR) << "--acls: " << acl.error();
+      return 2;
+    }
+    options.acl = std::make_shared<const agora::Acl>(std::move(*acl));
+  }
   if (access(options.supervisorBinary.c_str(), X_OK) != 0) {
     LOG(ERROR) << "Cannot run " << options.supervisorBinary << ", which starts each task: build and install "
                << "agora-supervisor next to agora-agent, or point --supervisor at it";
@@ -156,7 +188,7 @@ int main(int argc, char** argv) {
     // tails task logs from here.
     reply.headers.emplace("Access-Control-Allow-Origin", "*");
     return reply;
-  });
+  }, httpOptions);
   auto httpPort = http.listen(FLAGS_http_ip, FLAGS_http_port);
   if (httpPort.isError()) {
     LOG(ERROR) << httpPort.error() << " (--http_port=0 picks a free port)";

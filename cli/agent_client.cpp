@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "cli/credentials.hpp"
+
 namespace agora::cli {
 
 Try<AgentAddress> findAgent(const nlohmann::json& masterState, const std::string& agentId) {
@@ -17,6 +19,7 @@ Try<AgentAddress> findAgent(const nlohmann::json& masterState, const std::string
 
 Try<ApiReply> callAgent(const AgentAddress& agent, const std::string& target) {
   httplib::Client client(agent.host, agent.port);
+  authorize(client);
   client.set_connection_timeout(5);
   client.set_read_timeout(10);
   auto res = client.Get(target.c_str());

@@ -4,6 +4,7 @@
 
 #include <gflags/gflags.h>
 
+#include "cli/credentials.hpp"
 #include "cli/framework_client.hpp"
 
 DEFINE_string(batch, "", "agora-batch's HTTP address host:port (default: $AGORA_BATCH, else 127.0.0.1:9000,127.0.0.1:9010); several, comma-separated, are tried in turn (instances with standbys).");
@@ -13,6 +14,7 @@ namespace agora::cli {
 std::string batchAddress() {
   if (!FLAGS_batch.empty()) return FLAGS_batch;
   if (const char* env = std::getenv("AGORA_BATCH"); env && *env) return env;
+  if (const Try<Credentials>& c = credentials(); !c.isError() && !c->batch.empty()) return c->batch;
   return "127.0.0.1:9000,127.0.0.1:9010";  // and the standby of `agora dev --ha`
 }
 

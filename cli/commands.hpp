@@ -7,6 +7,10 @@
 namespace agora::cli {
 
 int devCommand();
+// A CURVE key pair in NAME.key and NAME.pub.
+int keygenCommand(const std::vector<std::string>& args);
+// An operator removes a framework and its tasks.
+int teardownCommand(const std::vector<std::string>& args);
 int runCommand(const std::vector<std::string>& command);
 int statusCommand();
 int agentsCommand();

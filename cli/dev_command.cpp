@@ -19,6 +19,7 @@
 
 #include "agent/launcher.hpp"
 #include "cli/commands.hpp"
+#include "cli/dev_secure.hpp"
 #include "cli/batch_client.hpp"
 #include "cli/marathon_client.hpp"
 #include "cli/master_client.hpp"
@@ -37,6 +38,8 @@ DEFINE_string(batch_role, "batch", "agora dev: the role agora-batch subscribes i
 DEFINE_bool(ha, false, "agora dev: high availability: etcd and 3 masters electing a leader on it (ZeroMQ ports --port, "
                        "+10, +20; HTTP ports --http_port, +10, +20), and 2 instances of each framework electing theirs "
                        "(ports --marathon_port, +10; --batch_port, +10); agents, frameworks and the CLI follow the leaders.");
+DEFINE_bool(secure, false, "agora dev: CURVE keys, an allow-list, ACLs and bearer tokens, made in WORK_DIR/secure and "
+                           "given to every process; `agora` commands on this machine find them (~/.agora/credentials.json).");
 DEFINE_int32(etcd_port, 2379, "agora dev --ha: etcd's client port (its peer port is the next one).");
 DECLARE_string(marathon);
 DECLARE_string(batch);
@@ -217,6 +220,11 @@ Try<std::string> startFramework(std::vector<Child>& children, const FrameworkToS
 
 constexpr int kHaMasters = 3;
 
+std::vector<std::string> withFlags(std::vector<std::string> flags, const std::vector<std::string>& more) {
+  flags.insert(flags.end(), more.begin(), more.end());
+  return flags;
+}
+
 // Where the started masters are: what peers are given as --master, and their HTTP APIs.
 struct MastersUp {
   std::string address;
@@ -236,13 +244,14 @@ Try<nlohmann::json> waitForEndpoint(std::vector<Child>& children, const std::str
 
 // One master on RocksDB in the work dir.
 Try<MastersUp> startMaster(std::vector<Child>& children, const std::string& binary, const std::string& workDir,
-                           const std::string& logDir) {
+                           const std::string& logDir, const std::vector<std::string>& extraFlags) {
   std::string endpointFile = workDir + "/master-endpoint.json";
   fs::remove(endpointFile);
-  auto m = spawn("master", {binary, "--work_dir=" + workDir + "/master", "--ip=127.0.0.1",
-                            "--port=" + std::to_string(FLAGS_port), "--http_port=" + std::to_string(FLAGS_http_port),
-                            "--endpoint_file=" + endpointFile},
-                 logDir, SIGTERM);
+  std::vector<std::string> argv = {binary, "--work_dir=" + workDir + "/master", "--ip=127.0.0.1",
+                                   "--port=" + std::to_string(FLAGS_port), "--http_port=" + std::to_string(FLAGS_http_port),
+                                   "--endpoint_file=" + endpointFile};
+  argv.insert(argv.end(), extraFlags.begin(), extraFlags.end());
+  auto m = spawn("master", argv, logDir, SIGTERM);
   if (m.isError()) return Error(m.error());
   children.push_back(*m);
   Try<nlohmann::json> endpoint = waitForEndpoint(children, endpointFile, *m);
@@ -254,7 +263,7 @@ Try<MastersUp> startMaster(std::vector<Child>& children, const std::string& bina
 
 // etcd with its data in the work dir, and three masters standing for election on it.
 Try<MastersUp> startHaMasters(std::vector<Child>& children, const std::string& binary, const std::string& workDir,
-                              const std::string& logDir) {
+                              const std::string& logDir, const std::vector<std::string>& extraFlags) {
   std::string etcdBinary = fs::exists("/usr/bin/etcd") ? "/usr/bin/etcd" : "";
   if (etcdBinary.empty()) return Error("agora dev --ha needs etcd (Debian's etcd-server; ./scripts/install-deps installs it)");
   std::string client = "http://127.0.0.1:" + std::to_string(FLAGS_etcd_port);
@@ -279,9 +288,10 @@ Try<MastersUp> startHaMasters(std::vector<Child>& children, const std::string& b
     std::string endpointFile = workDir + "/" + name + "-endpoint.json";
     fs::remove(endpointFile);
     auto port = [i](int base) { return std::to_string(base == 0 ? 0 : base + 10 * i); };
-    auto m = spawn(name, {binary, "--etcd=" + url, "--ip=127.0.0.1", "--port=" + port(FLAGS_port),
-                          "--http_port=" + port(FLAGS_http_port), "--endpoint_file=" + endpointFile},
-                   logDir, SIGTERM);
+    std::vector<std::string> argv = {binary, "--etcd=" + url, "--ip=127.0.0.1", "--port=" + port(FLAGS_port),
+                                     "--http_port=" + port(FLAGS_http_port), "--endpoint_file=" + endpointFile};
+    argv.insert(argv.end(), extraFlags.begin(), extraFlags.end());
+    auto m = spawn(name, argv, logDir, SIGTERM);
     if (m.isError()) return Error(m.error());
     children.push_back(*m);
     Try<nlohmann::json> endpoint = waitForEndpoint(children, endpointFile, *m);
@@ -316,8 +326,18 @@ int devCommand() {
   auto fail = [&](const std::string& why) {
     std::cerr << "agora dev: " << why << "\n";
     stopAll(children);
+    if (FLAGS_secure) removeCredentialsFile(workDir);
     return 1;
   };
+  // The cluster's own calls use its credentials (or none), whatever another cluster left in
+  // the credentials file.
+  SecureSetup secure;
+  if (FLAGS_secure) {
+    Try<SecureSetup> made = makeSecureSetup(workDir, FLAGS_services_role, FLAGS_batch_role);
+    if (made.isError()) return fail(made.error());
+    secure = std::move(*made);
+  }
+  useCredentials(secure.operatorCredentials);
   std::vector<std::pair<int, std::string>> ports = {{FLAGS_port, "port"}, {FLAGS_http_port, "http_port"},
                                                     {FLAGS_marathon_port, "marathon_port"}, {FLAGS_batch_port, "batch_port"}};
   if (FLAGS_ha) {
@@ -332,8 +352,8 @@ int devCommand() {
   }
   for (const auto& [port, flag] : ports)
     if (auto taken = portTaken(port, flag)) return fail(*taken);
-  Try<MastersUp> masters = FLAGS_ha ? startHaMasters(children, masterBinary, workDir, logDir)
-                                    : startMaster(children, masterBinary, workDir, logDir);
+  Try<MastersUp> masters = FLAGS_ha ? startHaMasters(children, masterBinary, workDir, logDir, secure.masterFlags)
+                                    : startMaster(children, masterBinary, workDir, logDir, secure.masterFlags);
   if (masters.isError()) return fail(masters.error());
   std::string address = masters->address;
   Status up = waitFor(children, address, "the master", [](const nlohmann::json&) { return true; });
@@ -341,11 +361,11 @@ int devCommand() {
   for (int i = 0; i < FLAGS_agents; ++i) {
     // Agents share the machine: give each its own port range so their tasks never collide.
     int base = 31000 + 1000 * i;
-    auto a = spawn("agent-" + std::to_string(i + 1),
-                   {agent, "--master=" + address, "--work_dir=" + workDir + "/agent-" + std::to_string(i + 1),
-                    "--resources=ports:[" + std::to_string(base) + "-" + std::to_string(base + 999) + "]",
-                    "--http_port=0", "--cgroups_root=" + cgroupsRoot(i)},
-                   logDir, SIGUSR1);  // SIGUSR1: the agent kills its tasks before it exits
+    std::vector<std::string> argv = {agent, "--master=" + address, "--work_dir=" + workDir + "/agent-" + std::to_string(i + 1),
+                                     "--resources=ports:[" + std::to_string(base) + "-" + std::to_string(base + 999) + "]",
+                                     "--http_port=0", "--cgroups_root=" + cgroupsRoot(i)};
+    argv.insert(argv.end(), secure.agentFlags.begin(), secure.agentFlags.end());
+    auto a = spawn("agent-" + std::to_string(i + 1), argv, logDir, SIGUSR1);  // SIGUSR1: the agent kills its tasks first
     if (a.isError()) return fail(a.error());
     children.push_back(*a);
   }
@@ -376,13 +396,13 @@ int devCommand() {
     return up;
   };
   Try<std::vector<std::string>> services = instances(
-      {"agora-marathon", marathon, {"--role=" + FLAGS_services_role}, "/v2/info",
+      {"agora-marathon", marathon, withFlags({"--role=" + FLAGS_services_role}, secure.marathonFlags), "/v2/info",
        [](const nlohmann::json& j) { return j.is_object() && j.value("connected_to_master", false); }, callMarathon,
        &FLAGS_marathon},
       "marathon", FLAGS_marathon_port);
   if (services.isError()) return fail(services.error());
   Try<std::vector<std::string>> jobs = instances(
-      {"agora-batch", batch, {"--role=" + FLAGS_batch_role}, "/info",
+      {"agora-batch", batch, withFlags({"--role=" + FLAGS_batch_role}, secure.batchFlags), "/info",
        [](const nlohmann::json& j) { return j.is_object() && j.value("connectedToMaster", false); }, callBatch,
        &FLAGS_batch},
       "batch", FLAGS_batch_port);
@@ -400,6 +420,19 @@ int devCommand() {
     std::cout << "  services (Marathon's API): http://" << http << "/v2/apps, page http://" << http << "/" << redirects << "\n";
   for (const std::string& http : *jobs)
     std::cout << "  jobs (Metronome's API):    http://" << http << "/v1/jobs, page http://" << http << "/" << redirects << "\n";
+  if (FLAGS_secure) {
+    Status written = writeCredentialsFile(secure, workDir, address, FLAGS_marathon, FLAGS_batch);
+    if (!written.ok()) return fail("cannot write the CLI's credentials: " + written.error());
+    std::cout << "  security: ON. CURVE keys, allow-list, ACLs and tokens in " << secure.dir << "\n"
+              << "    `agora` commands on this machine use them (" << credentialsFile() << "); nothing else gets in.\n"
+              << "    HTTP APIs need a bearer token: operator " << secure.operatorCredentials.token << ", read-only "
+              << secure.readToken << "\n"
+              << "    pages: open each once with ?token=TOKEN, e.g. " << masters->http.front() << "/?token="
+              << secure.operatorCredentials.token << "\n";
+  } else {
+    std::cout << "  security: OFF. Anyone who reaches these ports can use the cluster as any role; "
+                 "`agora dev --secure` turns on keys, ACLs and tokens\n";
+  }
   std::cout
             << "  state and logs: " << workDir << "\n"
             << "Try:  agora run -- echo hello     agora status     agora app add APP.json     agora job add JOB.json\n"
@@ -427,6 +460,7 @@ int devCommand() {
   }
   std::cout << "agora dev: " << why << std::endl;
   stopAll(children);
+  if (FLAGS_secure) removeCredentialsFile(workDir);
   return 0;
 }
 

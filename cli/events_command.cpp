@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/credentials.hpp"
 #include "cli/master_client.hpp"
 
 DECLARE_bool(json);
@@ -81,6 +82,7 @@ int eventsCommand() {
       continue;
     }
     httplib::Client client(http);
+    authorize(client);
     client.set_read_timeout(60, 0);  // the master sends a heartbeat every 15 s
     std::string target = "/api/v1/events" + (FLAGS_type.empty() ? "" : "?type=" + FLAGS_type);
     httplib::Headers headers;

@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include "cli/credentials.hpp"
 #include "common/text.hpp"
 
 namespace agora::cli {
@@ -15,8 +16,9 @@ namespace {
 // One instance at host:port; a standby's 307 to the leader is followed.
 Try<ApiReply> callInstance(const std::string& rawAddress, const std::string& who, const std::string& hint,
                            const std::string& method, const std::string& target, const std::string& body) {
-  std::string address = rawAddress;
+  std::string address = rawAddress, scheme = "http://";
   if (address.rfind("http://", 0) == 0) address = address.substr(7);
+  if (address.rfind("https://", 0) == 0) address = address.substr(8), scheme = "https://";
   size_t colon = address.rfind(':');
   int port = 0;
   if (colon != std::string::npos) {
@@ -26,7 +28,8 @@ Try<ApiReply> callInstance(const std::string& rawAddress, const std::string& who
     }
   }
   if (port <= 0 || port > 65535) return Error("'" + address + "' is not host:port (" + hint + ")");
-  httplib::Client client(address.substr(0, colon), port);
+  httplib::Client client(scheme + address);
+  authorize(client);
   client.set_connection_timeout(3, 0);
   client.set_read_timeout(30, 0);
   client.set_follow_location(true);

@@ -7,6 +7,7 @@
 #include <glog/logging.h>
 
 #include "cli/commands.hpp"
+#include "cli/credentials.hpp"
 
 DEFINE_string(master, "", "The master: host:port, a comma-separated list of masters, or etcd://HOST:PORT/PREFIX "
                          "(default: $AGORA_MASTER, else the masters of `agora dev [--ha]`: 127.0.0.1:5050,5060,5070).");
@@ -17,6 +18,7 @@ namespace agora::cli {
 std::string masterAddress() {
   if (!FLAGS_master.empty()) return FLAGS_master;
   if (const char* env = std::getenv("AGORA_MASTER"); env && *env) return env;
+  if (const Try<Credentials>& c = credentials(); !c.isError() && !c->master.empty()) return c->master;
   // Where `agora dev` puts its master, or (with --ha) its three.
   return "127.0.0.1:5050,127.0.0.1:5060,127.0.0.1:5070";
 }
@@ -27,7 +29,8 @@ static const char* kUsage =
     "agora COMMAND [FLAGS] [-- COMMAND LINE]\n"
     "\n"
     "Commands:\n"
-    "  dev [--agents=2] [--work-dir=DIR]    start a local cluster (master and agents) until Ctrl-C\n"
+    "  dev [--agents=2] [--secure]          start a local cluster (master, agents, frameworks) until Ctrl-C;\n"
+    "                                       --secure: keys, ACLs and tokens for every part\n"
     "  run [--cpus=0.1 --mem=32] -- PROG ARG...  run PROG with its arguments on the cluster (one\n"
     "                                       argument: a /bin/sh -c command line); exits with its code\n"
     "  status [--json]                      agents, frameworks and tasks\n"
@@ -43,6 +46,8 @@ static const char* kUsage =
     "  drain AGENT [--deadline=60]          no new tasks on AGENT; its tasks are killed at the deadline\n"
     "  undrain AGENT                        AGENT is back from maintenance\n"
     "  reserve AGENT 'cpus(ROLE):2'         reserve free resources of AGENT for ROLE (unreserve: back)\n"
+    "  teardown FRAMEWORK                   remove a framework and kill its tasks\n"
+    "  keygen NAME                          a CURVE key pair: NAME.key (secret) and NAME.pub\n"
     "\n"
     "Services (agora-marathon, at --marathon, else $AGORA_MARATHON, else 127.0.0.1:8080):\n"
     "  app list | show ID | tasks ID | versions ID     apps, their tasks and stored versions\n"
@@ -133,6 +138,8 @@ int main(int argc, char** argv) {
   if (sub == "app") return guarded([&] { return agora::cli::appCommand(rest); });
   if (sub == "deployment") return guarded([&] { return agora::cli::deploymentCommand(rest); });
   if (sub == "queue" && rest.empty()) return guarded([] { return agora::cli::queueCommand(); });
+  if (sub == "keygen") return agora::cli::keygenCommand(rest);
+  if (sub == "teardown") return agora::cli::teardownCommand(rest);
   if (sub == "weight") return agora::cli::weightCommand(rest);
   if (sub == "quota") return agora::cli::quotaCommand(rest);
   if (sub == "drain" || sub == "undrain") return agora::cli::drainCommand(rest, sub == "drain");

@@ -4,6 +4,7 @@
 
 #include <zmq.hpp>
 
+#include "cli/credentials.hpp"
 #include "common/master_locator.hpp"
 #include "common/transport.hpp"
 
@@ -29,6 +30,11 @@ Try<ApiReply> callMaster(const std::string& master, const std::string& method, c
   EventLoop loop(clock);
   zmq::context_t context(1);
   MessageSocket socket(context, loop, MessageSocket::Kind::kDealer);
+  const Try<Credentials>& who = credentials();
+  if (who.isError()) return Error(who.error());
+  if (who->curve) socket.useCurve(*who->curve);
+  std::string refused;
+  socket.onRefused([&refused](const std::string& why) { refused = why; });
   Heard heard;
   socket.onMessage([&](const std::string&, proto::Envelope::Reader m) {
     if (m.isApiResponse()) heard.reply = ApiReply{m.getApiResponse().getStatus(), m.getApiResponse().getBody()};
@@ -58,8 +64,10 @@ Try<ApiReply> callMaster(const std::string& master, const std::string& method, c
     req.setBody(body);
     socket.send(out);
     TimePoint giveUp = std::min(deadline, clock.now() + perTry);
-    while (!heard.reply && !heard.redirect && clock.now() < giveUp) loop.runOnce(std::chrono::milliseconds(50));
+    while (!heard.reply && !heard.redirect && refused.empty() && clock.now() < giveUp)
+      loop.runOnce(std::chrono::milliseconds(50));
     if (heard.reply) return *heard.reply;
+    if (!refused.empty()) return Error(refused);
     if (heard.redirect && heard.redirect->empty()) loop.runOnce(std::chrono::milliseconds(200));
     endpoint = heard.redirect && !heard.redirect->empty() ? *heard.redirect : (*locator)->locate();
   }

@@ -1,6 +1,7 @@
 // The operator's commands: agora roles | agora weight ROLE W | agora quota set ROLE RESOURCES
 // [--limit=RESOURCES] | agora quota remove ROLE | agora drain AGENT [--deadline=S] |
-// agora undrain AGENT | agora reserve AGENT RESOURCES | agora unreserve AGENT RESOURCES.
+// agora undrain AGENT | agora reserve AGENT RESOURCES | agora unreserve AGENT RESOURCES |
+// agora teardown FRAMEWORK.
 #include <iostream>
 #include <sstream>
 
@@ -119,6 +120,14 @@ int reserveCommand(const std::vector<std::string>& args, bool reserve) {
     return 2;
   }
   return call("POST", "/api/v1/agents/" + args[0] + "/" + what, json{{"resources", args[1]}}.dump(), what);
+}
+
+int teardownCommand(const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::cerr << "usage: agora teardown FRAMEWORK   (its id, as `agora frameworks` shows it)\n";
+    return 2;
+  }
+  return call("POST", "/api/v1/frameworks/" + args[0] + "/teardown", "", "teardown");
 }
 
 }  // namespace agora::cli

@@ -8,6 +8,7 @@
 
 #include "cli/agent_client.hpp"
 #include "cli/commands.hpp"
+#include "cli/credentials.hpp"
 #include "cli/master_client.hpp"
 #include "common/ids.hpp"
 #include "frameworks/sdk/scheduler.hpp"
@@ -141,7 +142,9 @@ int runCommand(const std::vector<std::string>& command) {
   // A run lives with its command line: if agora run dies, its task goes too.
   framework.failoverTimeoutSeconds = 0;
   RunScheduler scheduler(task);
-  sdk::SchedulerDriver driver(scheduler, framework, masterAddress());
+  sdk::DriverOptions options;
+  if (const Try<Credentials>& who = credentials(); !who.isError()) options.curve = who->curve;
+  sdk::SchedulerDriver driver(scheduler, framework, masterAddress(), options);
   if (Status started = driver.start(); !started.ok()) {
     std::cerr << "agora run: " << started.error() << "\n";
     return 1;

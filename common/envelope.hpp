@@ -1,8 +1,14 @@
 #pragma once
 // One ZeroMQ message carries one Cap'n Proto message whose root is a proto::Envelope.
 // Decoding never trusts the bytes: it enforces a maximum size, a traversal limit and a
-// nesting limit, checks every pointer once up front, and checks the protocol version, so
-// that handlers behind it can read fields without guarding against malformed input.
+// nesting limit, walks every pointer once up front (bounds), and checks the protocol version.
+// That is not a full validation: it does not check that a Text field ends in NUL or that a
+// pointer points at the type the schema gives its field. A handler's read of such a field
+// throws kj::Exception, and so may one past the reader's traversal budget; handlers need not
+// catch it themselves, because MessageSocket::dispatch catches it and drops the message as
+// malformed; the throw can come midway, so a handler should read (decode) what it needs before
+// it changes any state. Code that reads an envelope outside dispatch must catch kj::Exception
+// itself.
 
 #include <memory>
 #include <string>

@@ -52,7 +52,7 @@ int runFrameworkInstance(EventLoop& loop, const InstanceOptions& options, const 
     if (api) return api(call);
     if (leadership) return leadership->standbyReply(call);
     return errorReply(503, options.name + " is starting; retry shortly");
-  });
+  }, options.http);
   Try<int> port = server.listen(options.httpAddress, options.httpPort);
   if (port.isError()) {
     LOG(ERROR) << port.error() << " (another process on port " << options.httpPort << "? give --http_port)";

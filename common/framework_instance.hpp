@@ -26,6 +26,7 @@ struct InstanceOptions {
   std::string httpAddress;
   int httpPort = 0;
   std::string endpointFile;  // the bound HTTP address as JSON, once listening
+  HttpServerOptions http{};  // bearer tokens, TLS
 };
 
 // The options from a framework's flags: --work_dir is needed without --etcd; a lease shorter

@@ -63,8 +63,6 @@ ApiReply answer(const HttpServer::Handler& handler, const ApiCall& call) {
   }
 }
 
-// Sends what the loop writes to `stream` until it is finished or the client goes.
-// `open` counts the streams being sent; this one until its client goes or it finishes.
 // gzip at its fastest level; nothing if zlib fails.
 std::optional<std::string> gzip(const std::string& in) {
   z_stream z{};
@@ -83,7 +81,7 @@ std::optional<std::string> gzip(const std::string& in) {
 
 // httplib compresses application/json itself, with brotli at its slowest quality when the
 // client accepts it (Chromium does): 5 s for the 3.6 MB agent list of 10,000 agents. JSON is
-// compressed here instead, with gzip at its fastest level (0.03 s), under a content type
+// compressed here instead, with gzip at its fastest level, under a content type
 // httplib leaves alone.
 void setContent(const httplib::Request& req, httplib::Response& res, const std::string& body, std::string type) {
   if (type != "application/json") return res.set_content(body, type.c_str());
@@ -98,6 +96,60 @@ void setContent(const httplib::Request& req, httplib::Response& res, const std::
   res.set_content(body, type.c_str());
 }
 
+// The bearer token of a call: "Authorization: Bearer X" (the scheme in any case, as RFC 7235
+// has it), else ?access_token=X, which the browser's EventSource needs as it cannot set
+// headers. Takes both out of the call, so that no handler can log or echo a token.
+std::optional<std::string> takeBearerToken(ApiCall& call) {
+  std::optional<std::string> token;
+  auto header = call.headers.find("authorization");
+  if (header != call.headers.end()) {
+    const std::string& value = header->second;
+    if (value.size() > 7 && lowerCase(value.substr(0, 7)) == "bearer ") {
+      size_t start = value.find_first_not_of(' ', 7);
+      size_t end = value.find_last_not_of(' ');
+      if (start != std::string::npos) token = value.substr(start, end - start + 1);
+    }
+    call.headers.erase(header);
+  }
+  auto param = call.query.find("access_token");
+  if (param != call.query.end()) {
+    if (!token) token = param->second;
+    call.query.erase(param);
+  }
+  return token;
+}
+
+// Fills in who is calling from the bearer token; or gives the refusal to send instead of
+// calling the handler. On a public path the call goes through whatever the token, but still
+// carries the principal of a known one.
+std::optional<ApiReply> admit(const HttpServerOptions& options, ApiCall& call) {
+  std::optional<std::string> token = takeBearerToken(call);
+  std::optional<TokenGrant> grant = token ? options.tokens->find(*token) : std::nullopt;
+  if (grant) {
+    call.principal = grant->principal;
+    call.scope = grant->scope;
+  }
+  bool isPublic = options.isPublic ? options.isPublic(call.method, call.path) : call.path == "/health";
+  if (isPublic) return std::nullopt;
+  if (!token) {
+    ApiReply refusal = errorReply(
+        401, "this API needs a bearer token: send 'Authorization: Bearer TOKEN' (see the operator guide)");
+    refusal.headers.emplace("WWW-Authenticate", "Bearer realm=\"agora\"");
+    return refusal;
+  }
+  if (!grant) {
+    ApiReply refusal = errorReply(401, "unknown bearer token");
+    refusal.headers.emplace("WWW-Authenticate", "Bearer realm=\"agora\", error=\"invalid_token\"");
+    return refusal;
+  }
+  if (grant->scope == Scope::kRead && call.method != "GET" && call.method != "HEAD")
+    return errorReply(403, "token of principal '" + grant->principal + "' is read-only: " + call.method + " " +
+                               call.path + " needs an operator token");
+  return std::nullopt;
+}
+
+// Sends what the loop writes to `stream` until it is finished or the client goes.
+// `open` counts the streams being sent; this one until its client goes or it finishes.
 void sendStream(httplib::Response& res, const std::string& contentType, std::shared_ptr<HttpStream> stream,
                 std::atomic<size_t>& open) {
   res.set_header("Cache-Control", "no-cache");
@@ -151,7 +203,12 @@ void PendingReply::then(std::function<void(const ApiReply&)> fn) {
 }
 
 HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions options)
-    : loop_(loop), handler_(std::move(handler)), options_(options), server_(std::make_unique<httplib::Server>()) {
+    : loop_(loop),
+      handler_(std::move(handler)),
+      options_(options),
+      server_(options_.tlsCert.empty()
+                  ? std::make_unique<httplib::Server>()
+                  : std::make_unique<httplib::SSLServer>(options_.tlsCert.c_str(), options_.tlsKey.c_str())) {
   size_t threads = std::max<size_t>(options_.threads, options_.maxStreams + 1);
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(options_.maxBodyBytes);
@@ -167,6 +224,17 @@ HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions optio
       if (!fresh) it->second += "," + v;
     }
     for (const auto& [k, v] : req.headers) call.headers[lowerCase(k)] = v;
+    // Refused here, on the HTTP thread: a client without a token costs the loop nothing.
+    if (options_.tokens) {
+      if (std::optional<ApiReply> refusal = admit(options_, call)) {
+        if (refusal->status == 403) ++refusedForbidden_;
+        else ++refusedUnauthenticated_;
+        res.status = refusal->status;
+        for (const auto& [k, v] : refusal->headers) res.set_header(k, v);
+        res.set_content(refusal->body, refusal->contentType.c_str());
+        return;
+      }
+    }
     auto promise = std::make_shared<std::promise<ApiReply>>();
     auto future = promise->get_future();
     // A stream answered after the client was told 503 must end, or its writer (an HTTP
@@ -248,6 +316,9 @@ HttpServer::HttpServer(EventLoop& loop, Handler handler, HttpServerOptions optio
 HttpServer::~HttpServer() { stop(); }
 
 Try<int> HttpServer::listen(const std::string& host, int port) {
+  if (!server_->is_valid())
+    return Error("cannot serve HTTPS: the certificate " + options_.tlsCert + " and key " + options_.tlsKey +
+                 " must be readable PEM files of one key pair (check --tls_cert and --tls_key)");
   int bound = port == 0 ? server_->bind_to_any_port(host.c_str()) : (server_->bind_to_port(host.c_str(), port) ? port : -1);
   if (bound < 0)
     return Error("cannot listen for HTTP on " + host + ":" + std::to_string(port) +

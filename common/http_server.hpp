@@ -16,6 +16,7 @@
 
 #include "common/event_loop.hpp"
 #include "common/http_stream.hpp"
+#include "common/tokens.hpp"
 #include "common/try.hpp"
 
 namespace httplib { class Server; }
@@ -29,7 +30,12 @@ struct ApiCall {
   std::map<std::string, std::string> query;
   std::string body;
   // Request headers by lower-case name (HTTP only): Last-Event-ID, Accept, ...
+  // With bearer tokens on, Authorization is not among them: handlers never see a token.
   std::map<std::string, std::string> headers{};
+  // Who is calling, from the bearer token; empty and nullopt when tokens are off (and on a
+  // public path called without a known token).
+  std::string principal{};
+  std::optional<Scope> scope{};
 };
 
 class PendingReply;
@@ -91,6 +97,18 @@ struct HttpServerOptions {
   // Streams open at once; more are refused with 503, so that plain requests always find a
   // thread (threads - maxStreams of them).
   size_t maxStreams = 24;
+  // Bearer tokens; null leaves every path open. With tokens, a call to a path that is not
+  // public needs "Authorization: Bearer TOKEN" (or ?access_token=TOKEN, for the browser's
+  // EventSource, which cannot set headers) and is refused before it reaches the loop:
+  // 401 without a token or with an unknown one, 403 for a read-scoped token on anything but
+  // GET and HEAD. The handler gets the principal and scope in the ApiCall.
+  std::shared_ptr<const TokenBook> tokens{};
+  // The paths open to all even with tokens (the web page's static files, say); null opens
+  // only "/health". Called on an HTTP thread, so it must not touch the loop's state.
+  std::function<bool(const std::string& method, const std::string& path)> isPublic{};
+  // HTTPS: PEM files of the certificate (its chain) and its private key; empty: plain HTTP.
+  std::string tlsCert{};
+  std::string tlsKey{};
 };
 
 class HttpServer {
@@ -105,6 +123,11 @@ class HttpServer {
   Try<int> listen(const std::string& host, int port);
   void stop();
 
+  // Calls refused for want of a known bearer token (401), and read-scoped calls refused an
+  // operation (403), since the start: for /metrics. Any thread.
+  uint64_t refusedUnauthenticated() const { return refusedUnauthenticated_; }
+  uint64_t refusedForbidden() const { return refusedForbidden_; }
+
  private:
   EventLoop& loop_;
   Handler handler_;
@@ -112,6 +135,8 @@ class HttpServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<size_t> streams_{0};
+  std::atomic<uint64_t> refusedUnauthenticated_{0};
+  std::atomic<uint64_t> refusedForbidden_{0};
 };
 
 }  // namespace agora

@@ -3,6 +3,8 @@
 // under its path in Play JSON's words ("error.expected.jsnumber", ...), which is what
 // Marathon and Metronome answer, so that their users' tooling reads our errors too.
 
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <optional>
@@ -17,11 +19,18 @@
 
 namespace agora {
 
-// Seconds written as an integer when whole, as Marathon and Metronome show durations.
+// Seconds written as an integer when whole, as Marathon and Metronome show durations. The
+// range is checked before the cast, which is undefined for a double outside int64 (and NaN
+// fails every comparison).
 inline nlohmann::json wholeSeconds(double s) {
-  if (s == static_cast<double>(static_cast<int64_t>(s)) && s < 1e15 && s > -1e15) return static_cast<int64_t>(s);
+  if (s < 1e15 && s > -1e15 && s == std::trunc(s)) return static_cast<int64_t>(s);
   return s;
 }
+
+// The longest duration a seconds field may give: 100 years, "never" for any timeout, delay or
+// deadline. The services turn durations into int64 clock ticks and add them to the current
+// time; this bound keeps those casts and sums defined, where 1e300 seconds would not be.
+inline constexpr double kMaxSeconds = 100 * 365.25 * 86400;  // 3155760000
 
 class Fields {
  public:
@@ -55,6 +64,26 @@ class Fields {
     if (!j_[key].is_number()) return fail(at(key), "error.expected.jsnumber");
     number(key, d);
     into = d;
+  }
+  // A duration in seconds: a number of at most kMaxSeconds. A value out of range is reported
+  // and leaves `into` as it was, as a type error does.
+  void seconds(const char* key, double& into) {
+    if (!has(key)) return;
+    const json& v = j_[key];
+    if (!v.is_number()) return fail(at(key), "error.expected.jsnumber");
+    double d = v.get<double>();
+    if (d > kMaxSeconds)
+      return fail(at(key), "got " + v.dump() + ", expected " + std::to_string(static_cast<int64_t>(kMaxSeconds)) +
+                               " (100 years) or less");
+    if (d < -kMaxSeconds) return fail(at(key), "got " + v.dump() + ", expected 0 or more");
+    into = d;
+  }
+  void seconds(const char* key, std::optional<double>& into) {
+    double d = into.value_or(0);
+    size_t before = out_.size();
+    if (!has(key)) return;
+    seconds(key, d);
+    if (out_.size() == before) into = d;
   }
   void string(const char* key, std::string& into) {
     if (!has(key)) return;

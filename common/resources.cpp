@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <ostream>
 #include <sstream>
 #include <tuple>
@@ -18,7 +20,9 @@ Ranges normalizeRanges(Ranges in) {
   std::sort(in.begin(), in.end(), [](const Range& a, const Range& b) { return a.begin < b.begin; });
   Ranges out;
   for (const Range& r : in) {
-    if (!out.empty() && r.begin <= out.back().end + 1) {
+    // Overlapping or adjacent. Written as a difference, since end + 1 wraps to 0 when a range
+    // ends at the largest value.
+    if (!out.empty() && (r.begin <= out.back().end || r.begin - out.back().end == 1)) {
       out.back().end = std::max(out.back().end, r.end);
     } else {
       out.push_back(r);
@@ -68,7 +72,22 @@ uint64_t rangesSize(const Ranges& r) {
 
 // ---------------------------------------------------------------- Resource
 
-static int64_t toMilli(double v) { return static_cast<int64_t>(std::llround(v * 1000.0)); }
+// llround's result is unspecified outside int64, so such values (and NaN, which no text or
+// JSON form can give) map to the ends of int64 instead, where checkResource() refuses them.
+static int64_t toMilli(double v) {
+  constexpr double kTwoTo63 = 0x1p63;  // int64 holds [-2^63, 2^63)
+  double m = v * 1000.0;
+  if (std::isnan(m) || m < -kTwoTo63) return std::numeric_limits<int64_t>::min();
+  if (m >= kTwoTo63) return std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(std::llround(m));
+}
+
+// a + b for scalars in [0, kMaxScalarMilli], saturating there (see operator+=).
+static int64_t addSaturating(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum) || sum > kMaxScalarMilli) return kMaxScalarMilli;
+  return sum;
+}
 
 Resource Resource::scalar(std::string name, double value, std::string role) {
   Resource r;
@@ -106,11 +125,14 @@ bool Resource::empty() const {
 }
 
 static std::string formatMilli(int64_t milli) {
-  std::string s = std::to_string(milli / 1000);
-  int64_t frac = milli % 1000;
+  // The magnitude as unsigned, so that a negative value (in an error message) prints with one
+  // sign, INT64_MIN included.
+  uint64_t magnitude = milli < 0 ? 0 - static_cast<uint64_t>(milli) : static_cast<uint64_t>(milli);
+  std::string s = (milli < 0 ? "-" : "") + std::to_string(magnitude / 1000);
+  uint64_t frac = magnitude % 1000;
   if (frac != 0) {
     char buf[8];
-    std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(frac));
+    std::snprintf(buf, sizeof buf, ".%03llu", static_cast<unsigned long long>(frac));
     std::string f = buf;
     while (f.back() == '0') f.pop_back();
     s += f;
@@ -153,6 +175,14 @@ const Resource* Resources::find(const Resource& like) const {
   return nullptr;
 }
 
+static std::string scalarLimit() { return formatMilli(kMaxScalarMilli); }
+
+// What add() and fromList() refuse when the entries of one name sum past the limit.
+static std::string sumTooLarge(const Resource& r) {
+  return "resource '" + r.name + "' adds up to more than " + scalarLimit() +
+         " over all its roles, the largest scalar Agora holds; give a smaller total";
+}
+
 // What add() and fromList() check of one entry on its own.
 static Status checkResource(const Resource& r) {
   if (r.name.empty()) return Error("resource has an empty name");
@@ -163,6 +193,9 @@ static Status checkResource(const Resource& r) {
   if (!role.ok()) return role;
   if (r.type == Resource::Type::kScalar && r.milli < 0)
     return Error("resource '" + r.name + "' is negative: " + formatMilli(r.milli));
+  // Without the value: one from a double past int64 is held as the int64 maximum, not as given.
+  if (r.type == Resource::Type::kScalar && r.milli > kMaxScalarMilli)
+    return Error("resource '" + r.name + "' is too large: give at most " + scalarLimit());
   for (const auto& x : r.ranges)
     if (x.begin > x.end)
       return Error("resource '" + r.name + "' has a range that ends before it begins: " +
@@ -187,6 +220,9 @@ Status Resources::add(const Resource& r) {
     for (const auto& other : items_)
       if (other.name == r.name && other.type != r.type) return Error(typeConflict(r.name));
   }
+  // The limit is on a name's total over its roles, so that whether text parses does not depend
+  // on its default role. Both sides are within [0, kMaxScalarMilli]: no overflow.
+  if (r.type == Resource::Type::kScalar && r.milli > kMaxScalarMilli - scalarMilli(r.name)) return Error(sumTooLarge(r));
   Resources one;
   if (!r.empty()) {
     Resource normalized = r;
@@ -220,10 +256,24 @@ Try<Resources> Resources::fromList(std::vector<Resource> list) {
     }
     Resource& into = merged.back().second;
     switch (r.type) {
-      case Resource::Type::kScalar: into.milli += r.milli; break;
+      case Resource::Type::kScalar:
+        // Both are within [0, kMaxScalarMilli] (checkResource), so the subtraction cannot overflow.
+        if (r.milli > kMaxScalarMilli - into.milli) return Error(sumTooLarge(r));
+        into.milli += r.milli;
+        break;
       case Resource::Type::kRanges: into.ranges.insert(into.ranges.end(), r.ranges.begin(), r.ranges.end()); break;
       case Resource::Type::kSet: into.items.merge(r.items); break;
     }
+  }
+  // The limit is on a name's total over its roles, as in add(); entries of one name are next to
+  // each other here, and each is within the limit, so the subtraction cannot overflow.
+  int64_t total = 0;
+  for (size_t k = 0; k < merged.size(); ++k) {
+    const Resource& r = merged[k].second;
+    if (k == 0 || merged[k - 1].second.name != r.name) total = 0;
+    if (r.type != Resource::Type::kScalar) continue;
+    if (r.milli > kMaxScalarMilli - total) return Error(sumTooLarge(r));
+    total += r.milli;
   }
   std::sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   Resources out;
@@ -239,7 +289,7 @@ Resources& Resources::operator+=(const Resources& other) {
     Resource* mine = find(r);
     if (!mine) { items_.push_back(r); continue; }
     switch (r.type) {
-      case Resource::Type::kScalar: mine->milli += r.milli; break;
+      case Resource::Type::kScalar: mine->milli = addSaturating(mine->milli, r.milli); break;
       case Resource::Type::kRanges: mine->ranges = addRanges(mine->ranges, r.ranges); break;
       case Resource::Type::kSet: mine->items.insert(r.items.begin(), r.items.end()); break;
     }
@@ -284,7 +334,7 @@ bool Resources::contains(const Resources& other) const {
 int64_t Resources::scalarMilli(const std::string& name) const {
   int64_t total = 0;
   for (const auto& r : items_)
-    if (r.name == name && r.type == Resource::Type::kScalar) total += r.milli;
+    if (r.name == name && r.type == Resource::Type::kScalar) total = addSaturating(total, r.milli);
   return total;
 }
 

@@ -27,6 +27,9 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+// kMaxScalar as the text form writes it: 1000000000000.
+std::string maxScalarText() { return Resource::scalar("", kMaxScalar).valueString(); }
+
 Try<double> parseNumber(const std::string& text, const std::string& entry) {
   if (text.empty()) return Error("resource '" + entry + "' has no value after ':'");
   errno = 0;
@@ -35,7 +38,8 @@ Try<double> parseNumber(const std::string& text, const std::string& entry) {
   if (end != text.c_str() + text.size() || errno != 0 || !std::isfinite(v))
     return Error("resource '" + entry + "': '" + text + "' is not a number");
   if (v < 0) return Error("resource '" + entry + "': value must not be negative");
-  if (v > 9e15) return Error("resource '" + entry + "': value " + text + " is too large");
+  if (v > kMaxScalar)
+    return Error("resource '" + entry + "': value " + text + " is too large; give at most " + maxScalarText());
   return v;
 }
 
@@ -108,6 +112,9 @@ Try<Resource> fromJsonValue(const std::string& key, const nlohmann::json& v) {
   if (v.is_number()) {
     double d = v.get<double>();
     if (!std::isfinite(d) || d < 0) return Error("resource '" + key + "' must be a non-negative number");
+    // Checked here, before it becomes thousandths, which would not hold it.
+    if (d > kMaxScalar)
+      return Error("resource '" + key + "': value " + v.dump() + " is too large; give at most " + maxScalarText());
     return Resource::scalar(r.name, d, r.role);
   }
   if (v.is_array() && (v.empty() || v[0].is_array())) {

@@ -28,4 +28,9 @@ Status checkText(const std::string& what, std::string_view value, size_t maxByte
 // The pieces of `text` between separators, empty ones included ("a,,b" -> a, "", b; "" -> "").
 std::vector<std::string> splitText(const std::string& text, char separator);
 
+// A whole file, or strerror's words for why not. read(2) rather than a stream: a directory
+// given by mistake fails (EISDIR) instead of reading as an empty file, which for an
+// allow-list, an ACL or a token file would silently refuse everyone.
+Try<std::string> readWholeFile(const std::string& path);
+
 }  // namespace agora

@@ -1,5 +1,7 @@
 #include "common/transport.hpp"
 
+#include <cstring>
+
 #include <glog/logging.h>
 
 #include "common/ids.hpp"
@@ -7,7 +9,8 @@
 namespace agora {
 
 MessageSocket::MessageSocket(zmq::context_t& context, EventLoop& loop, Kind kind, DecodeLimits limits)
-    : loop_(loop),
+    : context_(context),
+      loop_(loop),
       kind_(kind),
       limits_(limits),
       socket_(context, kind == Kind::kRouter ? zmq::socket_type::router : zmq::socket_type::dealer) {
@@ -34,6 +37,73 @@ MessageSocket::MessageSocket(zmq::context_t& context, EventLoop& loop, Kind kind
 MessageSocket::~MessageSocket() {
   *alive_ = false;
   loop_.unwatchSocket(socket_.handle());
+  if (monitor_) {
+    loop_.unwatchSocket(monitor_->handle());
+    zmq_socket_monitor(socket_.handle(), nullptr, 0);
+  }
+}
+
+void MessageSocket::serveCurve(const KeyPair& server) {
+  socket_.set(zmq::sockopt::curve_server, 1);
+  socket_.set(zmq::sockopt::curve_secretkey, server.secretKey);
+  // ZeroMQ asks the authenticator only for sockets with a domain.
+  socket_.set(zmq::sockopt::zap_domain, "agora");
+  curve_ = true;
+}
+
+void MessageSocket::admitOnlyUser(uid_t uid) {
+  // Deprecated in favour of a ZAP handler, which would see the same credentials; this is
+  // the one line that needs no authenticator thread in every agent.
+  int id = static_cast<int>(uid);
+  if (zmq_setsockopt(socket_.handle(), ZMQ_IPC_FILTER_UID, &id, sizeof id) != 0)
+    LOG(WARNING) << "This libzmq cannot check the credentials of ipc:// peers: " << zmq_strerror(zmq_errno());
+}
+
+void MessageSocket::useCurve(const CurveClient& curve) {
+  socket_.set(zmq::sockopt::curve_serverkey, curve.masterPublicKey);
+  socket_.set(zmq::sockopt::curve_publickey, curve.keys.publicKey);
+  socket_.set(zmq::sockopt::curve_secretkey, curve.keys.secretKey);
+  curve_ = true;
+}
+
+void MessageSocket::onRefused(std::function<void(const std::string& why)> handler) {
+  onRefused_ = std::move(handler);
+  if (monitor_) return;
+  std::string endpoint = "inproc://agora-monitor-" + newUuid();
+  zmq_socket_monitor(socket_.handle(), endpoint.c_str(),
+                     ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+  monitor_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pair);
+  monitor_->connect(endpoint);
+  loop_.watchSocket(monitor_->handle(), [this, alive = alive_] {
+    if (*alive) readMonitor();
+  });
+}
+
+void MessageSocket::readMonitor() {
+  for (;;) {
+    // Two frames: the event (16 bits) and its value (32 bits), then the peer's address.
+    zmq::message_t event, address;
+    if (!monitor_->recv(event, zmq::recv_flags::dontwait)) return;
+    if (event.more()) (void)monitor_->recv(address, zmq::recv_flags::dontwait);
+    if (event.size() < 6 || !onRefused_) continue;
+    uint16_t id;
+    uint32_t value;
+    std::memcpy(&id, event.data(), 2);
+    std::memcpy(&value, static_cast<const char*>(event.data()) + 2, 4);
+    std::string where = address.to_string();
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+      onRefused_("the master at " + where + " refused this key (ZAP status " + std::to_string(value) +
+                 "): add its public key to the master's allow-list, or use a key that is there");
+    else if (!curve_)
+      // ZeroMQ reports the mismatch in more than one way; without a key, it is the one cause.
+      onRefused_("the master at " + where + " admits only CURVE peers: give --curve_key and --master_public_key");
+    else if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+      onRefused_("the master at " + where + " does not use CURVE: leave out --curve_key and --master_public_key");
+    else
+      onRefused_("the encrypted handshake with the master at " + where +
+                 " failed: is --master_public_key the master's key?");
+  }
 }
 
 Try<std::string> MessageSocket::bind(const std::string& endpoint) {
@@ -117,6 +187,10 @@ void MessageSocket::drain() {
       peer = part.to_string();
       if (!part.more()) { reportMalformed(peer, "routing frame without a body"); continue; }
       if (!socket_.recv(part, zmq::recv_flags::dontwait)) return;
+    }
+    if (curve_ && kind_ == Kind::kRouter) {
+      const char* user = zmq_msg_gets(part.handle(), "User-Id");
+      principal_ = user ? user : "";
     }
     if (part.more()) {
       // One message is one frame; swallow the rest so framing stays in step.

@@ -5,6 +5,8 @@
 // crash nor stall the receiver. Sends never block: a message that cannot be queued is
 // logged and reported as not sent, and the protocol's resends recover it.
 
+#include <sys/types.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,6 +14,7 @@
 
 #include <zmq.hpp>
 
+#include "common/curve.hpp"
 #include "common/envelope.hpp"
 #include "common/event_loop.hpp"
 
@@ -46,6 +49,23 @@ class MessageSocket {
   // master's last words to its peers).
   void setLinger(std::chrono::milliseconds linger);
 
+  // ROUTER, before bind(): admits only CURVE peers, whose keys the context's
+  // CurveAuthenticator checks against the allow-list.
+  void serveCurve(const KeyPair& server);
+  // DEALER, before connect(): encrypts to, and proves this side's key to, the master whose
+  // public key the client names.
+  void useCurve(const CurveClient& curve);
+  // DEALER, before connect(): `handler` hears why the master refused a connection's
+  // handshake (an unknown key, no key for a master that wants one, the wrong master key),
+  // each time one fails: ZeroMQ itself only retries.
+  void onRefused(std::function<void(const std::string& why)> handler);
+  // ROUTER on ipc://, before bind(): connections from processes of other users are closed
+  // (the kernel's SO_PEERCRED, checked by ZeroMQ): a task cannot pose as a supervisor.
+  void admitOnlyUser(uid_t uid);
+  // ROUTER with CURVE: the principal of the message being handled (empty without CURVE).
+  // Read in the handler: ZeroMQ attaches it to each message of an authenticated connection.
+  const std::string& principal() const { return principal_; }
+
   void onMessage(Handler handler) { handler_ = std::move(handler); }
 
   bool send(OutboundEnvelope& message);                          // DEALER
@@ -60,7 +80,9 @@ class MessageSocket {
   void drain();
   void dispatch(const std::string& peer, const zmq::message_t& body);
   void reportMalformed(const std::string& peer, const std::string& why);
+  void readMonitor();
 
+  zmq::context_t& context_;
   EventLoop& loop_;
   Kind kind_;
   DecodeLimits limits_;
@@ -68,6 +90,11 @@ class MessageSocket {
   Handler handler_;
   std::string routingId_;
   std::string endpoint_;  // DEALER: where it is connected
+  bool curve_ = false;
+  std::string principal_;
+  // DEALER with CURVE: ZeroMQ's reports of failed handshakes, read on the loop.
+  std::unique_ptr<zmq::socket_t> monitor_;
+  std::function<void(const std::string&)> onRefused_;
   uint64_t malformed_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work already queued on the loop
   std::unordered_map<std::string, TimePoint> lastComplaint_;

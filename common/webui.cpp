@@ -48,6 +48,11 @@ std::optional<std::string> find(const std::string& name) {
 
 }  // namespace
 
+bool isPublicPath(const std::string& method, const std::string& path) {
+  if (method != "GET" && method != "HEAD") return false;
+  return path == "/health" || path == "/" || path == "/index.html" || path.rfind("/ui/", 0) == 0;
+}
+
 std::optional<ApiReply> serve(const ApiCall& call, const std::string& page) {
   std::string name;
   if (call.path == "/" || call.path == "/index.html") name = page;

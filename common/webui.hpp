@@ -25,4 +25,8 @@ const std::vector<Asset>& embeddedAssets();
 // The answer for "/" (the file `page`) or "/ui/NAME"; nothing for any other path.
 std::optional<ApiReply> serve(const ApiCall& call, const std::string& page);
 
+// The page's files and /health: open even where bearer tokens guard the API (the files hold
+// no data; the page asks for a token when the API answers 401).
+bool isPublicPath(const std::string& method, const std::string& path);
+
 }  // namespace agora::webui

@@ -14,6 +14,7 @@
 #include "common/leader_election.hpp"
 #include "common/restart.hpp"
 #include "common/http_server.hpp"
+#include "common/webui.hpp"
 #include "common/signals.hpp"
 #include "master/master.hpp"
 
@@ -48,6 +49,17 @@ DEFINE_int32(peer_queue_messages, 1000,
              "Messages read ahead from one agent or framework. Past it the master stops reading that peer "
              "until it has caught up, so that a saturated master pushes back on its senders (TCP flow "
              "control) instead of queueing without bound.");
+DEFINE_string(curve_key, "", "The master's CURVE key pair (a .key file from `agora keygen`): the ZeroMQ port then "
+                             "admits only peers whose public keys --allow_list names, and encrypts all traffic.");
+DEFINE_string(allow_list, "", "With --curve_key: lines 'PRINCIPAL PUBLIC-KEY', the agents', frameworks' and "
+                              "operators' keys (see docs/security.md).");
+DEFINE_string(acls, "", "An ACL file (JSON, see docs/security.md): per principal, the roles it may subscribe "
+                        "frameworks in, the users its tasks may run as, and the operator actions it may take. "
+                        "Unset: every principal may everything.");
+DEFINE_string(tokens, "", "Bearer tokens for the HTTP API: lines 'TOKEN,PRINCIPAL,SCOPE' (scope read or operator; "
+                          "see docs/security.md). Unset: the HTTP API is open.");
+DEFINE_string(tls_cert, "", "Serve HTTPS with this certificate (PEM, with its chain); with --tls_key.");
+DEFINE_string(tls_key, "", "The private key (PEM) of --tls_cert.");
 DEFINE_string(endpoint_file, "", "If set, write the bound ZeroMQ and HTTP addresses here as JSON once listening.");
 
 namespace {
@@ -61,6 +73,34 @@ void writeEndpointFile(const std::string& zmq, int httpPort) {
   std::fclose(f);
   std::error_code ec;
   std::filesystem::rename(tmp, FLAGS_endpoint_file, ec);
+}
+
+// The CURVE keys, allow-list and ACL the flags name; false (after saying why) if any is wrong.
+bool loadSecurity(agora::MasterOptions& options) {
+  if (FLAGS_curve_key.empty() != FLAGS_allow_list.empty()) {
+    LOG(ERROR) << "--curve_key and --allow_list go together: the master's key pair, and the keys it admits";
+    return false;
+  }
+  if (!FLAGS_curve_key.empty()) {
+    auto keys = agora::loadKeyPair(FLAGS_curve_key);
+    auto allowList = agora::PrincipalBook::load(FLAGS_allow_list);
+    if (keys.isError() || allowList.isError()) {
+      LOG(ERROR) << "--curve_key/--allow_list: " << (keys.isError() ? keys.error() : allowList.error());
+      return false;
+    }
+    options.curve = *keys;
+    options.allowList = std::make_shared<const agora::PrincipalBook>(std::move(*allowList));
+    LOG(INFO) << "CURVE on: " << options.allowList->size() << " keys admitted, master public key " << keys->publicKey;
+  }
+  if (!FLAGS_acls.empty()) {
+    auto acl = agora::Acl::load(FLAGS_acls);
+    if (acl.isError()) {
+      LOG(ERROR) << "--acls: " << acl.error();
+      return false;
+    }
+    options.acl = std::make_shared<const agora::Acl>(std::move(*acl));
+  }
+  return true;
 }
 
 // Runs the master until it is told to stop, or (with --etcd) until it stops leading; then
@@ -111,6 +151,7 @@ int serve(const std::optional<agora::EtcdTarget>& etcd, int signals, std::string
   options.removedAgentsMaxCount = FLAGS_registry_max_agent_count;
   options.offerTimeout = agora::seconds(FLAGS_offer_timeout);
   options.masterId = masterId;
+  if (!loadSecurity(options)) return 2;
   agora::Master master(context, loop, options, std::move(registry), agora::makeHierarchicalAllocator(clock));
   auto bound = etcd ? master.bind() : master.start();
   if (bound.isError()) {
@@ -121,6 +162,15 @@ int serve(const std::optional<agora::EtcdTarget>& etcd, int signals, std::string
   agora::HttpServerOptions httpOptions;
   httpOptions.threads = 96;
   httpOptions.maxStreams = 64;
+  httpOptions.tlsCert = FLAGS_tls_cert;
+  httpOptions.tlsKey = FLAGS_tls_key;
+  auto tokens = agora::tokensFromFlag(FLAGS_tokens);
+  if (tokens.isError()) {
+    LOG(ERROR) << tokens.error();
+    return 2;
+  }
+  httpOptions.tokens = *tokens;
+  httpOptions.isPublic = agora::webui::isPublicPath;
   agora::HttpServer http(loop, [&master](const agora::ApiCall& call) { return master.handleApi(call); }, httpOptions);
   auto httpPort = http.listen(FLAGS_ip, FLAGS_http_port);
   if (httpPort.isError()) {
@@ -128,7 +178,8 @@ int serve(const std::optional<agora::EtcdTarget>& etcd, int signals, std::string
     return 1;
   }
   std::string httpIp = FLAGS_advertise_ip.empty() ? FLAGS_ip : FLAGS_advertise_ip;
-  master.setHttpAddress("http://" + httpIp + ":" + std::to_string(*httpPort));
+  master.setHttpAddress((FLAGS_tls_cert.empty() ? "http://" : "https://") + httpIp + ":" + std::to_string(*httpPort));
+  master.setHttpServer(&http);
   LOG(INFO) << "Dashboard on http://" << httpIp << ":" << *httpPort << "/, HTTP API under /api/v1/";
   std::unique_ptr<agora::LeaderElection> election;
   if (etcd) {

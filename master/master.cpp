@@ -14,10 +14,11 @@ Master::Master(zmq::context_t& context, EventLoop& loop, MasterOptions options, 
       options_(std::move(options)),
       registry_(std::move(registry)),
       allocator_(std::move(allocator)),
+      authenticator_(options_.curve ? std::make_unique<CurveAuthenticator>(context, options_.allowList) : nullptr),
       socket_(context, loop, MessageSocket::Kind::kRouter, options_.limits),
       masterId_(options_.masterId.empty() ? newId("master") : options_.masterId),
       tasks_(options_.maxCompletedTasks),
-      events_(makeEventFeed(options_.eventsKept, loop.clock().wallSeconds())) {
+      events_(makeEventFeed(options_.eventsKept)) {
   socket_.onMessage([this](const std::string& peer, proto::Envelope::Reader m) { onMessage(peer, m); });
 }
 
@@ -85,6 +86,7 @@ void Master::onMessage(const std::string& peer, proto::Envelope::Reader message)
     return;
   }
   Peer who = it->second;  // a copy: handlers may drop the peer
+  if (principalChanged(peer, who)) return;
   onPeerMessage(peer, who, message);
 }
 
@@ -251,6 +253,7 @@ Registry::Done Master::logFailure(const std::string& what) {
 
 void Master::onApiRequest(const std::string& peer, proto::ApiRequest::Reader request) {
   ApiCall call = parseApiTarget(request.getMethod(), request.getPath(), request.getBody());
+  call.principal = socket_.principal();
   // Streams (the event stream, an HTTP scheduler's subscription) need an HTTP connection to
   // live on: ZeroMQ requests get one answer each.
   bool streaming = call.path == "/api/v1/scheduler" || call.path == "/api/v1/events";

@@ -22,6 +22,8 @@
 #include "common/types.hpp"
 #include "master/allocator.hpp"
 #include "master/framework_connection.hpp"
+#include "common/acl.hpp"
+#include "common/curve_auth.hpp"
 #include "master/offer_book.hpp"
 #include "master/registry.hpp"
 #include "master/scheduler_calls.hpp"
@@ -57,6 +59,12 @@ struct MasterOptions {
   size_t eventsKept = 10000;
   // How often the stream carries a UTILIZATION sample while someone follows it.
   Duration utilizationInterval = std::chrono::seconds(2);
+  // CURVE: the master's key pair, and the allow-list of its peers' keys; unset, the ZeroMQ
+  // port is open to anyone who reaches it (as `agora dev`).
+  std::optional<KeyPair> curve;
+  std::shared_ptr<const PrincipalBook> allowList;
+  // Who may do what; null: every principal (or anyone, without authentication) may all.
+  std::shared_ptr<const Acl> acl;
 };
 
 // The metrics of Master's /api/v1/metrics in Prometheus's text format.
@@ -90,6 +98,8 @@ class Master {
   // Where this master serves HTTP (http://HOST:PORT), for /api/v1/info: the CLI's event
   // stream and the dashboard's link are found there.
   void setHttpAddress(std::string url) { httpAddress_ = std::move(url); }
+  // The HTTP server in front of this master, whose token refusals /metrics counts.
+  void setHttpServer(const HttpServer* http) { http_ = http; }
   // Messages wait that the loop has not read yet: the master is behind.
   bool behind() { return socket_.hasPendingInput(); }
 
@@ -130,6 +140,8 @@ class Master {
   struct Peer {
     bool isAgent = false;
     std::string id;
+    // The key it authenticated with (CURVE); every later message must come with the same.
+    std::string principal{};
   };
 
   // master.cpp: wire, liveness, allocation.
@@ -158,7 +170,7 @@ class Master {
 
   // master_agents.cpp: agents, status updates.
   void onRegisterAgent(const std::string& peer, proto::RegisterAgent::Reader message);
-  void admitAgent(const std::string& peer, const AgentInfo& info,
+  void admitAgent(const std::string& peer, const std::string& principal, const AgentInfo& info,
                   const std::vector<std::pair<std::string, TaskInfo>>& infos, const std::vector<TaskState>& states,
                   bool reregistering);
   void adoptAgentTasks(AgentRecord& agent, const std::vector<std::pair<std::string, TaskInfo>>& infos,
@@ -180,9 +192,18 @@ class Master {
 
   // master_frameworks.cpp: scheduler calls.
   // Who asks to subscribe, and how to reach it once subscribed.
+  // master_auth.cpp: what the ACL lets a principal do; each refusal says what and why, and
+  // is counted. OK when no ACL is configured.
+  Status authorizeAgent(const std::string& principal);
+  Status authorizeSubscription(const std::string& principal, FrameworkInfo& info);
+  Status authorizeTaskUser(const FrameworkRecord& fw, const TaskInfo& task);
+  std::optional<ApiReply> authorizeOperator(const ApiCall& call);
+  bool principalChanged(const std::string& peer, const Peer& who);
+
   struct Subscriber {
     std::string peer;      // its ZeroMQ routing id, or "http:" + its stream id
     std::string streamId;  // HTTP only
+    std::string principal;  // authenticated (CURVE key or bearer token); empty: not
     std::function<std::unique_ptr<FrameworkConnection>()> connect;
     std::function<void(const std::string&)> refuse;  // the subscription failed
     // Whether it still listens (an HTTP client may be gone before its subscription is
@@ -196,7 +217,7 @@ class Master {
   void subscribed(const Subscriber& who, const FrameworkInfo& info, bool reregistered);
   // master_http_scheduler.cpp: POST /api/v1/scheduler.
   ApiReply schedulerReply(const ApiCall& call);
-  ApiReply httpSubscribe(FrameworkInfo info);
+  ApiReply httpSubscribe(FrameworkInfo info, const std::string& principal);
   // An answer for a registry write nobody waits for: a failure is logged with `what`.
   static Registry::Done logFailure(const std::string& what);
   // A subscribed framework's call, however it came (decoded at the edge).
@@ -215,6 +236,8 @@ class Master {
   void counted(bool sent);
   void frameworkDisconnected(FrameworkRecord& fw, const std::string& why);
   void removeFramework(const std::string& frameworkId, const std::string& why);
+  // POST /api/v1/frameworks/ID/teardown: an operator removes a framework and its tasks.
+  ApiReply teardownReply(const ApiCall& call);
   // The framework's record, made (as recovered, waiting for its scheduler) if it is new;
   // `known` is what the registry holds of it, if anything.
   FrameworkRecord& ensureFramework(const std::string& frameworkId, const FrameworkInfo* known = nullptr);
@@ -258,7 +281,7 @@ class Master {
   nlohmann::json metricsJson() const;
 
   // master_events.cpp: the operator's event stream, and the reads a dashboard starts from.
-  static EventFeed makeEventFeed(size_t capacity, double wallSeconds);
+  static EventFeed makeEventFeed(size_t capacity);
   void publish(const std::string& type, nlohmann::json data);
   // Every change of a task's latest status goes through here, so the stream misses none.
   void setTaskStatus(TaskRecord& task, TaskStatus status);
@@ -286,6 +309,9 @@ class Master {
   MasterOptions options_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<Allocator> allocator_;
+  // Answers ZeroMQ's questions about CURVE keys; before socket_, so that it outlives it.
+  std::unique_ptr<CurveAuthenticator> authenticator_;
+  const HttpServer* http_ = nullptr;
   MessageSocket socket_;
   std::string masterId_;
   std::string httpAddress_;

@@ -15,6 +15,11 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
     sendError(peer, "agent registration refused: " + info.error());
     return;
   }
+  std::string principal = socket_.principal();
+  if (Status allowed = authorizeAgent(principal); !allowed.ok()) {
+    sendError(peer, "agent registration refused: " + allowed.error());
+    return;
+  }
   bool reregistering = !info->id.empty();
   if (!reregistering) {
     // A registration retried before the answer arrived is the same agent, not a second one.
@@ -71,11 +76,11 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
     }
     // What the registry holds already needs no write: after a failover, thousands of agents
     // come back at once to a leader that has their records from etcd.
-    admitAgent(peer, *info, infos, states, reregistering);
+    admitAgent(peer, principal, *info, infos, states, reregistering);
     return;
   }
   admitting_[peer] = info->id;
-  registry_->putAgent(*info, [this, peer, info = *info, infos = std::move(infos), states = std::move(states),
+  registry_->putAgent(*info, [this, peer, principal, info = *info, infos = std::move(infos), states = std::move(states),
                               reregistering](const Status& persisted) {
     admitting_.erase(peer);
     if (!persisted.ok()) {
@@ -87,7 +92,7 @@ void Master::onRegisterAgent(const std::string& peer, proto::RegisterAgent::Read
       refuseRemovedAgent(peer, info.id);
       return;
     }
-    admitAgent(peer, info, infos, states, reregistering);
+    admitAgent(peer, principal, info, infos, states, reregistering);
   });
 }
 
@@ -102,7 +107,7 @@ void Master::sendAgentRegistered(const std::string& peer, const std::string& age
 }
 
 // The agent's registration is in the registry: it joins.
-void Master::admitAgent(const std::string& peer, const AgentInfo& info,
+void Master::admitAgent(const std::string& peer, const std::string& principal, const AgentInfo& info,
                         const std::vector<std::pair<std::string, TaskInfo>>& infos, const std::vector<TaskState>& states,
                         bool reregistering) {
   auto existing = agents_.find(info.id);
@@ -121,7 +126,7 @@ void Master::admitAgent(const std::string& peer, const AgentInfo& info,
   agent.lastSeen = loop_.clock().now();
   agent.registeredAt = loop_.clock().wallSeconds();
   agent.pingSlice = nextAgentSlice_++ % kPingSlices;
-  peers_[peer] = Peer{true, info.id};
+  peers_[peer] = Peer{true, info.id, principal};
   adoptAgentTasks(agent, infos, states);
   addAgentToAllocator(agent);
   if (agent.drainDeadline) drain(agent, *agent.drainDeadline);  // still in maintenance

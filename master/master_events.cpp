@@ -75,8 +75,6 @@ class JsonText {
     first_ = false;
     return std::move(out_);
   }
-  // A nested object: `inner` is a closed JsonText.
-  JsonText& object(const char* name, std::string inner) { return raw(name, inner); }
 
  private:
   std::string out_;
@@ -97,14 +95,7 @@ std::string statusText(const TaskStatus& s) {
 
 }  // namespace
 
-EventFeed Master::makeEventFeed(size_t capacity, double wallSeconds) {
-  EventFeed feed(capacity, lostEvent);
-  // Ids from the wall clock in milliseconds, times 1000: a master that leads later, here or
-  // elsewhere, goes on above the ids its predecessor gave, so Last-Event-ID never matches
-  // some other master's event.
-  feed.startAt(static_cast<uint64_t>(wallSeconds * 1000) * 1000);
-  return feed;
-}
+EventFeed Master::makeEventFeed(size_t capacity) { return EventFeed(capacity, lostEvent); }
 
 void Master::publish(const std::string& type, json data) {
   data["type"] = type;
@@ -122,7 +113,7 @@ void Master::setTaskStatus(TaskRecord& task, TaskStatus status) {
       .str("task_id", task.info.taskId)
       .str("agent_id", task.info.agentId)
       .str("state", stateName(task.latest.state))
-      .object("status", statusText(task.latest));
+      .raw("status", statusText(task.latest));
   events_.publish(events_.nextId(), "TASK_UPDATED", j.close());
 }
 
@@ -137,12 +128,12 @@ void Master::taskAdded(const TaskRecord& task) {
       .str("name", task.info.name)
       .str("framework_id", task.frameworkId)
       .str("agent_id", task.info.agentId)
-      .object("resources", resources.close())
+      .raw("resources", resources.close())
       .str("command", task.info.command.value)
       .str("state", stateName(task.latest.state))
-      .object("status", statusText(task.latest));
+      .raw("status", statusText(task.latest));
   JsonText j;
-  j.open().str("type", "TASK_ADDED").object("task", t.close());
+  j.open().str("type", "TASK_ADDED").raw("task", t.close());
   events_.publish(events_.nextId(), "TASK_ADDED", j.close());
 }
 

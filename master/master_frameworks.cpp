@@ -73,6 +73,7 @@ Master::FrameworkRecord& Master::ensureFramework(const std::string& frameworkId,
 void Master::onSubscribe(const std::string& peer, proto::Subscribe::Reader message) {
   Subscriber who;
   who.peer = peer;
+  who.principal = socket_.principal();
   who.connect = [this, peer] { return zmqFrameworkConnection(socket_, peer); };
   who.refuse = [this, peer](const std::string& why) { sendError(peer, why); };
   Status valid = subscribe(codec::read(message.getFramework()), who);
@@ -83,6 +84,8 @@ Status Master::subscribe(FrameworkInfo info, const Subscriber& who) {
   if (info.roles.empty()) info.roles = {"*"};
   Status valid = validateFrameworkInfo(info);
   if (!valid.ok()) return valid;
+  Status allowed = authorizeSubscription(who.principal, info);
+  if (!allowed.ok()) return allowed;
   const std::string& peer = who.peer;
   bool reregistered = !info.id.empty();
   if (!reregistered) {
@@ -161,7 +164,7 @@ void Master::subscribed(const Subscriber& who, const FrameworkInfo& info, bool r
   fw.connected = true;
   fw.recovered = false;
   fw.lastSeen = loop_.clock().now();
-  if (who.streamId.empty()) peers_[peer] = Peer{false, info.id};
+  if (who.streamId.empty()) peers_[peer] = Peer{false, info.id, who.principal};
   allocator_->addFramework(info.id, info.roles, true);
 
   counted(fw.connection->subscribed(
@@ -240,6 +243,10 @@ void Master::onAccept(FrameworkRecord& fw, const calls::Accept& call) {
       if (!ok.ok()) {
         taskStatus(task.taskId, TaskReason::INVALID_TASK, ok.error());
         ++counters_["tasks_invalid"];
+        continue;
+      }
+      if (Status allowed = authorizeTaskUser(fw, task); !allowed.ok()) {
+        taskStatus(task.taskId, TaskReason::TASK_UNAUTHORIZED, allowed.error());
         continue;
       }
       task.agentId = context.agentId;
@@ -425,6 +432,18 @@ void Master::frameworkDisconnected(FrameworkRecord& fw, const std::string& why) 
     removeFramework(id, "its failover timeout expired");
   });
   frameworkEvent("FRAMEWORK_UPDATED", fw);
+}
+
+ApiReply Master::teardownReply(const ApiCall& call) {
+  const std::string prefix = "/api/v1/frameworks/", suffix = "/teardown";
+  std::string id = call.path.substr(prefix.size());
+  if (id.size() <= suffix.size() || id.compare(id.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return errorReply(404, "no endpoint " + call.path + "; use POST /api/v1/frameworks/FRAMEWORK/teardown");
+  id.resize(id.size() - suffix.size());
+  if (call.method != "POST") return errorReply(405, call.path + " answers POST");
+  if (!frameworks_.count(id)) return errorReply(404, "no framework " + id + " (see /api/v1/frameworks)");
+  removeFramework(id, "an operator tore it down" + (call.principal.empty() ? "" : " (principal '" + call.principal + "')"));
+  return jsonReply(200, {{"framework_id", id}, {"removed", true}});
 }
 
 void Master::removeFramework(const std::string& frameworkId, const std::string& why) {

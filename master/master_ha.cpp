@@ -13,6 +13,7 @@ using nlohmann::json;
 Try<std::string> Master::bind() {
   // Sends keep the old, roomy queue: offers and updates to one framework come in bursts.
   socket_.setQueueLimits(100000, options_.peerQueueMessages);
+  if (options_.curve) socket_.serveCurve(*options_.curve);
   Try<std::string> bound = socket_.bind(options_.endpoint);
   if (bound.isError()) return bound;
   LOG(INFO) << "Master " << masterId_ << " listening on " << *bound;
@@ -29,7 +30,9 @@ Status Master::lead() {
   loop_.after(options_.pingInterval / kPingSlices, [this] { pingTick(); });
   allocationTick();
   utilizationTick();
-  // Event ids go on above any a predecessor gave (see makeEventFeed).
+  // Event ids from the wall clock in milliseconds, times 1000: a master that leads later, here
+  // or elsewhere, goes on above the ids its predecessor gave, so a Last-Event-ID never
+  // matches some other master's event.
   events_.startAt(static_cast<uint64_t>(startedAt_ * 1000) * 1000);
   LOG(INFO) << "Master " << masterId_ << " leads" << (election_ ? " (term " + std::to_string(election_->term()) + ")" : "");
   return Status::OK();

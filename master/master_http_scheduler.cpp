@@ -26,10 +26,13 @@ ApiReply Master::schedulerReply(const ApiCall& call) {
     ++counters_["calls_invalid"];
     return textReply(400, "Failed to validate scheduler::Call: " + decoded.error());
   }
-  if (decoded->type == "SUBSCRIBE") return httpSubscribe(std::move(decoded->subscribe));
+  if (decoded->type == "SUBSCRIBE") return httpSubscribe(std::move(decoded->subscribe), call.principal);
   auto it = frameworks_.find(decoded->frameworkId);
   if (it == frameworks_.end()) return textReply(400, "Framework " + decoded->frameworkId + " cannot be found");
   FrameworkRecord& fw = it->second;
+  if (call.principal != fw.info.principal && !call.principal.empty())
+    return textReply(403, "Framework " + fw.info.id + " belongs to principal '" + fw.info.principal + "', not '" +
+                              call.principal + "'");
   if (!fw.connected) return textReply(403, "Framework " + fw.info.id + " is not subscribed: SUBSCRIBE first");
   if (fw.streamId.empty()) return textReply(403, "Framework " + fw.info.id + " is not connected via HTTP");
   auto given = call.headers.find("mesos-stream-id");
@@ -43,12 +46,16 @@ ApiReply Master::schedulerReply(const ApiCall& call) {
   return ApiReply{202, "", "text/plain"};
 }
 
-ApiReply Master::httpSubscribe(FrameworkInfo info) {
+ApiReply Master::httpSubscribe(FrameworkInfo info, const std::string& principal) {
+  // Mesos answers a subscription its ACLs refuse with 403, an invalid one with 400.
+  if (Status allowed = authorizeSubscription(principal, info); !allowed.ok())
+    return textReply(403, "Not authorized to subscribe: " + allowed.error());
   std::string streamId = newId("stream");
   auto stream = std::make_shared<HttpStream>(8 << 20);
   Subscriber who;
   who.peer = "http:" + streamId;
   who.streamId = streamId;
+  who.principal = principal;
   who.connect = [stream] { return httpFrameworkConnection(stream); };
   who.alive = [stream] { return stream->isOpen(); };
   who.refuse = [stream](const std::string& why) {

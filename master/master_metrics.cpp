@@ -25,6 +25,14 @@ json Master::metricsJson() const {
   counters["registry_batches"] = registry.batches;
   counters["registry_writes_failed"] = registry.failed;
   counters["elections"] = election_ ? election_->leaderChanges() : (leading_ ? 1 : 0);
+  if (http_) {
+    counters["auth_http_unauthenticated"] = http_->refusedUnauthenticated();
+    counters["auth_http_forbidden"] = http_->refusedForbidden();
+  }
+  if (authenticator_) {
+    counters["auth_curve_admitted"] = authenticator_->admitted();
+    counters["auth_curve_refused"] = authenticator_->refused();
+  }
   return json{{"is_leader", acting() ? 1 : 0},
               {"agents", agents},
               {"frameworks", {{"connected", connected}, {"disconnected", static_cast<int64_t>(frameworks_.size()) - connected}}},

@@ -86,6 +86,8 @@ ApiReply Master::handleApi(const ApiCall& call) {
 ApiReply Master::route(const ApiCall& call) {
   if (auto page = webui::serve(call, "master.html")) return *page;
   if (call.path == "/api/v1/scheduler") return schedulerReply(call);
+  if (auto refused = authorizeOperator(call)) return *refused;
+  if (call.path.rfind("/api/v1/frameworks/", 0) == 0) return teardownReply(call);
   if (call.path == "/api/v1/roles" || call.path.rfind("/api/v1/roles/", 0) == 0) return handleRoles(call);
   if (call.path.rfind("/api/v1/agents/", 0) == 0) return handleMaintenance(call);
   struct Route {

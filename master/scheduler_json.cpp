@@ -264,6 +264,7 @@ std::optional<std::string> mesosReason(TaskReason r) {
     case TaskReason::TASK_UNKNOWN:
     case TaskReason::MAX_COMPLETION_TIME_REACHED:
     case TaskReason::HEALTH_CHECK_STATUS_UPDATED:
+    case TaskReason::TASK_UNAUTHORIZED:
     case TaskReason::MASTER_DISCONNECTED: return std::string(reasonName(r));
     default: return std::nullopt;
   }

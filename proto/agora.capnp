@@ -171,6 +171,7 @@ enum TaskReason {
   readinessCheckStatusUpdated @21;  # a RUNNING update whose news is the task's readiness
   masterDisconnected @22;           # the SDK could not send the launch: not subscribed, or
                                     # its queue to a saturated master is full
+  taskUnauthorized @23;             # the ACL does not let the framework's principal run it
 }
 
 enum StatusSource {

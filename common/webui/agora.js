@@ -105,22 +105,61 @@ const AG = (() => {
     return t ? t.slice(0, 400) : fallback;
   }
 
+  // ---------------------------------------------------------------------------------------
+  // Bearer tokens, for daemons started with --tokens. The page takes one from ?token= (the
+  // link `agora dev --secure` prints; it is then taken out of the address bar) or asks when an
+  // API answers 401, and keeps it in this browser's localStorage.
+  const TOKEN_KEY = 'agora.token';
+  let token = (() => {
+    const params = new URLSearchParams(location.search);
+    const given = params.get('token');
+    if (given) {
+      localStorage.setItem(TOKEN_KEY, given);
+      params.delete('token');
+      const rest = params.toString();
+      history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+    }
+    return localStorage.getItem(TOKEN_KEY) || '';
+  })();
+
+  // Another origin (an agent's file API) gets the token as ?access_token=: an Authorization
+  // header would need a CORS preflight the agents do not answer. EventSource cannot send
+  // headers at all.
+  function withToken(url) {
+    if (!token) return url;
+    return url + (url.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(token);
+  }
+
+  function askForToken() {
+    const given = window.prompt('This API needs a bearer token (see docs/security.md). Token:');
+    if (!given) return false;
+    token = given.trim();
+    localStorage.setItem(TOKEN_KEY, token);
+    return true;
+  }
+
   // path: "/api/v1/agents" on this daemon, or a whole URL (an agent's file API).
-  async function api(path, { method = 'GET', body, headers = {}, signal } = {}) {
+  async function api(path, options = {}, retried = false) {
+    const { method = 'GET', body, headers = {}, signal } = options;
     const init = { method, headers: { Accept: 'application/json', ...headers }, signal };
+    const crossOrigin = /^https?:/.test(path);
+    const sentWith = token;
+    if (token && !crossOrigin) init.headers.Authorization = 'Bearer ' + token;
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       init.headers['Content-Type'] = 'application/json';
     }
     let res;
     try {
-      res = await fetch(path, init);
+      res = await fetch(crossOrigin ? withToken(path) : path, init);
     } catch (e) {
       if (e.name === 'AbortError') throw e;
       showError(`${method} ${path}: no answer`, 'the server did not answer (' + e.message + ')');
       throw new ApiError(0, e.message, method, path);
     }
     const text = await res.text();
+    // Calls refused together ask once: the others find the token given meanwhile.
+    if (res.status === 401 && !retried && (token !== sentWith || askForToken())) return api(path, options, true);
     if (!res.ok) {
       const msg = errorText(text, res.statusText || 'no explanation given');
       showError(`HTTP ${res.status} from ${method} ${path}`, msg);
@@ -149,7 +188,7 @@ const AG = (() => {
     let lastId = '';        // the newest event id this EventSource saw
 
     function connect() {
-      es = new EventSource(url);
+      es = new EventSource(withToken(url));
       fresh = true;
       lastId = '';
       for (const type of types) {
@@ -193,7 +232,7 @@ const AG = (() => {
     async function explain() {
       const ctl = new AbortController();
       try {
-        const res = await fetch(url, { signal: ctl.signal, headers: { Accept: 'text/event-stream' } });
+        const res = await fetch(withToken(url), { signal: ctl.signal, headers: { Accept: 'text/event-stream' } });
         if (!res.ok) {
           const msg = errorText(await res.text(), res.statusText);
           showError(`HTTP ${res.status} from GET ${url} (live updates)`, msg + ` — retrying every ${retryMs / 1000} s or so`);

@@ -158,6 +158,8 @@ Try<CronExpression> parseCron(const std::string& text) {
   cron.daysStar = fields[2][0] == '*' || fields[2][0] == '?';
   cron.weekdaysStar = fields[4][0] == '*' || fields[4][0] == '?';
   cron.wildcardTime = fields[0][0] == '*' || fields[1][0] == '*';
+  // nextLocalMatch() looks through a whole 400-year cycle, so nothing from one start means
+  // nothing from any: the check refuses exactly what would never fire.
   if (!nextLocalMatch(cron, date::local_seconds(date::local_days(date::year(2000) / 1 / 1))))
     return Error("cron expression '" + text + "' never fires (no such day in any year)");
   return cron;
@@ -165,12 +167,23 @@ Try<CronExpression> parseCron(const std::string& text) {
 
 std::optional<date::local_seconds> nextLocalMatch(const CronExpression& cron, date::local_seconds from) {
   using namespace std::chrono;
+  // Dates and weekdays repeat every 400 Gregorian years (146097 days, a whole number of weeks),
+  // so a day that ever matches comes within one cycle of any start. A shorter look-ahead misses
+  // rare days: with both day fields restricted and one starting with '*', "the 1st of January,
+  // a Monday" can be 12 years apart and "the 29th of February, a Monday" 40.
+  constexpr int kCycleDays = 146097;
   auto t = date::ceil<minutes>(from);
-  date::local_days limit = date::floor<date::days>(t) + date::days(366 * 8 + 2);
+  date::local_days limit = date::floor<date::days>(t) + date::days(kCycleDays);
   while (true) {
     date::local_days day = date::floor<date::days>(t);
     if (day > limit) return std::nullopt;
     date::year_month_day ymd(day);
+    if (!cron.months.test(static_cast<unsigned>(ymd.month()))) {
+      // Skips the month at once: a cycle of days one by one would cost too much.
+      date::year_month next = date::year_month(ymd.year(), ymd.month()) + date::months(1);
+      t = date::local_days(next / 1);
+      continue;
+    }
     if (!cron.matchesDay(ymd)) {
       t = day + date::days(1);
       continue;

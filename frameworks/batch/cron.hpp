@@ -36,7 +36,8 @@ struct CronExpression {
 Try<CronExpression> parseCron(const std::string& text);
 
 // The first local minute at or after `from` (rounded up to a whole minute) that the
-// expression matches, looking at most eight years ahead; nothing if it never matches.
+// expression matches, looking one 400-year Gregorian cycle ahead (after which dates and
+// weekdays repeat); nothing if it never matches.
 std::optional<date::local_seconds> nextLocalMatch(const CronExpression& cron, date::local_seconds from);
 
 }  // namespace agora::batch

@@ -54,11 +54,11 @@ void readRestart(const json& j, RunSpec& run, Violations& out) {
   if (policy == "NEVER") run.restartPolicy = RestartPolicy::kNever;
   else if (policy == "ON_FAILURE") run.restartPolicy = RestartPolicy::kOnFailure;
   else f.fail(f.at("policy"), "'" + policy + "' is not one of NEVER, ON_FAILURE");
-  f.number("activeDeadlineSeconds", run.restartDeadlineSeconds);
+  f.seconds("activeDeadlineSeconds", run.restartDeadlineSeconds);
   f.number("maxRetries", run.maxRetries);
-  f.number("backoffSeconds", run.backoffSeconds);
+  f.seconds("backoffSeconds", run.backoffSeconds);
   f.number("backoffFactor", run.backoffFactor);
-  f.number("maxBackoffSeconds", run.maxBackoffSeconds);
+  f.seconds("maxBackoffSeconds", run.maxBackoffSeconds);
   f.refuseUnknown({"policy", "activeDeadlineSeconds", "maxRetries", "backoffSeconds", "backoffFactor", "maxBackoffSeconds"}, kGuide);
   if (run.restartDeadlineSeconds < 0) f.fail(f.at("activeDeadlineSeconds"), "got " + std::to_string(run.restartDeadlineSeconds) + ", expected 0 or more");
   if (run.backoffSeconds < 0) f.fail(f.at("backoffSeconds"), "must be 0 or more");
@@ -106,12 +106,12 @@ RunSpec readRun(const json& j, Violations& out) {
   f.number("disk", run.disk);
   f.number("gpus", run.gpus);
   f.stringMap("env", run.env, "variable");
-  f.number("maxLaunchDelay", run.maxLaunchDelaySeconds);
+  f.seconds("maxLaunchDelay", run.maxLaunchDelaySeconds);
   f.string("user", run.user);
-  f.number("taskKillGracePeriodSeconds", run.taskKillGracePeriodSeconds);
+  f.seconds("taskKillGracePeriodSeconds", run.taskKillGracePeriodSeconds);
   f.number("completions", run.completions);
   f.number("parallelism", run.parallelism);
-  f.number("activeDeadlineSeconds", run.activeDeadlineSeconds);
+  f.seconds("activeDeadlineSeconds", run.activeDeadlineSeconds);
   if (const json* restart = f.object("restart")) readRestart(*restart, run, out);
   if (const json* placement = f.object("placement")) {
     Fields p(*placement, "/run/placement", out);
@@ -188,7 +188,7 @@ ScheduleSpec scheduleFromJson(const json& j, const std::string& path, Violations
   f.string("id", s.id);
   f.string("cron", s.cron);
   f.string("timezone", s.timezone);
-  f.number("startingDeadlineSeconds", s.startingDeadlineSeconds);
+  f.seconds("startingDeadlineSeconds", s.startingDeadlineSeconds);
   f.boolean("enabled", s.enabled);
   std::string policy = concurrencyPolicyName(s.concurrencyPolicy);
   f.string("concurrencyPolicy", policy);
@@ -234,7 +234,15 @@ JobSpec jobFromJson(const json& j, Violations& out) {
   if (const json* deps = f.array("dependencies")) {
     for (size_t i = 0; i < deps->size(); ++i) {
       const json& d = (*deps)[i];
-      std::string parent = d.is_string() ? d.get<std::string>() : d.is_object() ? d.value("id", "") : "";
+      // Each type is looked at before it is read: json::value() throws on an "id" that is not
+      // a string, and this function reports, it does not throw.
+      if (d.is_object() && d.contains("id") && !d["id"].is_string()) {
+        f.fail(indexed("/dependencies", i) + "/id", "error.expected.jsstring: give the parent job's id as a string");
+        continue;
+      }
+      std::string parent = d.is_string() ? d.get<std::string>()
+                           : d.is_object() && d.contains("id") ? d["id"].get<std::string>()
+                                                               : "";
       if (!isValidJobId(parent)) f.fail(indexed("/dependencies", i), "give the parent job as {\"id\": \"parent.job\"}");
       else if (parent == job.id) f.fail(indexed("/dependencies", i), "a job cannot depend on itself");
       else job.dependencies.push_back(parent);
@@ -321,9 +329,13 @@ json jobToJson(const JobSpec& job, bool withSchedules) {
 Try<JobSpec> storedJobFromJson(const json& j) {
   Violations violations;
   JobSpec job = jobFromJson(j, violations);
-  if (!violations.empty())
-    return Error("the stored job '" + j.value("id", "?") + "' does not read: " + violations.front().path + ": " +
+  if (!violations.empty()) {
+    // A damaged entry may not be an object or may have an id that is not a string; json::value()
+    // would throw on either.
+    std::string id = j.is_object() && j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : "?";
+    return Error("the stored job '" + id + "' does not read: " + violations.front().path + ": " +
                  violations.front().error);
+  }
   return job;
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/framework_instance.hpp"
 #include "common/signals.hpp"
+#include "common/webui.hpp"
 #include "frameworks/batch/api.hpp"
 #include "frameworks/batch/job_scheduler.hpp"
 
@@ -31,6 +32,13 @@ DEFINE_double(decline_offer_duration, 120, "Seconds an offer that nothing needs 
 DEFINE_double(revive_ahead, 2, "Seconds before a slot comes due that offers are revived, so its run starts on time.");
 DEFINE_double(task_launch_timeout, 300, "Seconds a launched task may take to start before it is killed (and, "
                                         "under restart policy ON_FAILURE, retried).");
+DEFINE_string(curve_key, "", "This framework's CURVE key pair (from `agora keygen`), for a master that admits only "
+                             "CURVE peers; with --master_public_key.");
+DEFINE_string(master_public_key, "", "The master's CURVE public key: its Z85 text, or its .pub file.");
+DEFINE_string(tokens, "", "Bearer tokens for the REST API: lines 'TOKEN,PRINCIPAL,SCOPE' (scope read or operator; see "
+                          "docs/security.md). Unset: the API is open.");
+DEFINE_string(tls_cert, "", "Serve HTTPS with this certificate (PEM, with its chain); with --tls_key.");
+DEFINE_string(tls_key, "", "The private key (PEM) of --tls_cert.");
 DEFINE_string(endpoint_file, "", "If set, write the bound HTTP address here as JSON once listening.");
 
 
@@ -62,6 +70,9 @@ agora::Try<agora::HttpServer::Handler> lead(agora::EventLoop& loop, Leading& lea
   info.webuiUrl = "http://" + address + "/";
   agora::sdk::DriverOptions driverOptions;
   driverOptions.explicitAcknowledgements = true;
+  auto curve = agora::loadCurveClient(FLAGS_curve_key, FLAGS_master_public_key);
+  if (curve.isError()) return agora::Error(curve.error());
+  driverOptions.curve = *curve;
   driverOptions.stagingTimeoutSeconds = FLAGS_task_launch_timeout;
   leading.driver =
       std::make_unique<agora::sdk::SchedulerDriver>(*leading.scheduler, info, FLAGS_master, loop, driverOptions);
@@ -95,6 +106,15 @@ int main(int argc, char** argv) {
   instance->httpAddress = FLAGS_http_address;
   instance->httpPort = FLAGS_http_port;
   instance->endpointFile = FLAGS_endpoint_file;
+  instance->http.tlsCert = FLAGS_tls_cert;
+  instance->http.tlsKey = FLAGS_tls_key;
+  auto tokens = agora::tokensFromFlag(FLAGS_tokens);
+  if (tokens.isError()) {
+    LOG(ERROR) << tokens.error();
+    return 2;
+  }
+  instance->http.tokens = *tokens;
+  instance->http.isPublic = agora::webui::isPublicPath;
   agora::RealClock clock;
   agora::EventLoop loop(clock);
   Leading leading;

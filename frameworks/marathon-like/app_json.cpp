@@ -119,10 +119,10 @@ AppHealthCheck readHealthCheck(Fields& f, const json& j, const std::string& path
     c.string("value", check.command);
     c.refuseUnknown({"value"}, kGuide);
   }
-  h.number("gracePeriodSeconds", check.gracePeriodSeconds);
-  h.number("intervalSeconds", check.intervalSeconds);
-  h.number("timeoutSeconds", check.timeoutSeconds);
-  h.number("delaySeconds", check.delaySeconds);
+  h.seconds("gracePeriodSeconds", check.gracePeriodSeconds);
+  h.seconds("intervalSeconds", check.intervalSeconds);
+  h.seconds("timeoutSeconds", check.timeoutSeconds);
+  h.seconds("delaySeconds", check.delaySeconds);
   h.number("maxConsecutiveFailures", check.maxConsecutiveFailures);
   h.boolean("ignoreHttp1xx", check.ignoreHttp1xx);
   h.refuseUnknown({"protocol", "path", "portIndex", "port", "command", "gracePeriodSeconds", "intervalSeconds",
@@ -137,8 +137,8 @@ AppReadinessCheck readReadinessCheck(Fields& f, const json& j, const std::string
   r.string("protocol", check.protocol);
   r.string("path", check.path);
   r.string("portName", check.portName);
-  r.number("intervalSeconds", check.intervalSeconds);
-  r.number("timeoutSeconds", check.timeoutSeconds);
+  r.seconds("intervalSeconds", check.intervalSeconds);
+  r.seconds("timeoutSeconds", check.timeoutSeconds);
   r.boolean("preserveLastResponse", check.preserveLastResponse);
   if (const json* codes = r.array("httpStatusCodesForReady")) {
     check.httpStatusCodesForReady.clear();
@@ -205,8 +205,8 @@ void readStrategies(Fields& f, AppDefinition& app) {
       app.unreachableStrategy.enabled = false;
     } else if (u.is_object()) {
       Fields s = nested(f, u, "/unreachableStrategy");
-      s.number("inactiveAfterSeconds", app.unreachableStrategy.inactiveAfterSeconds);
-      s.number("expungeAfterSeconds", app.unreachableStrategy.expungeAfterSeconds);
+      s.seconds("inactiveAfterSeconds", app.unreachableStrategy.inactiveAfterSeconds);
+      s.seconds("expungeAfterSeconds", app.unreachableStrategy.expungeAfterSeconds);
       s.refuseUnknown({"inactiveAfterSeconds", "expungeAfterSeconds"}, kGuide);
     } else {
       f.fail("/unreachableStrategy", "must be \"disabled\" or {\"inactiveAfterSeconds\": N, \"expungeAfterSeconds\": M}");
@@ -262,10 +262,10 @@ AppDefinition appFromJson(const json& j, const std::string& base, Violations& vi
   f.strings("acceptedResourceRoles", app.acceptedResourceRoles);
   readChecks(f, app);
   readStrategies(f, app);
-  f.number("backoffSeconds", app.backoffSeconds);
+  f.seconds("backoffSeconds", app.backoffSeconds);
   f.number("backoffFactor", app.backoffFactor);
-  f.number("maxLaunchDelaySeconds", app.maxLaunchDelaySeconds);
-  f.number("taskKillGracePeriodSeconds", app.taskKillGracePeriodSeconds);
+  f.seconds("maxLaunchDelaySeconds", app.maxLaunchDelaySeconds);
+  f.seconds("taskKillGracePeriodSeconds", app.taskKillGracePeriodSeconds);
   std::vector<std::string> dependencies;
   f.strings("dependencies", dependencies);
   std::string group = app.id.empty() ? base : parentOf(app.id);

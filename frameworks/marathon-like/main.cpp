@@ -8,6 +8,7 @@
 
 #include "common/framework_instance.hpp"
 #include "common/signals.hpp"
+#include "common/webui.hpp"
 #include "frameworks/marathon-like/api.hpp"
 #include "frameworks/marathon-like/service.hpp"
 
@@ -36,6 +37,13 @@ DEFINE_uint64(decline_offer_duration, 120000, "Milliseconds an offer that nothin
 DEFINE_double(task_launch_timeout, 300, "Seconds a launched task may take to start before it is killed and replaced.");
 DEFINE_uint64(event_log_size, 10000, "Events kept for clients that reconnect with Last-Event-ID.");
 DEFINE_uint64(max_versions, 50, "Versions of each app kept for rollback, as Marathon's --zk_max_versions.");
+DEFINE_string(curve_key, "", "This framework's CURVE key pair (from `agora keygen`), for a master that admits only "
+                             "CURVE peers; with --master_public_key.");
+DEFINE_string(master_public_key, "", "The master's CURVE public key: its Z85 text, or its .pub file.");
+DEFINE_string(tokens, "", "Bearer tokens for the REST API: lines 'TOKEN,PRINCIPAL,SCOPE' (scope read or operator; see "
+                          "docs/security.md). Unset: the API is open.");
+DEFINE_string(tls_cert, "", "Serve HTTPS with this certificate (PEM, with its chain); with --tls_key.");
+DEFINE_string(tls_key, "", "The private key (PEM) of --tls_cert.");
 DEFINE_string(endpoint_file, "", "If set, write the bound HTTP address here as JSON once listening.");
 
 
@@ -77,6 +85,9 @@ agora::Try<agora::HttpServer::Handler> lead(agora::EventLoop& loop, Leading& lea
   info.webuiUrl = "http://" + address + "/";
   agora::sdk::DriverOptions driverOptions;
   driverOptions.explicitAcknowledgements = true;
+  auto curve = agora::loadCurveClient(FLAGS_curve_key, FLAGS_master_public_key);
+  if (curve.isError()) return agora::Error(curve.error());
+  driverOptions.curve = *curve;
   driverOptions.stagingTimeoutSeconds = FLAGS_task_launch_timeout;
   leading.driver =
       std::make_unique<agora::sdk::SchedulerDriver>(*leading.service, info, FLAGS_master, loop, driverOptions);
@@ -109,6 +120,15 @@ int main(int argc, char** argv) {
   instance->httpAddress = FLAGS_http_address;
   instance->httpPort = FLAGS_http_port;
   instance->endpointFile = FLAGS_endpoint_file;
+  instance->http.tlsCert = FLAGS_tls_cert;
+  instance->http.tlsKey = FLAGS_tls_key;
+  auto tokens = agora::tokensFromFlag(FLAGS_tokens);
+  if (tokens.isError()) {
+    LOG(ERROR) << tokens.error();
+    return 2;
+  }
+  instance->http.tokens = *tokens;
+  instance->http.isPublic = agora::webui::isPublicPath;
   agora::RealClock clock;
   agora::EventLoop loop(clock);
   Leading leading;

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/curve.hpp"
 #include "common/event_loop.hpp"
 #include "common/types.hpp"
 
@@ -77,6 +78,9 @@ struct DriverOptions {
   // once as TASK_DROPPED with REASON_MASTER_DISCONNECTED: launch it again on a later offer.
   // A kill that cannot be sent is reported through error().
   int sendQueueMessages = 10000;
+  // This framework's key and the master's, when the master admits only CURVE peers
+  // (loadCurveClient() reads them from files). A refused key is reported through error().
+  std::optional<CurveClient> curve;
 };
 
 // One operation of an accept: launch tasks, or reserve / unreserve resources of the offers

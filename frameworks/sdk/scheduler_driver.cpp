@@ -216,6 +216,11 @@ class SchedulerDriver::Impl {
     socket_ = std::make_unique<MessageSocket>(context_, loop_, MessageSocket::Kind::kDealer);
     socket_->setQueueLimits(std::max(1, options_.sendQueueMessages), 100000);
     socket_->onMessage([this](const std::string&, proto::Envelope::Reader m) { onMessage(m); });
+    if (options_.curve) socket_->useCurve(*options_.curve);
+    socket_->onRefused([this](const std::string& why) {
+      LOG(ERROR) << why;
+      scheduler_.error(driver_, why);
+    });
     lastRelocation_ = loop_.clock().now();
     // The first lookup may wait on etcd (once, at start); later ones leave the loop.
     std::string endpoint = locator_->locate();

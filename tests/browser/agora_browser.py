@@ -54,10 +54,13 @@ def wait_until(check, timeout, what, interval=0.05):
         time.sleep(interval)
 
 
-def http(method, url, body=None, timeout=5):
+def http(method, url, body=None, timeout=5, token=None):
     """(status, parsed JSON or text) of one call; HTTP errors are returned, not raised."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             status, text = r.status, r.read().decode()
@@ -73,7 +76,7 @@ class DevCluster:
     """`agora dev` with a master, N agents and both frameworks, stopped by its pid (SIGTERM, then
     SIGKILL after 30 s) in every case; agora dev stops its own children."""
 
-    def __init__(self, build_dir, agents=2):
+    def __init__(self, build_dir, agents=2, secure=False):
         self.build_dir = os.path.abspath(build_dir)
         self.agora = os.path.join(self.build_dir, "cli", "agora")
         self.agents = agents
@@ -82,6 +85,7 @@ class DevCluster:
         self.proc = None
         self.log_path = os.path.join(self.work_dir, "agora-dev.out")
         self.others = []  # processes started for the test (agora run), stopped first
+        self.secure = secure
 
     @property
     def master(self):
@@ -96,10 +100,12 @@ class DevCluster:
             raise AssertionError("%s is not built" % self.agora)
         argv = [self.agora, "dev", "--work_dir=" + self.work_dir, "--port=%d" % self.port,
                 "--http_port=%d" % self.http_port, "--marathon_port=%d" % self.marathon_port,
-                "--batch_port=%d" % self.batch_port, "--agents=%d" % self.agents]
+                "--batch_port=%d" % self.batch_port, "--agents=%d" % self.agents] + (["--secure"] if self.secure else [])
         print("starting:", " ".join(argv), flush=True)
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        # The CLI's credentials of a secure cluster go in the work dir, not the user's home.
+        env = dict(os.environ, AGORA_CREDENTIALS=os.path.join(self.work_dir, "credentials.json"))
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
 
         def up():
             if self.proc.poll() is not None:
@@ -111,6 +117,11 @@ class DevCluster:
         except AssertionError as e:
             raise AssertionError("%s\n--- agora dev output ---\n%s" % (e, self.output()))
         wait_until(lambda: http("GET", self.url + "/health")[0] == 200, 20, "the master's /health")
+        if self.secure:
+            import re
+            found = re.search(r"operator ([0-9a-f]+), read-only ([0-9a-f]+)", self.output())
+            assert found, "agora dev --secure printed no tokens:\n" + self.output()
+            self.operator_token, self.read_token = found.group(1), found.group(2)
         print("cluster up: master %s, HTTP %s, work dir %s" % (self.master, self.url, self.work_dir), flush=True)
 
     def output(self):

@@ -10,8 +10,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <future>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "tests/support/wait.hpp"
 
@@ -251,6 +255,244 @@ TEST_F(HttpServerTest, LargeJsonIsGzippedForClientsThatAcceptItAndNeverBrotlied)
   auto plain = decompressing.Get("/", httplib::Headers{{"Accept-Encoding", "gzip"}});
   ASSERT_TRUE(plain);
   EXPECT_EQ(plain->body, big);
+}
+
+}  // namespace
+}  // namespace agora
+
+namespace agora {
+namespace {
+
+// Bearer tokens on a real socket: refused calls never reach the loop, and the handler learns
+// who is calling.
+class HttpTokensTest : public HttpServerTest {
+ protected:
+  static constexpr const char* kOperatorToken = "ops-0123456789abcdef";
+  static constexpr const char* kReaderToken = "dashboard-0123456789";
+
+  // Serves every path with "PRINCIPAL/SCOPE" and records the call.
+  void startWithTokens(HttpServerOptions options = {}) {
+    Try<TokenBook> book = TokenBook::parse(std::string(kOperatorToken) + ",ops,operator\n" + kReaderToken +
+                                               ",dashboard,read\n",
+                                           "tokens.csv");
+    ASSERT_TRUE(book.ok()) << book.error();
+    options.tokens = std::make_shared<const TokenBook>(std::move(book).get());
+    start(
+        [this](const ApiCall& call) {
+          std::lock_guard<std::mutex> lock(mutex);
+          calls.push_back(call);
+          return ApiReply{200, call.principal + "/" + (call.scope ? scopeName(*call.scope) : "none"), "text/plain"};
+        },
+        options);
+  }
+
+  static httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+
+  std::vector<ApiCall> seen() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return calls;
+  }
+
+  std::mutex mutex;
+  std::vector<ApiCall> calls;
+};
+
+const char* const kNeedsToken =
+    R"json({"error":"this API needs a bearer token: send 'Authorization: Bearer TOKEN' (see the operator guide)"})json";
+
+TEST_F(HttpTokensTest, ACallWithoutATokenIs401AndNeverReachesTheHandler) {
+  startWithTokens();
+  httplib::Client client("127.0.0.1", port);
+  auto none = client.Get("/api/v1/state");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(none->body, kNeedsToken);
+  EXPECT_EQ(none->get_header_value("WWW-Authenticate"), R"(Bearer realm="agora")");
+  // Another scheme is no bearer token either.
+  auto basic = client.Post("/api/v1/quota", httplib::Headers{{"Authorization", "Basic b3BzOnNlY3JldA=="}}, "{}",
+                           "application/json");
+  ASSERT_TRUE(basic);
+  EXPECT_EQ(basic->status, 401);
+  EXPECT_EQ(basic->body, kNeedsToken);
+  EXPECT_TRUE(seen().empty());
+  EXPECT_EQ(server->refusedUnauthenticated(), 2u);
+  EXPECT_EQ(server->refusedForbidden(), 0u);
+}
+
+TEST_F(HttpTokensTest, AnUnknownTokenIs401InvalidToken) {
+  startWithTokens();
+  httplib::Client client("127.0.0.1", port);
+  auto unknown = client.Get("/api/v1/state", bearer("not-a-token-of-this-server"));
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 401);
+  EXPECT_EQ(unknown->body, R"({"error":"unknown bearer token"})");
+  EXPECT_EQ(unknown->get_header_value("WWW-Authenticate"), R"(Bearer realm="agora", error="invalid_token")");
+  EXPECT_TRUE(seen().empty());
+  EXPECT_EQ(server->refusedUnauthenticated(), 1u);
+}
+
+TEST_F(HttpTokensTest, AReadTokenMayReadButNotOperate) {
+  startWithTokens();
+  httplib::Client client("127.0.0.1", port);
+  auto get = client.Get("/api/v1/state", bearer(kReaderToken));
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 200);
+  EXPECT_EQ(get->body, "dashboard/read");
+  auto head = client.Head("/api/v1/state", bearer(kReaderToken));
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  auto post = client.Post("/api/v1/quota", bearer(kReaderToken), "{}", "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 403);
+  EXPECT_EQ(post->body,
+            R"({"error":"token of principal 'dashboard' is read-only: POST /api/v1/quota needs an operator token"})");
+  auto del = client.Delete("/api/v1/quota/team-a", bearer(kReaderToken));
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 403);
+  EXPECT_EQ(seen().size(), 2u);  // the GET and the HEAD
+  EXPECT_EQ(server->refusedForbidden(), 2u);
+  EXPECT_EQ(server->refusedUnauthenticated(), 0u);
+}
+
+TEST_F(HttpTokensTest, TheHandlerGetsThePrincipalAndScopeButNeverTheToken) {
+  startWithTokens();
+  httplib::Client client("127.0.0.1", port);
+  auto post = client.Post("/api/v1/quota", bearer(kOperatorToken), R"({"role":"a"})", "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 200);
+  EXPECT_EQ(post->body, "ops/operator");
+  // The scheme is case-insensitive (RFC 7235).
+  auto lower = client.Get("/api/v1/state", httplib::Headers{{"Authorization", std::string("bearer ") + kOperatorToken}});
+  ASSERT_TRUE(lower);
+  EXPECT_EQ(lower->status, 200);
+  std::vector<ApiCall> calls = seen();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].principal, "ops");
+  EXPECT_EQ(calls[0].scope, Scope::kOperator);
+  EXPECT_EQ(calls[0].body, R"({"role":"a"})");
+  for (const ApiCall& call : calls) EXPECT_EQ(call.headers.count("authorization"), 0u);
+}
+
+TEST_F(HttpTokensTest, HealthIsOpenWithoutAToken) {
+  startWithTokens();
+  httplib::Client client("127.0.0.1", port);
+  auto health = client.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, "/none");
+  // Open, but a known token still says who is calling.
+  auto known = client.Get("/health", bearer(kReaderToken));
+  ASSERT_TRUE(known);
+  EXPECT_EQ(known->body, "dashboard/read");
+  auto unknown = client.Get("/health", bearer("not-a-token-of-this-server"));
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 200);
+  EXPECT_EQ(unknown->body, "/none");
+  EXPECT_EQ(server->refusedUnauthenticated(), 0u);
+}
+
+TEST_F(HttpTokensTest, IsPublicNamesTheOpenPathsInsteadOfHealth) {
+  HttpServerOptions options;
+  options.isPublic = [](const std::string& method, const std::string& path) {
+    return method == "GET" && (path == "/" || path.rfind("/static/", 0) == 0);
+  };
+  startWithTokens(options);
+  httplib::Client client("127.0.0.1", port);
+  auto statusOf = [](const httplib::Result& r) { return r ? r->status : -1; };
+  EXPECT_EQ(statusOf(client.Get("/")), 200);
+  EXPECT_EQ(statusOf(client.Get("/static/app.js")), 200);
+  EXPECT_EQ(statusOf(client.Post("/static/app.js", "", "text/plain")), 401);
+  EXPECT_EQ(statusOf(client.Get("/health")), 401);
+  EXPECT_EQ(statusOf(client.Get("/api/v1/state")), 401);
+}
+
+TEST_F(HttpTokensTest, TheAccessTokenParameterServesTheBrowsersEventSourceAndIsStripped) {
+  startWithTokens();
+  httplib::Client client("127.0.0.1", port);
+  auto events = client.Get(std::string("/api/v1/events?since=3&access_token=") + kReaderToken);
+  ASSERT_TRUE(events);
+  EXPECT_EQ(events->status, 200);
+  EXPECT_EQ(events->body, "dashboard/read");
+  auto unknown = client.Get("/api/v1/events?access_token=not-a-token-of-this-server");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 401);
+  EXPECT_EQ(unknown->body, R"({"error":"unknown bearer token"})");
+  std::vector<ApiCall> calls = seen();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].query.count("access_token"), 0u);
+  EXPECT_EQ(calls[0].query.at("since"), "3");
+  EXPECT_EQ(calls[0].principal, "dashboard");
+}
+
+TEST_F(HttpTokensTest, WithoutTokensEveryPathIsOpenAndNobodyIsNamed) {
+  std::mutex m;
+  std::optional<ApiCall> last;
+  start([&](const ApiCall& call) {
+    std::lock_guard<std::mutex> lock(m);
+    last = call;
+    return ApiReply{200, "{}"};
+  });
+  httplib::Client client("127.0.0.1", port);
+  auto post = client.Post("/api/v1/quota?access_token=x", "{}", "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 200);
+  std::lock_guard<std::mutex> lock(m);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->principal, "");
+  EXPECT_EQ(last->scope, std::nullopt);
+  EXPECT_EQ(last->query.count("access_token"), 1u);  // not a token when tokens are off
+  EXPECT_EQ(server->refusedUnauthenticated(), 0u);
+}
+
+}  // namespace
+}  // namespace agora
+
+namespace agora {
+namespace {
+
+// HTTPS with a certificate made here (openssl, as an operator would), checked by a client that
+// trusts only that certificate; a key that does not load is an error at listen, not a crash.
+class HttpsTest : public HttpServerTest {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/agora-https-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir = tmpl;
+    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "
+                      "subjectAltName=IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir + "/cert.pem 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  void TearDown() override {
+    HttpServerTest::TearDown();
+    std::filesystem::remove_all(dir);
+  }
+  std::string dir;
+};
+
+TEST_F(HttpsTest, ServesOverTlsWithTheGivenCertificate) {
+  HttpServerOptions options;
+  options.tlsCert = dir + "/cert.pem";
+  options.tlsKey = dir + "/key.pem";
+  start([](const ApiCall& call) { return ApiReply{200, "secure " + call.path, "text/plain"}; }, options);
+  httplib::SSLClient client("127.0.0.1", port);
+  client.set_ca_cert_path((dir + "/cert.pem").c_str());
+  client.enable_server_certificate_verification(true);
+  auto r = client.Get("/hello");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "secure /hello");
+  httplib::Client plain("127.0.0.1", port);
+  EXPECT_FALSE(plain.Get("/hello")) << "plain HTTP gets no answer from an HTTPS port";
+}
+
+TEST_F(HttpsTest, AnUnreadableKeyIsAnErrorAtListen) {
+  HttpServerOptions options;
+  options.tlsCert = dir + "/cert.pem";
+  options.tlsKey = dir + "/missing.pem";
+  HttpServer server(loop, [](const ApiCall&) { return ApiReply{}; }, options);
+  Try<int> bound = server.listen("127.0.0.1", 0);
+  ASSERT_TRUE(bound.isError());
+  EXPECT_NE(bound.error().find("--tls_key"), std::string::npos) << bound.error();
 }
 
 }  // namespace

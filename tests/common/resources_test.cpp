@@ -1,5 +1,7 @@
 #include "common/resources.hpp"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -100,6 +102,98 @@ TEST(ResourcesTest, JsonRoundTripAndErrors) {
   ASSERT_TRUE(bad.isError());
   bad = Resources::fromJson(nlohmann::json::parse(R"({"x": true})"));
   ASSERT_TRUE(bad.isError());
+}
+
+// Fuzzing: two scalars of 9e15 overflowed int64 thousandths when summed (parse, fromList,
+// flatten, operator+=). Every held scalar is now at most kMaxScalar, and sums past it are
+// refused where an error can be returned and saturate in operator+=.
+TEST(ResourcesTest, ScalarSumsCannotOverflow) {
+  auto sum = Resources::parse("cpus:9e15;cpus:9e15");
+  ASSERT_TRUE(sum.isError());
+  EXPECT_NE(sum.error().find("too large"), std::string::npos) << sum.error();
+  sum = Resources::parse("cpus:1e12;cpus:0.001");
+  ASSERT_TRUE(sum.isError());
+  EXPECT_NE(sum.error().find("adds up to more than 1000000000000"), std::string::npos) << sum.error();
+  EXPECT_EQ(parse("cpus:6e11;cpus:4e11").scalarMilli("cpus"), kMaxScalarMilli);
+  // The limit is on a name over all its roles, so the default role makes no difference.
+  for (const char* role : {"*", "eng"}) {
+    auto roles = Resources::parse("cpus:6e11;cpus(eng):6e11", role);
+    ASSERT_TRUE(roles.isError()) << role;
+    EXPECT_NE(roles.error().find("over all its roles"), std::string::npos) << roles.error();
+  }
+  Resources split = parse("cpus:6e11;cpus(eng):4e11");
+  EXPECT_EQ(split.flatten().scalarMilli("cpus"), kMaxScalarMilli);
+
+  // From the wire (thousandths as given) and from the scheduler API (doubles).
+  auto wire = Resources::fromList({Resource::scalar("cpus", 1), Resource::scalar("cpus", 1)});
+  ASSERT_TRUE(wire.ok()) << wire.error();
+  Resource big;
+  big.name = "cpus";
+  big.milli = 5'000'000'000'000'000'000;
+  auto list = Resources::fromList({big, big});
+  ASSERT_TRUE(list.isError());
+  EXPECT_NE(list.error().find("too large"), std::string::npos) << list.error();
+  big.milli = kMaxScalarMilli;
+  list = Resources::fromList({big, Resource::scalar("cpus", 0.001)});
+  ASSERT_TRUE(list.isError());
+  EXPECT_NE(list.error().find("adds up to more than"), std::string::npos) << list.error();
+  list = Resources::fromList({Resource::scalar("cpus", 0.001), Resource::scalar("cpus", 1e12, "eng")});
+  ASSERT_TRUE(list.isError());
+  EXPECT_NE(list.error().find("over all its roles"), std::string::npos) << list.error();
+  list = Resources::fromList({Resource::scalar("cpus", 9e15), Resource::scalar("cpus", 9e15)});
+  ASSERT_TRUE(list.isError());
+  list = Resources::fromList({Resource::scalar("cpus", 1e300)});
+  ASSERT_TRUE(list.isError());
+  EXPECT_NE(list.error().find("too large"), std::string::npos) << list.error();
+
+  // Already-checked values saturate at the maximum: operator+=, flatten() and the sum over roles.
+  Resources most = parse("cpus:1e12") + parse("cpus(eng):1e12");
+  Resources total = most;
+  for (int i = 0; i < 20000; ++i) total += most;
+  EXPECT_EQ(total.scalarMilli("cpus"), kMaxScalarMilli);
+  EXPECT_EQ(most.flatten().scalarMilli("cpus"), kMaxScalarMilli);
+  EXPECT_EQ(most.scalarMilli("cpus"), kMaxScalarMilli);
+}
+
+// Fuzzing: a range ending at 2^64-1 made end + 1 wrap to 0, so overlapping ranges stayed apart.
+TEST(ResourcesTest, RangesEndingAtTheLargestValueMerge) {
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  EXPECT_EQ(parse("ports:[5-18446744073709551615,10-20]").ranges("ports"), (Ranges{{5, kMax}}));
+  EXPECT_EQ(normalizeRanges({{kMax, kMax}, {0, kMax - 1}}), (Ranges{{0, kMax}}));
+  EXPECT_EQ(normalizeRanges({{kMax - 1, kMax}, {kMax, kMax}}), (Ranges{{kMax - 1, kMax}}));
+  EXPECT_EQ(normalizeRanges({{1, 2}, {4, 5}}), (Ranges{{1, 2}, {4, 5}}));
+  EXPECT_EQ(normalizeRanges({{1, 2}, {3, 5}}), (Ranges{{1, 5}}));
+}
+
+// Fuzzing: the old limit (9e15) let thousandths through that a double cannot hold, so
+// cpus:9000000000000;cpus:0.001 came back from JSON as another value. Up to kMaxScalar every
+// thousandth survives text and JSON.
+TEST(ResourcesTest, ScalarsUpToTheMaximumRoundTripExactly) {
+  auto old = Resources::parse("cpus:9000000000000;cpus:0.001");
+  ASSERT_TRUE(old.isError());
+  EXPECT_NE(old.error().find("too large; give at most 1000000000000"), std::string::npos) << old.error();
+  for (const char* text : {"cpus:999999999999.999", "cpus:1000000000000", "cpus:123456789012.345", "cpus:0.001",
+                           "cpus:999999999999;cpus:0.999"}) {
+    Resources r = parse(text);
+    auto fromText = Resources::parse(r.toString());
+    ASSERT_TRUE(fromText.ok()) << fromText.error();
+    EXPECT_EQ(fromText->scalarMilli("cpus"), r.scalarMilli("cpus")) << text;
+    auto fromJson = Resources::fromJson(nlohmann::json::parse(r.toJson().dump()));
+    ASSERT_TRUE(fromJson.ok()) << fromJson.error();
+    EXPECT_EQ(fromJson->scalarMilli("cpus"), r.scalarMilli("cpus")) << text;
+  }
+  EXPECT_EQ(parse("cpus:999999999999;cpus:0.999").scalarMilli("cpus"), kMaxScalarMilli - 1);
+}
+
+// Fuzzing: {"cpus": 1e17} was refused as "negative", since llround overflowed first.
+TEST(ResourcesTest, HugeJsonScalarsAreTooLargeNotNegative) {
+  for (const char* text : {R"({"cpus": 1e17})", R"({"cpus": 1e300})", R"({"cpus": 1000000000000.001})"}) {
+    auto r = Resources::fromJson(nlohmann::json::parse(text));
+    ASSERT_TRUE(r.isError()) << text;
+    EXPECT_NE(r.error().find("too large"), std::string::npos) << r.error();
+    EXPECT_EQ(r.error().find("negative"), std::string::npos) << r.error();
+  }
+  EXPECT_TRUE(Resources::fromJson(nlohmann::json::parse(R"({"cpus": 1e12})")).ok());
 }
 
 }  // namespace

@@ -104,19 +104,22 @@ TEST(HttpSchedulerTest, SubscribesLaunchesAcknowledgesAndReconnects) {
   auto [accepted, acceptedBody] = post(master, launch, streamId);
   ASSERT_EQ(accepted, 202) << acceptedBody;
   // Updates come in order, each resent until acknowledged: TASK_RUNNING follows only once
-  // TASK_STARTING is acknowledged.
+  // TASK_STARTING is acknowledged. `state` counts as reached only from the same read of the
+  // stream whose updates were acknowledged, so the update that ends the wait is acknowledged too.
   std::set<std::string> acknowledged;
   auto acknowledging = [&](const std::string& id, const std::string& state) {
     return stream->waitFor([&](const std::string&) {
+      bool reached = false;
       for (const json& e : eventsOf(*stream, "UPDATE")) {
         const json& s = e["update"]["status"];
+        reached = reached || (s["task_id"]["value"] == "web-1" && s["state"] == state);
         if (!s.contains("uuid") || !acknowledged.insert(s["uuid"].get<std::string>()).second) continue;
         json ack = {{"type", "ACKNOWLEDGE"},
                     {"framework_id", {{"value", frameworkId}}},
                     {"acknowledge", {{"agent_id", s["agent_id"]}, {"task_id", s["task_id"]}, {"uuid", s["uuid"]}}}};
         EXPECT_EQ(post(master, ack, id).first, 202);
       }
-      return hasUpdate(*stream, "web-1", state);
+      return reached;
     });
   };
   ASSERT_TRUE(acknowledging(streamId, "TASK_RUNNING")) << stream->body();

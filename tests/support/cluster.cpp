@@ -23,6 +23,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The `agora` tool finds the credentials of a `agora dev --secure` on this machine by itself;
+// tests (and the tools they start) use only what they are given.
+[[maybe_unused]] const bool kNoDevCredentials = setenv("AGORA_CREDENTIALS", "/nonexistent/agora-tests-use-their-own", 1) == 0;
+
 // Slots of 1,000 ports (ten agents of 100) from 11000 up, below the kernel's ephemeral range.
 constexpr int kPortSlots = 20;
 constexpr uint64_t kFirstSlotPort = 11000;

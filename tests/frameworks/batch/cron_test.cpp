@@ -169,5 +169,23 @@ TEST(CronTest, StepsThroughAYearOfMinutes) {
   }
 }
 
+// Fuzzing: the look-ahead was eight years, so "0 0 */31 1 mon" (the 1st of January when it is
+// a Monday: '*' in day-of-month makes both day fields count) parsed, but found nothing after
+// 2037-01-01, though it fires in 2046, and "0 0 */31 2 1" was refused as never firing. The
+// look-ahead is now a whole 400-year cycle, for parsing and for every next time alike.
+TEST(CronTest, RareDaysAreFoundHowEverFarApart) {
+  EXPECT_EQ(fires("0 0 */31 1 mon", "UTC", "2037-01-01T00:00:00Z", 2),
+            (std::vector<std::string>{"2046-01-01T00:00:00+00:00", "2052-01-01T00:00:00+00:00"}));
+  EXPECT_EQ(errorOf("0 0 */31 2 1"), "");
+  EXPECT_EQ(fires("0 0 */31 2 1", "UTC", "2000-01-01T00:00:00Z", 1), (std::vector<std::string>{"2010-02-01T00:00:00+00:00"}));
+  // The 29th of February on a Sunday ('*' in day-of-week: both fields count): 40 years from 2088
+  // to 2128, as 2100 is no leap year.
+  EXPECT_EQ(fires("0 0 29 2 */7", "UTC", "2088-03-01T00:00:00Z", 1), (std::vector<std::string>{"2128-02-29T00:00:00+00:00"}));
+  // Still refused: what no year has.
+  EXPECT_EQ(errorOf("0 0 30 2 *"), "cron expression '0 0 30 2 *' never fires (no such day in any year)");
+  EXPECT_EQ(errorOf("0 0 31 4,6,9,11 mon"), "");  // both restricted: any Monday of those months
+  EXPECT_EQ(errorOf("0 0 */31 4,6,9,11 mon"), "");  // the 1st, a Monday
+}
+
 }  // namespace
 }  // namespace agora::batch

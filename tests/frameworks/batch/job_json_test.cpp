@@ -94,5 +94,56 @@ TEST(JobJsonTest, AgorasAdditions) {
   EXPECT_EQ(job.dependencies, std::vector<std::string>{"parent"});
 }
 
+// Fuzzing: {"maxLaunchDelay": 1e300} was accepted and then cast to int64 when shown (undefined
+// behaviour in wholeSeconds). Durations past 100 years are violations under their paths.
+TEST(JobJsonTest, HugeDurationsAreViolations) {
+  json body = violationsOf(json::parse(R"({"id": "a", "run": {"cmd": "x", "maxLaunchDelay": 1e300}})"));
+  EXPECT_TRUE(hasError(body, "/run/maxLaunchDelay", "expected 3155760000 (100 years) or less")) << body.dump();
+  body = violationsOf(json::parse(R"({"id": "a", "run": {"cmd": "x", "activeDeadlineSeconds": 1e20,
+      "taskKillGracePeriodSeconds": 4e9, "restart": {"policy": "ON_FAILURE", "backoffSeconds": 1e300,
+      "maxBackoffSeconds": 1e300, "activeDeadlineSeconds": -1e300}},
+      "schedules": [{"id": "s", "cron": "@daily", "startingDeadlineSeconds": 1e300}]})"));
+  for (const char* path : {"/run/activeDeadlineSeconds", "/run/taskKillGracePeriodSeconds", "/run/restart/backoffSeconds",
+                           "/run/restart/maxBackoffSeconds", "/schedules(0)/startingDeadlineSeconds"})
+    EXPECT_TRUE(hasError(body, path, "(100 years) or less")) << path << ": " << body.dump();
+  EXPECT_TRUE(hasError(body, "/run/restart/activeDeadlineSeconds", "expected 0 or more")) << body.dump();
+  // The most that is allowed shows as a whole number and reads back.
+  Violations v;
+  JobSpec job = jobFromJson(json::parse(R"({"id": "a", "run": {"cmd": "x", "maxLaunchDelay": 3155760000}})"), v);
+  ASSERT_TRUE(v.empty()) << violationsBody(v).dump();
+  EXPECT_EQ(jobToJson(job, false)["run"]["maxLaunchDelay"], json(int64_t{3155760000}));
+  Try<JobSpec> stored = storedJobFromJson(jobToJson(job, true));
+  ASSERT_TRUE(stored.ok()) << stored.error();
+}
+
+// Fuzzing: a dependency {"id": 5} threw nlohmann's type_error out of jobFromJson.
+TEST(JobJsonTest, ADependencyIdThatIsNotAStringIsAViolation) {
+  json spec = json::parse(R"({"id": "a", "run": {"cmd": "x"}, "dependencies": [{"id": 5}, {"id": null}, 7, {}]})");
+  json body;
+  ASSERT_NO_THROW(body = violationsOf(spec));
+  EXPECT_TRUE(hasError(body, "/dependencies(0)/id", "error.expected.jsstring")) << body.dump();
+  EXPECT_TRUE(hasError(body, "/dependencies(1)/id", "error.expected.jsstring")) << body.dump();
+  EXPECT_TRUE(hasError(body, "/dependencies(2)", "give the parent job as")) << body.dump();
+  EXPECT_TRUE(hasError(body, "/dependencies(3)", "give the parent job as")) << body.dump();
+  Try<JobSpec> stored = Error("not read");
+  ASSERT_NO_THROW(stored = storedJobFromJson(spec));
+  ASSERT_TRUE(stored.isError());
+  EXPECT_NE(stored.error().find("the stored job 'a' does not read: /dependencies(0)/id"), std::string::npos) << stored.error();
+}
+
+// Fuzzing: storedJobFromJson threw on a damaged entry (not an object, or an id not a string)
+// while naming the job in its error.
+TEST(JobJsonTest, ADamagedStoredJobIsAnErrorNotAnException) {
+  for (const char* text : {"5", "null", "\"job\"", "[]", R"({"id": 5, "run": {"cmd": "x"}})", R"({"id": ["a"]})"}) {
+    Try<JobSpec> stored = Error("not read");
+    ASSERT_NO_THROW(stored = storedJobFromJson(json::parse(text))) << text;
+    ASSERT_TRUE(stored.isError()) << text;
+    EXPECT_NE(stored.error().find("the stored job '?' does not read"), std::string::npos) << stored.error();
+  }
+  Try<JobSpec> stored = storedJobFromJson(json::parse("5"));
+  ASSERT_TRUE(stored.isError());
+  EXPECT_EQ(stored.error(), "the stored job '?' does not read: /: error.expected.jsobject");
+}
+
 }  // namespace
 }  // namespace agora::batch

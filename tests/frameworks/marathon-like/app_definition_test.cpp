@@ -1,6 +1,9 @@
 // Reading and validating Marathon app definitions: every field's error path and message.
+#include <limits>
+
 #include <gtest/gtest.h>
 
+#include "common/json_fields.hpp"
 #include "frameworks/marathon-like/app_json.hpp"
 #include "frameworks/marathon-like/app_validation.hpp"
 #include "frameworks/marathon-like/path_id.hpp"
@@ -179,6 +182,40 @@ TEST(AppDefinitionTest, PatchReplacesTheFieldsItNames) {
   EXPECT_EQ(merged["instances"], 5);
   EXPECT_EQ(merged["cmd"], "x");
   EXPECT_EQ(merged["env"], json({{"B", "2"}}));
+}
+
+// Fuzzing: {"backoffSeconds": 1e300} was accepted, and appToJson's wholeSeconds then cast it
+// to int64 (undefined behaviour). Durations past 100 years are now violations (a 422).
+TEST(AppDefinitionTest, HugeDurationsAreViolations) {
+  Violations v;
+  Try<AppDefinition> app = readApp(json::parse(R"({"id": "web", "cmd": "x", "backoffSeconds": 1e300})"), "/", "*", v);
+  ASSERT_TRUE(app.isError());
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "backoffSeconds": 1e300})"),
+            "/backoffSeconds: got 1e+300, expected 3155760000 (100 years) or less");
+  for (const char* field : {"maxLaunchDelaySeconds", "taskKillGracePeriodSeconds"})
+    EXPECT_EQ(first(std::string(R"({"id": "web", "cmd": "x", ")") + field + R"(": 1e20})"),
+              std::string("/") + field + ": got 1e+20, expected 3155760000 (100 years) or less");
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "unreachableStrategy": {"inactiveAfterSeconds": 0, "expungeAfterSeconds": 1e300}})"),
+            "/unreachableStrategy/expungeAfterSeconds: got 1e+300, expected 3155760000 (100 years) or less");
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "healthChecks": [{"protocol": "COMMAND", "command": {"value": "true"},
+                      "intervalSeconds": 1e300}]})"),
+            "/healthChecks(0)/intervalSeconds: got 1e+300, expected 3155760000 (100 years) or less");
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "backoffSeconds": -1e300})"), "/backoffSeconds: got -1e+300, expected 0 or more");
+
+  // The most that is allowed is accepted and shown as a whole number.
+  AppDefinition most;
+  ASSERT_TRUE(check(R"({"id": "web", "cmd": "x", "maxLaunchDelaySeconds": 3155760000})", &most).empty());
+  EXPECT_EQ(appToJson(most)["maxLaunchDelaySeconds"], json(int64_t{3155760000}));
+}
+
+// wholeSeconds checks the range before it casts: out of int64, a double stays a double.
+TEST(AppDefinitionTest, WholeSecondsNeverCastsOutOfRange) {
+  EXPECT_TRUE(wholeSeconds(300).is_number_integer());
+  EXPECT_EQ(wholeSeconds(300), json(300));
+  EXPECT_TRUE(wholeSeconds(1.5).is_number_float());
+  for (double huge : {1e300, -1e300, 1e19, -1e19, 1e15})
+    EXPECT_TRUE(wholeSeconds(huge).is_number_float()) << huge;
+  EXPECT_TRUE(wholeSeconds(std::numeric_limits<double>::infinity()).is_number_float());
 }
 
 }  // namespace
