@@ -4,21 +4,25 @@
 //   agora_bench_launch [--tasks=200] [--isolation=cgroups|posix|auto] [--recovery_tasks=20]
 //
 // Launch latency: from the framework's accept to its receipt of TASK_RUNNING, one task at a
-// time so that no task waits behind another. Recovery time: from the restart of a SIGKILLed
+// time so that no task waits behind another; without and with CURVE on the master's port. Recovery time: from the restart of a SIGKILLed
 // agent running N tasks until it is re-registered with all of them re-attached.
 #include <signal.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <map>
 
 #include <gflags/gflags.h>
 
 #include "bench/figures.hpp"
+#include "cli/credentials.hpp"
+#include "common/curve.hpp"
 #include "frameworks/sdk/scheduler.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/recording_scheduler.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 
 DEFINE_int32(tasks, 200, "Tasks to launch one after another for the latency figures.");
@@ -74,10 +78,37 @@ class OneAtATime : public sdk::Scheduler {
   bool inFlight_ = false;
 };
 
-void launchLatency(const std::string& isolation) {
-  TestCluster cluster;
+// Keys for a master, its agent and one framework, and the allow-list naming the two.
+struct CurveSetup {
+  TempDir dir{"agora-bench-curve"};
+  KeyPair master = newKeyPair(), agent = newKeyPair(), framework = newKeyPair();
+  CurveSetup() {
+    for (auto [name, keys] : {std::pair{"master", &master}, {"agent", &agent}, {"framework", &framework}})
+      (void)writeKeyPair(*keys, dir.path() + "/" + name);
+    std::ofstream(dir.path() + "/allow-list") << "agents " << agent.publicKey << "\nbench " << framework.publicKey << "\n";
+    cli::Credentials self;  // this process's state() calls, as the framework
+    self.curve = CurveClient{framework, master.publicKey};
+    cli::useCredentials(self);
+  }
+  ~CurveSetup() { cli::useCredentials({}); }
+  std::vector<std::string> masterFlags() const {
+    return {"--curve_key=" + dir.path() + "/master.key", "--allow_list=" + dir.path() + "/allow-list"};
+  }
+  std::vector<std::string> agentFlags() const {
+    return {"--curve_key=" + dir.path() + "/agent.key", "--master_public_key=" + master.publicKey};
+  }
+};
+
+void launchLatency(const std::string& isolation, bool curve) {
+  std::unique_ptr<CurveSetup> keys = curve ? std::make_unique<CurveSetup>() : nullptr;
+  TestCluster cluster(keys ? keys->masterFlags() : std::vector<std::string>{});
   cluster.startMaster();
-  cluster.startAgent({"--isolation=" + isolation, "--resources=cpus:4;mem:8192"});
+  std::vector<std::string> agentFlags = {"--isolation=" + isolation, "--resources=cpus:4;mem:8192"};
+  if (keys) {
+    std::vector<std::string> more = keys->agentFlags();
+    agentFlags.insert(agentFlags.end(), more.begin(), more.end());
+  }
+  cluster.startAgent(agentFlags);
   if (!eventually([&] { return cluster.activeAgents() == 1; })) {
     std::fprintf(stderr, "the agent did not register; see %s\n", cluster.agentLog(0).c_str());
     return;
@@ -86,7 +117,9 @@ void launchLatency(const std::string& isolation) {
   OneAtATime scheduler(FLAGS_tasks);
   FrameworkInfo info;
   info.name = "launch-bench";
-  sdk::SchedulerDriver driver(scheduler, info, cluster.master());
+  sdk::DriverOptions options;
+  if (keys) options.curve = CurveClient{keys->framework, keys->master.publicKey};
+  sdk::SchedulerDriver driver(scheduler, info, cluster.master(), options);
   if (!driver.start().ok()) return;
   {
     std::unique_lock<std::mutex> lock(scheduler.mutex);
@@ -98,9 +131,9 @@ void launchLatency(const std::string& isolation) {
   }
   std::vector<double> ms;
   for (const auto& [id, at] : scheduler.runningAt) ms.push_back(millisBetween(scheduler.acceptedAt[id], at));
-  std::printf("launch latency, accept -> TASK_RUNNING, %d tasks, isolation %s: p50 %.2f ms  p90 %.2f ms  "
+  std::printf("launch latency, accept -> TASK_RUNNING, %d tasks, isolation %s, %s: p50 %.2f ms  p90 %.2f ms  "
               "p99 %.2f ms  max %.2f ms\n",
-              FLAGS_tasks, used.c_str(), percentile(ms, 0.5), percentile(ms, 0.9), percentile(ms, 0.99),
+              FLAGS_tasks, used.c_str(), curve ? "CURVE" : "no CURVE", percentile(ms, 0.5), percentile(ms, 0.9), percentile(ms, 0.99),
               *std::max_element(ms.begin(), ms.end()));
   driver.stop();
 }
@@ -148,7 +181,8 @@ void recoveryTime(const std::string& isolation) {
 int main(int argc, char** argv) {
   gflags::SetUsageMessage("agora_bench_launch [--tasks=200] [--isolation=auto|cgroups|posix] [--recovery_tasks=20]");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
-  agora::testing::launchLatency(FLAGS_isolation);
+  agora::testing::launchLatency(FLAGS_isolation, false);
+  agora::testing::launchLatency(FLAGS_isolation, true);
   agora::testing::recoveryTime(FLAGS_isolation);
   return 0;
 }

@@ -1,6 +1,8 @@
 // date.h's parse of seconds reads into a long double that GCC 12 wrongly believes may be used
 // uninitialized once inlined here; the warning is about the library's code, not ours.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include "frameworks/batch/schedule_time.hpp"
 

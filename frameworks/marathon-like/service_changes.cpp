@@ -28,8 +28,10 @@ std::vector<std::string> Service::lockingDeployments(const std::vector<std::stri
   std::vector<std::string> out;
   for (const auto& [id, d] : deployments_) {
     if (d.failed) continue;
+    // A named reference: Clang (before 16) cannot capture a structured binding.
+    const std::vector<std::string>& affected = d.affectedApps;
     if (std::any_of(appIds.begin(), appIds.end(), [&](const std::string& a) {
-          return std::find(d.affectedApps.begin(), d.affectedApps.end(), a) != d.affectedApps.end();
+          return std::find(affected.begin(), affected.end(), a) != affected.end();
         }))
       out.push_back(id);
   }

@@ -143,7 +143,7 @@ void Service::roll(const AppDefinition& app, std::vector<Instance*>& instances) 
     }
   }
   RollingMove m = rollingMove(c, app.upgradeStrategy);
-  killOrder(old, app, [this](const Instance& i) { return i.running(); });
+  killOrder(old, app, [](const Instance& i) { return i.running(); });
   for (uint32_t k = 0; k < m.killOld && k < old.size(); ++k) kill(*old[k], "replaced by version " + app.versionInfo.lastConfigChangeAt);
   if (m.launchNew > 0)
     wanted_[app.id] = delays_.remaining(app.id, loop_.clock().now()) == Duration::zero() ? m.launchNew : 0;
