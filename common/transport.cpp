@@ -55,8 +55,11 @@ void MessageSocket::admitOnlyUser(uid_t uid) {
   // Deprecated in favour of a ZAP handler, which would see the same credentials; this is
   // the one line that needs no authenticator thread in every agent.
   int id = static_cast<int>(uid);
-  if (zmq_setsockopt(socket_.handle(), ZMQ_IPC_FILTER_UID, &id, sizeof id) != 0)
+  if (zmq_setsockopt(socket_.handle(), ZMQ_IPC_FILTER_UID, &id, sizeof id) != 0) {
     LOG(WARNING) << "This libzmq cannot check the credentials of ipc:// peers: " << zmq_strerror(zmq_errno());
+    return;
+  }
+  monitor(ZMQ_EVENT_ACCEPT_FAILED);
 }
 
 void MessageSocket::useCurve(const CurveClient& curve) {
@@ -68,11 +71,13 @@ void MessageSocket::useCurve(const CurveClient& curve) {
 
 void MessageSocket::onRefused(std::function<void(const std::string& why)> handler) {
   onRefused_ = std::move(handler);
+  monitor(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+}
+
+void MessageSocket::monitor(int events) {
   if (monitor_) return;
   std::string endpoint = "inproc://agora-monitor-" + newUuid();
-  zmq_socket_monitor(socket_.handle(), endpoint.c_str(),
-                     ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+  zmq_socket_monitor(socket_.handle(), endpoint.c_str(), events);
   monitor_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pair);
   monitor_->connect(endpoint);
   loop_.watchSocket(monitor_->handle(), [this, alive = alive_] {
@@ -86,12 +91,24 @@ void MessageSocket::readMonitor() {
     zmq::message_t event, address;
     if (!monitor_->recv(event, zmq::recv_flags::dontwait)) return;
     if (event.more()) (void)monitor_->recv(address, zmq::recv_flags::dontwait);
-    if (event.size() < 6 || !onRefused_) continue;
+    if (event.size() < 6) continue;
     uint16_t id;
     uint32_t value;
     std::memcpy(&id, event.data(), 2);
     std::memcpy(&value, static_cast<const char*>(event.data()) + 2, 4);
     std::string where = address.to_string();
+    if (id == ZMQ_EVENT_ACCEPT_FAILED) {
+      // A task posing as a supervisor: worth a line, at most once a minute.
+      ++refusedPeers_;
+      TimePoint now = loop_.clock().now();
+      if (now - lastRefusalLog_ >= std::chrono::minutes(1)) {
+        lastRefusalLog_ = now;
+        LOG(WARNING) << "Refused a connection on " << where << " from a process of another user ("
+                     << refusedPeers_ << " refused in total)";
+      }
+      continue;
+    }
+    if (!onRefused_) continue;
     if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
       onRefused_("the master at " + where + " refused this key (ZAP status " + std::to_string(value) +
                  "): add its public key to the master's allow-list, or use a key that is there");

@@ -62,6 +62,8 @@ class MessageSocket {
   // ROUTER on ipc://, before bind(): connections from processes of other users are closed
   // (the kernel's SO_PEERCRED, checked by ZeroMQ): a task cannot pose as a supervisor.
   void admitOnlyUser(uid_t uid);
+  // Connections admitOnlyUser() turned away.
+  uint64_t refusedPeers() const { return refusedPeers_; }
   // ROUTER with CURVE: the principal of the message being handled (empty without CURVE).
   // Read in the handler: ZeroMQ attaches it to each message of an authenticated connection.
   const std::string& principal() const { return principal_; }
@@ -80,6 +82,7 @@ class MessageSocket {
   void drain();
   void dispatch(const std::string& peer, const zmq::message_t& body);
   void reportMalformed(const std::string& peer, const std::string& why);
+  void monitor(int events);
   void readMonitor();
 
   zmq::context_t& context_;
@@ -96,6 +99,8 @@ class MessageSocket {
   std::unique_ptr<zmq::socket_t> monitor_;
   std::function<void(const std::string&)> onRefused_;
   uint64_t malformed_ = 0;
+  uint64_t refusedPeers_ = 0;
+  TimePoint lastRefusalLog_{};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work already queued on the loop
   std::unordered_map<std::string, TimePoint> lastComplaint_;
 };
