@@ -35,16 +35,15 @@ Try<Credentials> load() {
   std::string key = FLAGS_curve_key.empty() ? text("curve_key") : FLAGS_curve_key;
   std::string masterKey = FLAGS_master_public_key.empty() ? text("master_public_key") : FLAGS_master_public_key;
   Try<std::optional<CurveClient>> curve = loadCurveClient(key, masterKey);
+  if (curve.isError() && (FLAGS_curve_key.empty() || FLAGS_master_public_key.empty()) && file.contains("curve_key"))
+    return Error(curve.error() + " (named in " + credentialsFile() +
+                 ", which `agora dev --secure` wrote: if that cluster is gone, remove the file)");
   if (curve.isError()) return Error(curve.error());
   c.curve = *curve;
   const char* envToken = std::getenv("AGORA_TOKEN");
   c.token = !FLAGS_token.empty() ? FLAGS_token : envToken && *envToken ? envToken : text("token");
   return c;
 }
-
-}  // namespace
-
-namespace {
 
 Try<Credentials>& current() {
   static Try<Credentials> loaded = load();

@@ -143,7 +143,12 @@ int runCommand(const std::vector<std::string>& command) {
   framework.failoverTimeoutSeconds = 0;
   RunScheduler scheduler(task);
   sdk::DriverOptions options;
-  if (const Try<Credentials>& who = credentials(); !who.isError()) options.curve = who->curve;
+  const Try<Credentials>& who = credentials();
+  if (who.isError()) {
+    std::cerr << "agora run: " << who.error() << "\n";
+    return 1;
+  }
+  options.curve = who->curve;
   sdk::SchedulerDriver driver(scheduler, framework, masterAddress(), options);
   if (Status started = driver.start(); !started.ok()) {
     std::cerr << "agora run: " << started.error() << "\n";

@@ -66,7 +66,10 @@ bool rangesContain(const Ranges& a, const Ranges& b) {
 
 uint64_t rangesSize(const Ranges& r) {
   uint64_t n = 0;
-  for (const Range& x : r) n += x.end - x.begin + 1;
+  for (const Range& x : r) {
+    // [0, 2^64-1] holds 2^64 values, one more than uint64_t counts: saturate rather than wrap.
+    if (__builtin_add_overflow(n, x.end - x.begin, &n) || __builtin_add_overflow(n, uint64_t{1}, &n)) return UINT64_MAX;
+  }
   return n;
 }
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/json_fields.hpp"
+#include "common/resources.hpp"
 
 namespace agora::batch {
 
@@ -131,9 +132,15 @@ RunSpec readRun(const json& j, Violations& out) {
                   kGuide);
   if (run.cmd.empty() && run.args.empty()) f.fail("/run", "give cmd (a shell command line) or args (a program and its arguments)");
   if (!run.cmd.empty() && !run.args.empty()) f.fail("/run", "give cmd or args, not both");
-  if (run.cpus < 0.01) f.fail(f.at("cpus"), "got " + json(run.cpus).dump() + ", expected 0.01 or more");
-  if (run.mem < 32) f.fail(f.at("mem"), "got " + json(run.mem).dump() + ", expected 32.0 or more");
-  if (run.disk < 0) f.fail(f.at("disk"), "got " + json(run.disk).dump() + ", expected 0.0 or more");
+  // The upper bound is the largest amount a resource can hold (common/resources.hpp).
+  auto within = [&](const char* name, double value, double min, const char* minText) {
+    if (value < min || value > kMaxScalar)
+      f.fail(f.at(name), "got " + json(value).dump() + ", expected " + minText + " or more and at most 1e12");
+  };
+  within("cpus", run.cpus, 0.01, "0.01");
+  within("mem", run.mem, 32, "32.0");
+  within("disk", run.disk, 0, "0.0");
+  within("gpus", run.gpus, 0, "0");
   if (run.maxLaunchDelaySeconds < 1) f.fail(f.at("maxLaunchDelay"), "got " + json(run.maxLaunchDelaySeconds).dump() + ", expected 1 or more");
   if (run.completions < 1 || run.completions > 100000) f.fail(f.at("completions"), "must be 1-100000");
   if (run.parallelism < 1) f.fail(f.at("parallelism"), "must be 1 or more");

@@ -271,10 +271,13 @@ Try<sdk::Taken> JobScheduler::fit(sdk::AgentOffers& agent, const RunSpec& spec) 
     if (!ok.ok()) return Error(ok.error());
   }
   sdk::TaskNeeds needs;
-  (void)needs.scalars.add(Resource::scalar("cpus", spec.cpus));
-  (void)needs.scalars.add(Resource::scalar("mem", spec.mem));
-  if (spec.disk > 0) (void)needs.scalars.add(Resource::scalar("disk", spec.disk));
-  if (spec.gpus > 0) (void)needs.scalars.add(Resource::scalar("gpus", spec.gpus));
+  const std::pair<const char*, double> wanted[] = {
+      {"cpus", spec.cpus}, {"mem", spec.mem}, {"disk", spec.disk}, {"gpus", spec.gpus}};
+  for (auto [name, amount] : wanted) {
+    if (amount <= 0) continue;
+    Status added = needs.scalars.add(Resource::scalar(name, amount));
+    if (!added.ok()) return Error("the job asks for " + std::string(name) + " no agent can hold: " + added.error());
+  }
   needs.acceptedRoles = {options_.role, "*"};
   return sdk::take(agent, needs);
 }

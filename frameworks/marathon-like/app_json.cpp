@@ -362,12 +362,19 @@ json appToJson(const AppDefinition& app) {
   return j;
 }
 
-AppDefinition storedAppFromJson(const json& j) {
-  Violations ignored;
-  AppDefinition app = appFromJson(j, "/", ignored);
-  app.version = j.value("version", "");
-  if (j.contains("versionInfo") && j["versionInfo"].is_object())
-    app.versionInfo = {j["versionInfo"].value("lastScalingAt", ""), j["versionInfo"].value("lastConfigChangeAt", "")};
+Try<AppDefinition> storedAppFromJson(const json& j) {
+  if (!j.is_object()) return Error("a stored app is not a JSON object");
+  Violations violations;
+  AppDefinition app = appFromJson(j, "/", violations);
+  if (!violations.empty())
+    return Error("a stored app does not read: " + violations[0].path + ": " + violations[0].error);
+  auto text = [](const json& o, const char* key) {
+    auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  app.version = text(j, "version");
+  if (auto info = j.find("versionInfo"); info != j.end() && info->is_object())
+    app.versionInfo = {text(*info, "lastScalingAt"), text(*info, "lastConfigChangeAt")};
   return app;
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "frameworks/marathon-like/app.hpp"
+#include "common/try.hpp"
 #include "common/violations.hpp"
 
 namespace agora::marathon {
@@ -18,9 +19,9 @@ namespace agora::marathon {
 // resolve against it. Type errors and refused fields go to `violations`.
 AppDefinition appFromJson(const nlohmann::json& j, const std::string& base, Violations& violations);
 
-// A definition as stored (appToJson's output), with its version; never fails on what
-// appToJson wrote.
-AppDefinition storedAppFromJson(const nlohmann::json& j);
+// A definition as stored (appToJson's output), with its version; fails only on a record that
+// appToJson did not write (a damaged store), saying what is wrong with it.
+Try<AppDefinition> storedAppFromJson(const nlohmann::json& j);
 
 // The definition as Marathon shows it, every field with its value or default.
 nlohmann::json appToJson(const AppDefinition& app);

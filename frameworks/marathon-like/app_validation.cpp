@@ -4,6 +4,7 @@
 #include <regex>
 #include <set>
 
+#include "common/resources.hpp"
 #include "frameworks/marathon-like/app_json.hpp"
 #include "frameworks/sdk/constraints.hpp"
 
@@ -147,9 +148,12 @@ void validateApp(const AppDefinition& app, const std::string& frameworkRole, Vio
   if (!app.id.empty() && reserved.count(app.id.substr(app.id.rfind('/') + 1)))
     out.push_back({"/id", "must not end with any of the following reserved keywords: restart, tasks, versions, ., .."});
   validateCommand(app, out);
-  atLeast(out, "/cpus", app.cpus, 0);
-  atLeast(out, "/mem", app.mem, 0);
-  atLeast(out, "/disk", app.disk, 0);
+  // Marathon's lower bounds and messages; the upper bound is Agora's, the largest amount a
+  // resource can hold (common/resources.hpp).
+  for (auto [path, value] : {std::pair<const char*, double>{"/cpus", app.cpus}, {"/mem", app.mem}, {"/disk", app.disk}}) {
+    atLeast(out, path, value, 0);
+    if (value > kMaxScalar) out.push_back({path, "got " + num(value) + ", expected at most " + num(kMaxScalar)});
+  }
   if (app.cpus + app.mem <= 0) out.push_back({"/", "an app must ask for some cpus or mem"});
   validatePorts(app, out);
   for (size_t i = 0; i < app.constraints.size(); ++i) {

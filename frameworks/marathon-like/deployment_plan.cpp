@@ -159,7 +159,11 @@ Try<Deployment> deploymentFromRecord(const json& j) {
     d.currentStep = j.at("currentStepIndex");
     for (const char* side : {"original", "target"}) {
       AppMap& apps = std::string(side) == "original" ? d.original : d.target;
-      for (const auto& [id, app] : j.at(side).items()) apps[id] = storedAppFromJson(app);
+      for (const auto& [id, app] : j.at(side).items()) {
+        Try<AppDefinition> read = storedAppFromJson(app);
+        if (read.isError()) return Error("a deployment record's app " + id + ": " + read.error());
+        apps[id] = *read;
+      }
     }
     d.startedAt = j.at("startedAt");
     d.lastProgressAt = j.at("lastProgressAt");

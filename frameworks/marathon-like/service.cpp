@@ -31,8 +31,9 @@ Status Service::recover() {
   Try<std::map<std::string, json>> apps = journal_.scan("app/");
   if (apps.isError()) return Error(apps.error());
   for (const auto& [key, j] : *apps) {
-    AppDefinition app = storedAppFromJson(j);
-    apps_[app.id] = app;
+    Try<AppDefinition> app = storedAppFromJson(j);
+    if (app.isError()) return Error(key + ": " + app.error());
+    apps_[app->id] = *app;
   }
   Try<std::map<std::string, json>> versions = journal_.scan("app-version/");
   if (versions.isError()) return Error(versions.error());

@@ -225,7 +225,12 @@ std::optional<AppDefinition> Service::appVersion(const std::string& appId, const
   if (raw.isError() || !*raw) return std::nullopt;
   json j = json::parse(**raw, nullptr, false);
   if (j.is_discarded()) return std::nullopt;
-  return storedAppFromJson(j);
+  Try<AppDefinition> app = storedAppFromJson(j);
+  if (app.isError()) {
+    LOG(ERROR) << "app-version/" << appId << "/" << version << ": " << app.error();
+    return std::nullopt;
+  }
+  return *app;
 }
 
 json Service::queueJson() const {

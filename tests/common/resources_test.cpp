@@ -75,6 +75,14 @@ TEST(ResourcesTest, RangeArithmeticIsExact) {
   EXPECT_EQ(parse("ports:[5-6,1-2,3-4]").ranges("ports"), (Ranges{{1, 6}}));
 }
 
+TEST(ResourcesTest, TheSizeOfEveryValueSaturatesInsteadOfWrappingToZero) {
+  EXPECT_EQ(rangesSize({{0, UINT64_MAX}}), UINT64_MAX);
+  EXPECT_EQ(rangesSize({{1, UINT64_MAX}}), UINT64_MAX);
+  EXPECT_EQ(rangesSize({{0, 0}, {2, UINT64_MAX}}), UINT64_MAX);
+  EXPECT_EQ(rangesSize({{0, UINT64_MAX - 1}}), UINT64_MAX);
+  EXPECT_EQ(rangesSize({{10, 19}, {30, 30}}), 11u);
+}
+
 TEST(ResourcesTest, ContainsRespectsRolesAndSets) {
   Resources r = parse("cpus(eng):2;cpus:1;zones:{a,b}");
   EXPECT_TRUE(r.contains(parse("cpus:1")));

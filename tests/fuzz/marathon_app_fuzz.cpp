@@ -46,10 +46,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text = stored.dump();
   json reread = json::parse(text, nullptr, false);
   FUZZ_CHECK(!reread.is_discarded(), "appToJson wrote text that is not JSON: " + text);
-  AppDefinition restored = storedAppFromJson(reread);
-  FUZZ_CHECK(appToJson(restored) == stored,
-             "stored as " + text + ", read back as " + appToJson(restored).dump());
-  FUZZ_CHECK(!configDiffers(*app, restored), "read back from the store with another configuration: " + text);
+  Try<AppDefinition> restored = storedAppFromJson(reread);
+  FUZZ_CHECK(restored.ok(), "stored as " + text + ", does not read back: " + (restored.ok() ? "" : restored.error()));
+  FUZZ_CHECK(appToJson(*restored) == stored,
+             "stored as " + text + ", read back as " + appToJson(*restored).dump());
+  FUZZ_CHECK(!configDiffers(*app, *restored), "read back from the store with another configuration: " + text);
 
   // What a GET shows, PUT back.
   Violations again;

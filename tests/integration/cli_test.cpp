@@ -15,6 +15,7 @@
 #include "cli/master_client.hpp"
 #include "tests/support/cli.hpp"
 #include "tests/support/cluster.hpp"
+#include "tests/support/marathon.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agora::testing {
@@ -279,6 +280,31 @@ TEST(CliTest, DevSaysWhenItsPortIsTakenByAnotherCluster) {
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("port " + port + " is taken by another Agora cluster"), std::string::npos) << out;
   EXPECT_NE(out.find("--port=0"), std::string::npos) << out;
+}
+
+// The CLI to an agora-marathon that serves HTTPS with a certificate of its own (openssl, as
+// an operator would make one): heard with --tls_ca, and without it told what to give.
+TEST(CliHttpsTest, TheCliTrustsAFrameworksCertificateOnlyWhenGivenIt) {
+  TestCluster cluster;
+  cluster.startMaster();
+  std::string dir = cluster.workDir();
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "
+                    "subjectAltName=IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir + "/cert.pem 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  MarathonProcess marathon(cluster, {"--tls_cert=" + dir + "/cert.pem", "--tls_key=" + dir + "/key.pem"});
+  marathon.launch();
+  std::string https = "--marathon=https://127.0.0.1:" + std::to_string(marathon.port());
+  std::string out;
+  EXPECT_TRUE(eventually([&] {
+    auto [code, listed] = agora(dir, {"app", "list", https, "--tls_ca=" + dir + "/cert.pem"});
+    out = listed;
+    return code == 0;
+  })) << out;
+  auto [untrusted, untrustedOut] = agora(dir, {"app", "list", https});
+  EXPECT_NE(untrusted, 0);
+  EXPECT_NE(untrustedOut.find("give --tls_ca="), std::string::npos) << untrustedOut;
+  auto [plain, plainOut] = agora(dir, {"app", "list", "--marathon=127.0.0.1:" + std::to_string(marathon.port())});
+  EXPECT_NE(plain, 0) << plainOut;
 }
 
 }  // namespace

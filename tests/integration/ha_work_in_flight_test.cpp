@@ -36,7 +36,7 @@ json webApp(const std::string& cmd) {
 // Final states agora-marathon published, by task id.
 std::map<std::string, int> finalStates(const EventClient& events) {
   std::map<std::string, int> finals;
-  for (const SseEvent& e : events.events()) {
+  for (const MarathonEvent& e : events.events()) {
     if (e.type != "status_update_event") continue;
     static const std::set<std::string> terminal = {"TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_ERROR",
                                                    "TASK_LOST", "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR"};

@@ -220,6 +220,23 @@ TEST_F(SecurityTest, OperatorCallsAndTaskFilesNeedTokensWithTheRightScopeAndAcl)
   EXPECT_EQ(http(agentHttp, "GET", files, kOpsToken).first, 404) << "let in; there is no such task";
 }
 
+// A credentials file left by a cluster that is gone (its keys removed with its work dir): the
+// error names the file and what to do, rather than only the missing key.
+TEST(CredentialsFileTest, AStaleFileIsNamedInTheError) {
+  TempDir dir("agora-stale-credentials");
+  std::string credentials = dir.path() + "/credentials.json";
+  write(credentials, R"({"master": "127.0.0.1:1", "curve_key": ")" + dir.path() + R"(/gone/cli.key",
+                            "master_public_key": ")" + dir.path() + R"(/gone/master.pub"})");
+  setenv("AGORA_CREDENTIALS", credentials.c_str(), 1);
+  for (std::vector<std::string> command : {std::vector<std::string>{"status"}, {"run", "--", "true"}}) {
+    auto [code, out] = agora(dir.path(), command);
+    EXPECT_NE(code, 0) << out;
+    EXPECT_NE(out.find("named in " + credentials), std::string::npos) << out;
+    EXPECT_NE(out.find("remove the file"), std::string::npos) << out;
+  }
+  setenv("AGORA_CREDENTIALS", "/nonexistent/agora-tests-use-their-own", 1);
+}
+
 // agora dev --secure: every part wired with keys, ACLs and tokens; `agora` commands on the
 // machine find the credentials with no flags; without them they are refused.
 TEST(SecureDevTest, EverythingWorksEndToEndAndOnlyWithTheClustersCredentials) {

@@ -132,7 +132,7 @@ void EventClient::parse() {
   while ((end = buffer_.find("\n\n")) != std::string::npos) {
     std::string frame = buffer_.substr(0, end);
     buffer_.erase(0, end + 2);
-    SseEvent e;
+    MarathonEvent e;
     std::string data;
     size_t start = 0;
     while (start < frame.size()) {
@@ -150,12 +150,12 @@ void EventClient::parse() {
   }
 }
 
-std::vector<SseEvent> EventClient::events() const {
+std::vector<MarathonEvent> EventClient::events() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return events_;
 }
 
-bool EventClient::waitFor(const std::function<bool(const std::vector<SseEvent>&)>& condition,
+bool EventClient::waitFor(const std::function<bool(const std::vector<MarathonEvent>&)>& condition,
                           std::chrono::milliseconds timeout) const {
   return eventually([&] { return condition(events()); }, timeout);
 }

@@ -44,6 +44,9 @@ class MarathonProcess {
   void start();
   // One of several instances (--etcd): waits only until it answers, leading or not.
   void startStandby();
+  // Starts it and returns once it has written its endpoint file, for a test that waits for
+  // it its own way (e.g. over HTTPS).
+  void launch();
   // Answers as the leading instance, subscribed (a standby redirects).
   bool leads() const;
   void stop(int signal = 9);
@@ -60,8 +63,6 @@ class MarathonProcess {
   bool waitForApp(const std::string& id, int running, std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
 
  private:
-  void launch();
-
   std::string master_, dir_;
   std::vector<std::string> flags_;
   std::string workDir_, log_;
@@ -69,7 +70,8 @@ class MarathonProcess {
   Process process_;
 };
 
-struct SseEvent {
+// One event of agora-marathon's /v2/events (its id a number, unlike http_stream_reader's SseEvent).
+struct MarathonEvent {
   uint64_t id = 0;
   std::string type;
   nlohmann::json data;
@@ -81,8 +83,8 @@ class EventClient {
   EventClient(int port, std::optional<uint64_t> lastEventId = std::nullopt, std::string query = "");
   ~EventClient();
   void close();
-  std::vector<SseEvent> events() const;
-  bool waitFor(const std::function<bool(const std::vector<SseEvent>&)>& condition,
+  std::vector<MarathonEvent> events() const;
+  bool waitFor(const std::function<bool(const std::vector<MarathonEvent>&)>& condition,
                std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
 
  private:
@@ -91,7 +93,7 @@ class EventClient {
   std::atomic<bool> closing_{false};
   mutable std::mutex mutex_;
   std::string buffer_;
-  std::vector<SseEvent> events_;
+  std::vector<MarathonEvent> events_;
   std::thread thread_;
 };
 

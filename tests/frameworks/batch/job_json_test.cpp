@@ -65,6 +65,13 @@ TEST(JobJsonTest, ViolationsNameTheirFields) {
   EXPECT_TRUE(hasError(body, "/schedules(0)/timezone", "unknown time zone 'Mars/Olympus'"));
 }
 
+TEST(JobJsonTest, AmountsNoAgentCanHoldAreRefused) {
+  json body = violationsOf(json::parse(R"({"id": "a", "run": {"cmd": "true", "cpus": 1e13, "mem": 64, "gpus": -1}})"));
+  EXPECT_TRUE(hasError(body, "/run/cpus", "at most 1e12"));
+  EXPECT_TRUE(hasError(body, "/run/gpus", "expected 0 or more"));
+  EXPECT_FALSE(hasError(body, "/run/mem", "expected"));
+}
+
 TEST(JobJsonTest, TypeErrorsAreInvalidJson) {
   json body = violationsOf(json::parse(R"({"id": "a", "run": {"cmd": "true", "cpus": "one"}})"));
   EXPECT_EQ(body["message"], "Invalid JSON");

@@ -93,6 +93,17 @@ TEST(AppDefinitionTest, ReadsEveryFieldAndWritesItBack) {
   EXPECT_FALSE(configDiffers(app, round));
 }
 
+TEST(AppDefinitionTest, ADamagedStoredAppIsAnErrorNotAThrow) {
+  EXPECT_FALSE(storedAppFromJson(json::array()).ok());
+  EXPECT_FALSE(storedAppFromJson(json("app")).ok());
+  Try<AppDefinition> wrongType = storedAppFromJson(json::parse(R"({"id": 5, "cmd": "x"})"));
+  ASSERT_FALSE(wrongType.ok());
+  EXPECT_NE(wrongType.error().find("/id"), std::string::npos) << wrongType.error();
+  Try<AppDefinition> oddVersion = storedAppFromJson(json::parse(R"({"id": "/a", "cmd": "x", "version": 5, "versionInfo": 1})"));
+  ASSERT_TRUE(oddVersion.ok()) << oddVersion.error();
+  EXPECT_EQ(oddVersion->version, "");
+}
+
 TEST(AppDefinitionTest, TypeErrorsAreInvalidJson) {
   Violations v = check(R"({"id": "web", "cmd": "x", "instances": "three", "env": {"A": 1}})");
   ASSERT_EQ(v.size(), 2u);
@@ -113,6 +124,8 @@ TEST(AppDefinitionTest, SemanticErrorsHaveMarathonsPathsAndMessages) {
             "/: AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.");
   EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "instances": -1})"), "/instances: got -1, expected 0 or more");
   EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "cpus": -1})"), "/cpus: got -1.0, expected 0.0 or more");
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "mem": 1e13})"), "/mem: got 10000000000000.0, expected at most 1000000000000.0");
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "gpus": -1})"), "/gpus: got -1, expected 0 or more");
   EXPECT_EQ(first(R"({"id": "Web", "cmd": "x"})"), std::string("/id: ") + kSegmentRule);
   EXPECT_EQ(first(R"({"id": "/a/tasks", "cmd": "x"})"),
             "/id: must not end with any of the following reserved keywords: restart, tasks, versions, ., ..");

@@ -102,12 +102,12 @@ TEST_F(MarathonClusterTest, RollingRestartNeverHasFewerHealthyThanTheMinimum) {
   std::string id = restart.json["deploymentId"];
   ASSERT_TRUE(events.waitFor([&](const auto& list) {
     return std::any_of(list.begin(), list.end(),
-                       [&](const SseEvent& e) { return e.type == "deployment_success" && e.data["id"] == id; });
+                       [&](const MarathonEvent& e) { return e.type == "deployment_success" && e.data["id"] == id; });
   })) << marathon_->log();
   // Replay the stream: an instance is healthy from its health_status_changed_event (alive)
   // until it is unhealthy or its task leaves TASK_RUNNING.
   size_t lowest = healthy.size();
-  for (const SseEvent& e : events.events()) {
+  for (const MarathonEvent& e : events.events()) {
     if (e.type == "health_status_changed_event") {
       if (e.data["alive"] == true) healthy.insert(e.data["instanceId"]);
       else healthy.erase(e.data["instanceId"]);
@@ -137,7 +137,7 @@ TEST_F(MarathonClusterTest, ADeploymentWhoseHealthCheckNeverPassesFailsWithAReas
   ASSERT_EQ(update.status, 200) << update.body;
   std::string id = update.json["deploymentId"];
   ASSERT_TRUE(events.waitFor([](const auto& e) { return !e.empty(); })) << marathon_->log();
-  SseEvent failed = events.events().at(0);
+  MarathonEvent failed = events.events().at(0);
   EXPECT_EQ(failed.data["id"], id);
   std::string reason = failed.data["reason"];
   EXPECT_NE(reason.find("2 of 2 new instances unhealthy (health check MESOS_HTTP GET /health)"), std::string::npos) << reason;
@@ -261,9 +261,9 @@ TEST_F(MarathonClusterTest, AnEventClientThatReconnectsGetsEveryEventOnceInOrder
   json app = {{"id", "/ev"}, {"cmd", "exec sleep 1000"}, {"instances", 2}, {"cpus", 0.1}, {"mem", 32}};
   ASSERT_EQ(post("/v2/apps", app).status, 201);
   ASSERT_TRUE(first->waitFor([](const auto& list) {
-    return std::any_of(list.begin(), list.end(), [](const SseEvent& e) { return e.type == "deployment_success"; });
+    return std::any_of(list.begin(), list.end(), [](const MarathonEvent& e) { return e.type == "deployment_success"; });
   }));
-  std::vector<SseEvent> seen = first->events();
+  std::vector<MarathonEvent> seen = first->events();
   first->close();
   // Changes while the client is away.
   ASSERT_EQ(put("/v2/apps/ev", {{"instances", 3}}).status, 200);
@@ -271,15 +271,15 @@ TEST_F(MarathonClusterTest, AnEventClientThatReconnectsGetsEveryEventOnceInOrder
   EventClient resumed(marathon_->port(), seen.back().id);
   ASSERT_EQ(marathon_->call("DELETE", "/v2/apps/ev").status, 200);
   auto done = [](const auto& list) {
-    return std::any_of(list.begin(), list.end(), [](const SseEvent& e) { return e.type == "app_terminated_event"; });
+    return std::any_of(list.begin(), list.end(), [](const MarathonEvent& e) { return e.type == "app_terminated_event"; });
   };
   ASSERT_TRUE(resumed.waitFor(done));
   ASSERT_TRUE(whole.waitFor(done));
-  std::vector<SseEvent> joined = seen;
-  for (const SseEvent& e : resumed.events()) joined.push_back(e);
+  std::vector<MarathonEvent> joined = seen;
+  for (const MarathonEvent& e : resumed.events()) joined.push_back(e);
   // The whole stream, from the first client's first event on, is what the two received.
-  std::vector<SseEvent> all = whole.events();
-  auto start = std::find_if(all.begin(), all.end(), [&](const SseEvent& e) { return e.id == seen.front().id; });
+  std::vector<MarathonEvent> all = whole.events();
+  auto start = std::find_if(all.begin(), all.end(), [&](const MarathonEvent& e) { return e.id == seen.front().id; });
   ASSERT_NE(start, all.end());
   size_t k = 0;
   for (auto it = start; it != all.end() && k < joined.size(); ++it, ++k) {
