@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/self_signed_cert.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agora {
@@ -458,9 +459,7 @@ class HttpsTest : public HttpServerTest {
     char tmpl[] = "/tmp/agora-https-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir = tmpl;
-    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "
-                      "subjectAltName=IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir + "/cert.pem 2>/dev/null";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    ASSERT_TRUE(testing::makeSelfSignedCert(dir)) << "openssl could not make a certificate in " << dir;
   }
   void TearDown() override {
     HttpServerTest::TearDown();

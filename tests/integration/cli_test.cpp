@@ -16,6 +16,7 @@
 #include "tests/support/cli.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/marathon.hpp"
+#include "tests/support/self_signed_cert.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agora::testing {
@@ -288,9 +289,7 @@ TEST(CliHttpsTest, TheCliTrustsAFrameworksCertificateOnlyWhenGivenIt) {
   TestCluster cluster;
   cluster.startMaster();
   std::string dir = cluster.workDir();
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "
-                    "subjectAltName=IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir + "/cert.pem 2>/dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  ASSERT_TRUE(makeSelfSignedCert(dir)) << "openssl could not make a certificate in " << dir;
   MarathonProcess marathon(cluster, {"--tls_cert=" + dir + "/cert.pem", "--tls_key=" + dir + "/key.pem"});
   marathon.launch();
   std::string https = "--marathon=https://127.0.0.1:" + std::to_string(marathon.port());
