@@ -86,12 +86,10 @@ void readConstraints(const json& list, RunSpec& run, Violations& out) {
     if (pc.op != "IS" && pc.op != "LIKE" && pc.op != "UNLIKE")
       c.fail(c.at("operator"), "'" + pc.op + "' is not an operator: use EQ, IS, LIKE or UNLIKE");
     else if (pc.value.empty()) c.fail(c.at("value"), "error.path.missing: " + pc.op + " needs a value");
-    else if (pc.op == "LIKE" || pc.op == "UNLIKE") {
-      try {
-        std::regex re(pc.value);
-      } catch (const std::regex_error& e) {
-        c.fail(c.at("value"), "'" + pc.value + "' is not a regular expression: " + e.what());
-      }
+    else if ((pc.op == "LIKE" || pc.op == "UNLIKE") && !pc.attribute.empty()) {
+      // Checked as placement will read it.
+      Try<sdk::Constraint> parsed = sdk::parseConstraint({pc.attribute, pc.op, pc.value});
+      if (parsed.isError()) c.fail(c.at("value"), parsed.error());
     }
     run.constraints.push_back(pc);
   }

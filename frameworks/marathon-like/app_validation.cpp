@@ -1,11 +1,13 @@
 #include "frameworks/marathon-like/app_validation.hpp"
 
 #include <algorithm>
-#include <regex>
+#include <cctype>
 #include <set>
+#include <string_view>
 
 #include "common/resources.hpp"
 #include "frameworks/marathon-like/app_json.hpp"
+#include "frameworks/marathon-like/path_id.hpp"
 #include "frameworks/sdk/constraints.hpp"
 
 namespace agora::marathon {
@@ -50,8 +52,7 @@ void validatePorts(const AppDefinition& app, Violations& out) {
       out.push_back({path + "/protocol", "is not one of (tcp,udp,udp,tcp)"});
     if (app.requirePorts && p.port == 0)
       out.push_back({path + "/port", "requirePorts needs a port number other than 0 for every port definition"});
-    static const std::regex name("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
-    if (!p.name.empty() && !std::regex_match(p.name, name)) out.push_back({path + "/name", "error.pattern"});
+    if (!p.name.empty() && !isLabel(p.name)) out.push_back({path + "/name", "error.pattern"});
   }
 }
 
@@ -63,14 +64,22 @@ std::string constraintError(std::vector<std::string> parts) {
   static const std::set<std::string> ops = {"UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER", "IS"};
   if (!ops.count(parts[1])) return "operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, UNLIKE or IS";
   bool value = parts.size() == 3;
-  static const std::regex integer("^[0-9]+$"), text("^[a-zA-Z0-9_/.-]*$");
+  // Character checks, not std::regex: it recurses per character, and values have no length limit.
+  auto integer = [](const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  };
+  auto text = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_/.-").find(c) != std::string_view::npos;
+    });
+  };
   if (parts[1] == "UNIQUE" && value) return "UNIQUE does not accept a value";
-  if (parts[1] == "GROUP_BY" && value && !std::regex_match(parts[2], integer))
+  if (parts[1] == "GROUP_BY" && value && !integer(parts[2]))
     return "GROUP BY must define an integer value or else no value at all";
-  if (parts[1] == "MAX_PER" && (!value || !std::regex_match(parts[2], integer))) return "MAX_PER requires an integer value";
+  if (parts[1] == "MAX_PER" && (!value || !integer(parts[2]))) return "MAX_PER requires an integer value";
   if ((parts[1] == "LIKE" || parts[1] == "UNLIKE") && (!value || parts[2].empty()))
     return "LIKE and UNLIKE require a non-empty, regular expression value";
-  if (parts[1] == "IS" && value && !std::regex_match(parts[2], text))
+  if (parts[1] == "IS" && value && !text(parts[2]))
     return "IS only supports Mesos text and float values (see http://mesos.apache.org/documentation/latest/attributes-resources/)";
   Try<sdk::Constraint> c = sdk::parseConstraint(parts);
   if (c.isError()) return (parts[1] == "LIKE" || parts[1] == "UNLIKE") ? "is not a valid regular expression" : c.error();

@@ -3,6 +3,7 @@
 // ("mongo", "../db/mongo") is resolved against the group it is written in.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/try.hpp"
@@ -21,6 +22,10 @@ std::string parentOf(const std::string& absolute);
 bool isUnder(const std::string& path, const std::string& group);
 // "/prod/db/mongo" -> "prod_db_mongo": the id's form in task ids and file names.
 std::string safeName(const std::string& absolute);
+
+// Lower-case letters, digits and '-', not first or last: each dot-separated part of a
+// segment, and a port's name.
+bool isLabel(std::string_view s);
 
 // The rule each segment must follow, as Marathon words it.
 inline constexpr const char* kSegmentRule =

@@ -7,14 +7,20 @@
 //   LIKE re / UNLIKE re   the field matches / does not match the regular expression (whole)
 //   MAX_PER n         at most n tasks per value of the field
 //   IS v              the field is exactly v
-// An agent without the attribute satisfies only UNLIKE. Regular expressions are ECMAScript
-// (std::regex), which agrees with Java's for the patterns constraints use.
+// An agent without the attribute satisfies only UNLIKE. Regular expressions are RE2's: Java's
+// syntax without back-references and look-around, matched in time linear in the value. (A
+// backtracking engine, std::regex or Java's, takes exponential time on a pattern like
+// "(.*)*x", and one app's constraint would stall the framework's event loop.)
 
-#include <regex>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/types.hpp"
+
+namespace re2 {
+class RE2;
+}
 
 namespace agora::sdk {
 
@@ -23,7 +29,7 @@ struct Constraint {
   std::string field;
   Op op = Op::kUnique;
   std::string value;  // empty where the operator takes none
-  std::regex pattern;  // LIKE and UNLIKE
+  std::shared_ptr<const re2::RE2> pattern;  // LIKE and UNLIKE
   uint64_t number = 0;  // MAX_PER and GROUP_BY
 };
 

@@ -65,6 +65,18 @@ TEST(JobJsonTest, ViolationsNameTheirFields) {
   EXPECT_TRUE(hasError(body, "/schedules(0)/timezone", "unknown time zone 'Mars/Olympus'"));
 }
 
+// Found by fuzzing: a back-reference this large was undefined behaviour inside std::regex; RE2
+// refuses back-references.
+TEST(JobJsonTest, ConstraintPatternsAreCheckedAsPlacementReadsThem) {
+  json body = violationsOf(json::parse(R"({"id": "a", "run": {"cmd": "true", "cpus": 1, "mem": 64, "placement": {"constraints": [
+      {"attribute": "rack", "operator": "LIKE", "value": "\\18446744073709551615"},
+      {"attribute": "rack", "operator": "UNLIKE", "value": "r[1"},
+      {"attribute": "rack", "operator": "LIKE", "value": "r[0-9]{1,3}"}]}}})"));
+  EXPECT_TRUE(hasError(body, "/run/placement/constraints(0)/value", "is not a valid regular expression: invalid escape sequence"));
+  EXPECT_TRUE(hasError(body, "/run/placement/constraints(1)/value", "is not a valid regular expression"));
+  EXPECT_FALSE(hasError(body, "/run/placement/constraints(2)/value", ""));
+}
+
 TEST(JobJsonTest, AmountsNoAgentCanHoldAreRefused) {
   json body = violationsOf(json::parse(R"({"id": "a", "run": {"cmd": "true", "cpus": 1e13, "mem": 64, "gpus": -1}})"));
   EXPECT_TRUE(hasError(body, "/run/cpus", "at most 1e12"));

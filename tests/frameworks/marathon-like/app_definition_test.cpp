@@ -40,6 +40,28 @@ TEST(PathIdTest, ResolvesRelativeIdsAgainstTheirGroup) {
   EXPECT_FALSE(isUnder("/production", "/prod"));
 }
 
+TEST(PathIdTest, SegmentsFollowMarathonsRule) {
+  for (const char* good : {"/a", "/a-b/c.d", "/a1.b-2.c", "/0"}) EXPECT_TRUE(resolvePath(good).ok()) << good;
+  for (const char* bad : {"/-a", "/a-", "/a..b", "/.a", "/a.", "/a_b", "/a.-b", "/A"})
+    EXPECT_EQ(resolvePath(bad).error(), kSegmentRule) << bad;
+}
+
+// Found beside a fuzz finding: std::regex matched ids, port names and constraint numbers recursively, and
+// one long enough (300 KB) overflowed the stack and killed agora-marathon.
+TEST(AppDefinitionTest, LongValuesAreCheckedWithoutOverflowingTheStack) {
+  std::string longName(300000, 'a');
+  EXPECT_EQ(first(R"({"id": ")" + longName + R"(", "cmd": "x"})"), "");
+  EXPECT_EQ(first(R"({"id": ")" + longName + R"(-", "cmd": "x"})"), std::string("/id: ") + kSegmentRule);
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "portDefinitions": [{"name": ")" + longName + R"("}]})"), "");
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "portDefinitions": [{"name": ")" + longName + R"(_"}]})"),
+            "/portDefinitions(0)/name: error.pattern");
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "constraints": [["rack", "MAX_PER", ")" + std::string(300000, '7') + R"("]]})")
+                .rfind("/constraints(0): MAX_PER takes a positive number", 0),
+            0u)
+      << "too large for a number";
+  EXPECT_EQ(first(R"({"id": "web", "cmd": "x", "constraints": [["rack", "IS", ")" + longName + R"("]]})"), "");
+}
+
 TEST(AppDefinitionTest, DefaultsAreMarathons) {
   AppDefinition app;
   ASSERT_TRUE(check(R"({"id": "web", "cmd": "serve"})", &app).empty());
@@ -163,6 +185,8 @@ TEST(AppDefinitionTest, ConstraintErrorsAreMarathons) {
   EXPECT_EQ(c(R"(["rack", "MAX_PER"])"), "/constraints(0): MAX_PER requires an integer value");
   EXPECT_EQ(c(R"(["rack", "LIKE"])"), "/constraints(0): LIKE and UNLIKE require a non-empty, regular expression value");
   EXPECT_EQ(c(R"(["rack", "LIKE", "("])"), "/constraints(0): is not a valid regular expression");
+  // Found by fuzzing: undefined behaviour inside std::regex before it was refused.
+  EXPECT_EQ(c(R"(["rack", "LIKE", "\\18446744073709551615"])"), "/constraints(0): is not a valid regular expression");
   EXPECT_EQ(c(R"(["rack", "IS", "a b"])"),
             "/constraints(0): IS only supports Mesos text and float values (see http://mesos.apache.org/documentation/latest/attributes-resources/)");
   EXPECT_EQ(c(R"(["rack", "CLUSTER", "r1"], ["hostname", "MAX_PER", "2"], ["rack", "UNLIKE", "r[0-9]"])"), "");

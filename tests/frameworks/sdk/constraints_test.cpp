@@ -89,6 +89,32 @@ TEST(ConstraintsTest, BadConstraintsAreRefusedWithAReason) {
   EXPECT_EQ(regex.error().rfind("'r[1' is not a valid regular expression", 0), 0u) << regex.error();
 }
 
+// Found by fuzzing: std::regex, used before RE2, overflowed a long reading this back-reference
+// (UBSan). RE2 refuses back-references and counts above 1000, each with its reason.
+TEST(ConstraintsTest, PatternsRE2CannotRunInLinearTimeAreRefused) {
+  for (const auto& [pattern, why] : std::vector<std::pair<std::string, std::string>>{
+           {"a\\18446744073709551615", "invalid escape sequence"},
+           {"(a)\\1", "invalid escape sequence"},
+           {"r{1,99999}", "invalid repetition size"},
+           {"x{1001}", "invalid repetition size"},
+           {"(?=a)", "invalid perl operator"}}) {
+    Try<Constraint> parsed = parseConstraint({"rack", "LIKE", pattern});
+    ASSERT_TRUE(parsed.isError()) << pattern;
+    EXPECT_EQ(parsed.error().rfind("'" + pattern + "' is not a valid regular expression: " + why, 0), 0u) << parsed.error();
+  }
+  for (const char* pattern : {"r[0-9]{1,3}", "a\\{99999\\}", "12345678901234567890", "x{1000}", "\\Qa.b\\E"})
+    EXPECT_TRUE(parseConstraint({"rack", "UNLIKE", pattern}).ok()) << pattern;
+}
+
+// A pattern that makes a backtracking engine take exponential time ("(.*)*x" on 22 characters
+// took std::regex minutes) is matched in linear time.
+TEST(ConstraintsTest, MatchingTakesLinearTime) {
+  std::vector<Constraint> like{*parseConstraint({"hostname", "LIKE", "(.*)*x"})};
+  std::string host(100000, 'a');
+  EXPECT_FALSE(satisfiesAll(like, host, {}, {}).ok());
+  EXPECT_TRUE(satisfiesAll(like, host + "x", {}, {}).ok());
+}
+
 TEST(ConstraintsTest, SatisfiesAllSaysWhichFailed) {
   std::vector<Constraint> all{*parseConstraint({"hostname", "UNIQUE"}), *parseConstraint({"rack", "IS", "r1"})};
   Status s = satisfiesAll(all, "h2", {{"rack", "r2"}}, {on("h1")});
