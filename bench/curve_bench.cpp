@@ -1,8 +1,7 @@
 // What CURVE costs the master's ZeroMQ port: round trips of status-update-sized envelopes
 // between DEALERs and a ROUTER that answers each (as the master acknowledges updates), with
-// and without CURVE, on loopback. The scale simulator speaks ZMTP itself (to hold 10,000
-// connections in one process) and has no CURVE, so this is the figure that stands for the
-// master's message rate under CURVE.
+// and without CURVE, on loopback: the port alone, where `agora_sim --curve` measures the
+// whole master at scale.
 //
 //   agora_bench_curve [--peers=100] [--messages=200000]
 #include <chrono>

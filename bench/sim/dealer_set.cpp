@@ -17,13 +17,16 @@ namespace {
 constexpr uint8_t kMore = 0x01, kLong = 0x02, kCommand = 0x04;
 constexpr uint64_t kMaxFrame = 64 << 20;
 
-// ZMTP 3.0 greeting: signature, version 3.0, mechanism NULL, not a server.
-std::string greeting() {
+// The frame flags inside a CURVE MESSAGE (libzmq's message flags, not the wire's).
+constexpr uint8_t kSealedMore = 0x01, kSealedCommand = 0x02;
+
+// ZMTP 3.0 greeting: signature, version 3.0, the security mechanism, not a server.
+std::string greeting(const char* mechanism) {
   std::string g(64, '\0');
   g[0] = static_cast<char>(0xFF);
   g[9] = 0x7F;
   g[10] = 3;
-  std::memcpy(&g[12], "NULL", 4);
+  std::memcpy(&g[12], mechanism, std::strlen(mechanism));
   return g;
 }
 
@@ -37,9 +40,9 @@ void appendFrameHeader(std::string& out, uint8_t flags, uint64_t size) {
   }
 }
 
-// The NULL mechanism's READY command with the socket type and the routing id.
-std::string ready(const std::string& identity) {
-  std::string body = "\x05READY";
+// ZMTP properties: the socket type and the routing id (NULL's READY, CURVE's INITIATE).
+std::string metadata(const std::string& identity) {
+  std::string body;
   for (auto [name, value] : {std::pair<std::string, std::string>{"Socket-Type", "DEALER"}, {"Identity", identity}}) {
     body.push_back(static_cast<char>(name.size()));
     body += name;
@@ -47,6 +50,10 @@ std::string ready(const std::string& identity) {
     body.append(reinterpret_cast<const char*>(&n), 4);
     body += value;
   }
+  return body;
+}
+
+std::string commandFrame(const std::string& body) {
   std::string frame;
   appendFrameHeader(frame, kCommand, body.size());
   return frame + body;
@@ -54,7 +61,8 @@ std::string ready(const std::string& identity) {
 
 }  // namespace
 
-DealerSet::DealerSet(size_t maxConnecting) : maxConnecting_(maxConnecting) {
+DealerSet::DealerSet(size_t maxConnecting, std::optional<CurveClient> curve)
+    : maxConnecting_(maxConnecting), curveKeys_(std::move(curve)) {
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   PCHECK(epoll_ >= 0) << "epoll_create1";
 }
@@ -92,10 +100,26 @@ Try<size_t> DealerSet::add(const std::string& endpoint, const std::string& ident
     return Error("a routing id has 1 to 255 bytes and does not start with a zero byte");
   peer.identity = identity;
   peer.handler = std::move(handler);
-  peer.out = greeting() + ready(identity);
+  if (curveKeys_ && !curveChecked_) {
+    Try<CurveZmtpClient> curve = CurveZmtpClient::create(*curveKeys_);
+    if (curve.isError()) return Error(curve.error());
+    if (Status usable = curve->usable(); !usable.ok()) return Error(usable.error());
+    curveChecked_ = true;
+  }
+  startHandshake(peer);
   peers_.push_back(std::move(peer));
   waiting_.push_back(peers_.size() - 1);
   return peers_.size() - 1;
+}
+
+void DealerSet::startHandshake(Peer& peer) {
+  if (!curveKeys_) {
+    peer.out = greeting("NULL") + commandFrame("\x05READY" + metadata(peer.identity));
+    return;
+  }
+  // Fresh short-term keys for every connection; the keys were checked by add().
+  peer.curve = *CurveZmtpClient::create(*curveKeys_);
+  peer.out = greeting("CURVE") + commandFrame(peer.curve->hello());
 }
 
 Status DealerSet::retarget(size_t index, const std::string& endpoint) {
@@ -110,7 +134,7 @@ Status DealerSet::retarget(size_t index, const std::string& endpoint) {
   peer.state = State::kWaiting;
   peer.in.clear();
   peer.held.clear();
-  peer.out = greeting() + ready(peer.identity);
+  startHandshake(peer);
   peer.outOffset = 0;
   peer.wantWrite = false;
   peer.skipping = false;
@@ -125,11 +149,24 @@ void DealerSet::send(size_t index, OutboundEnvelope& message) {
   auto words = message.encode();
   auto bytes = words.asBytes();
   // libzmq takes any message before its own READY has gone out for a broken handshake, so
-  // messages wait for the ROUTER's READY.
-  std::string& to = peer.state == State::kReady ? peer.out : peer.held;
-  appendFrameHeader(to, 0, bytes.size());
-  to.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-  if (peer.state == State::kReady) flush(index);
+  // messages wait for the ROUTER's READY (and CURVE's keys exist only then).
+  if (peer.state != State::kReady) {
+    peer.held.emplace_back(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+    return;
+  }
+  frame(peer, bytes.begin(), bytes.size());
+  flush(index);
+}
+
+void DealerSet::frame(Peer& peer, const uint8_t* data, size_t size) {
+  if (!peer.curve) {
+    appendFrameHeader(peer.out, 0, size);
+    peer.out.append(reinterpret_cast<const char*>(data), size);
+    return;
+  }
+  std::string sealed = peer.curve->seal(data, size);
+  appendFrameHeader(peer.out, 0, sealed.size());
+  peer.out += sealed;
 }
 
 void DealerSet::startConnects() {
@@ -271,20 +308,19 @@ bool DealerSet::parse(size_t index) {
     if (in.size() - at < header + size) break;
     const char* body = in.data() + at + header;
     at += header + size;
-    if (flags & kCommand) {
-      // READY ends the handshake; other commands (PING with heartbeats on) need no answer here.
-      if (peer.state == State::kHandshake && size >= 6 && std::memcmp(body, "\x05READY", 6) == 0) {
-        peer.state = State::kReady;
-        --connecting_;
-        peer.out += peer.held;
-        peer.held.clear();
-        peer.held.shrink_to_fit();
-        flush(index);
-        if (peers_[index].state == State::kClosed) return false;
-      } else if (size >= 6 && std::memcmp(body, "\x05" "ERROR", 6) == 0) {
-        close(index, "the master refused the handshake");
+    std::string opened;  // a CURVE MESSAGE's content
+    if (peer.curve && peer.state == State::kReady) {
+      uint8_t sealedFlags = 0;
+      if (Status ok = peer.curve->open({body, size}, sealedFlags, opened); !ok.ok()) {
+        close(index, ok.error());
         return false;
       }
+      flags = static_cast<uint8_t>((sealedFlags & kSealedMore ? kMore : 0) | (sealedFlags & kSealedCommand ? kCommand : 0));
+      body = opened.data();
+      size = opened.size();
+    }
+    if (flags & kCommand) {
+      if (!command(index, {body, size})) return false;
       continue;
     }
     if (peer.state != State::kReady || (flags & kMore) || peer.skipping) {
@@ -309,6 +345,41 @@ bool DealerSet::parse(size_t index) {
   }
   peers_[index].in.erase(0, at);
   return true;
+}
+
+bool DealerSet::command(size_t index, std::string_view body) {
+  Peer& peer = peers_[index];
+  if (body.substr(0, 6) == std::string_view("\x05" "ERROR", 6)) {
+    close(index, "the master refused the handshake");
+    return false;
+  }
+  // Other commands after the handshake (PING with heartbeats on) need no answer here.
+  if (peer.state != State::kHandshake) return true;
+  if (peer.curve && body.substr(0, 8) == std::string_view("\x07WELCOME", 8)) {
+    Try<std::string> initiate = peer.curve->initiate(body, metadata(peer.identity));
+    if (initiate.isError()) {
+      close(index, initiate.error());
+      return false;
+    }
+    peer.out += commandFrame(*initiate);
+    flush(index);
+    return peers_[index].state != State::kClosed;
+  }
+  if (body.substr(0, 6) != std::string_view("\x05READY", 6)) return true;
+  // READY ends the handshake.
+  if (peer.curve) {
+    if (Status ok = peer.curve->ready(body); !ok.ok()) {
+      close(index, ok.error());
+      return false;
+    }
+  }
+  peer.state = State::kReady;
+  --connecting_;
+  for (const std::string& m : peer.held) frame(peer, reinterpret_cast<const uint8_t*>(m.data()), m.size());
+  peer.held.clear();
+  peer.held.shrink_to_fit();
+  flush(index);
+  return peers_[index].state != State::kClosed;
 }
 
 void DealerSet::close(size_t index, const std::string& why) {

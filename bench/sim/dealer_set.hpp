@@ -1,18 +1,23 @@
 #pragma once
 // Thousands of DEALER peers of one ROUTER, served by one thread. Each peer is a plain TCP
-// connection that speaks ZMTP 3.0 (the ZeroMQ wire protocol, NULL security) itself: a
+// connection that speaks ZMTP 3.0 (the ZeroMQ wire protocol, NULL or CURVE security) itself: a
 // libzmq socket costs two descriptors (the connection and a mailbox), which puts ten
 // thousand agents over the usual hard limit of 20,000 open files; here each costs one, and
-// one epoll set serves them all, so a wake-up costs only the peers that have work.
+// one epoll set serves them all, so a wake-up costs only the peers that have work. With
+// CURVE keys each connection is sealed as libzmq seals it (curve_zmtp.hpp), so that the
+// figures of a master with --curve_key include what the encryption costs it.
 
 #include <netinet/in.h>
 
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench/sim/curve_zmtp.hpp"
+#include "common/curve.hpp"
 #include "common/envelope.hpp"
 
 namespace agora::sim {
@@ -22,8 +27,9 @@ class DealerSet {
   using Handler = std::function<void(proto::Envelope::Reader message)>;
 
   // `maxConnecting`: connections in their handshake at once; the rest wait their turn, so
-  // that a burst of thousands does not overflow the listener's accept queue.
-  explicit DealerSet(size_t maxConnecting = 512);
+  // that a burst of thousands does not overflow the listener's accept queue. `curve`: every
+  // peer speaks CURVE with these keys (one key pair for all: one principal).
+  explicit DealerSet(size_t maxConnecting = 512, std::optional<CurveClient> curve = std::nullopt);
   ~DealerSet();
   DealerSet(const DealerSet&) = delete;
   DealerSet& operator=(const DealerSet&) = delete;
@@ -53,12 +59,19 @@ class DealerSet {
     State state = State::kWaiting;
     std::string in;          // bytes received and not yet parsed
     std::string out;         // bytes to write, from outOffset on
-    std::string held;        // messages sent before the handshake ended
+    std::vector<std::string> held;  // messages sent before the handshake ended
     size_t outOffset = 0;
     bool wantWrite = false;  // EPOLLOUT is armed
     bool skipping = false;   // inside a multi-part message, which our protocol never sends
+    std::optional<CurveZmtpClient> curve;  // this connection's CURVE state
   };
 
+  // The greeting and first command of a new connection, into the peer's `out`.
+  void startHandshake(Peer& peer);
+  // A command frame's body; false if it ended the connection.
+  bool command(size_t index, std::string_view body);
+  // One message onto the peer's `out`, sealed if it speaks CURVE.
+  void frame(Peer& peer, const uint8_t* data, size_t size);
   void startConnects();
   void connectPeer(size_t index);
   void onEvent(size_t index, uint32_t events);
@@ -71,6 +84,8 @@ class DealerSet {
 
   int epoll_ = -1;
   size_t maxConnecting_;
+  std::optional<CurveClient> curveKeys_;
+  bool curveChecked_ = false;  // add() found the keys usable
   size_t connecting_ = 0;  // peers between connect() and the ROUTER's READY
   std::vector<Peer> peers_;
   std::deque<size_t> waiting_;

@@ -11,6 +11,9 @@
 // With --ha_masters=3 it starts etcd and three masters electing a leader instead, and with
 // --failover it then SIGKILLs the leader, and SIGTERMs the next one (a planned handover),
 // printing how long until offers flow again and until every agent has re-registered.
+//
+// With --curve the master gets CURVE keys and an allow-list, and every simulated connection
+// is sealed as libzmq seals it: what encryption costs the master at scale.
 #include <sched.h>
 #include <signal.h>
 #include <unistd.h>
@@ -32,6 +35,7 @@
 #include "bench/sim/master_under_test.hpp"
 #include "bench/sim/sim_agents.hpp"
 #include "bench/sim/sim_frameworks.hpp"
+#include "common/curve.hpp"
 #include "common/file_limit.hpp"
 #include "common/ids.hpp"
 #include "common/transport.hpp"
@@ -60,6 +64,8 @@ DEFINE_int32(ha_masters, 0, "Start etcd and this many masters electing a leader 
 DEFINE_int32(lose_agents, 0, "At the end, this many agents fall silent (no pongs, nothing sent): measures how long "
                              "the master takes to report them lost (with its --ping_interval and --max_missed_pings).");
 DEFINE_int32(etcd_port, 22379, "With --ha_masters: etcd's client port (its peer port is the next one).");
+DEFINE_bool(curve, false, "Start the master with a CURVE key pair and an allow-list (its --curve_key and --allow_list) "
+                          "and seal every simulated connection with CURVE. Not with --master.");
 DEFINE_bool(failover, false, "With --ha_masters: after launching, SIGKILL the leader, then SIGTERM the next one, and "
                              "report how long until offers flow and every agent has re-registered.");
 
@@ -91,9 +97,9 @@ void pinAwayFrom(int cpu) {
 
 class Simulation {
  public:
-  Simulation(const std::string& endpoint, MasterUnderTest& master, HaMasters* ha = nullptr,
-             std::vector<std::string> masters = {})
-      : endpoint_(endpoint), master_(master), ha_(ha), masters_(masters), agents_(sockets_, agentOptions(endpoint, masters)),
+  Simulation(const std::string& endpoint, MasterUnderTest& master, const std::optional<CurveClient>& curve,
+             HaMasters* ha = nullptr, std::vector<std::string> masters = {})
+      : sockets_(512, curve), endpoint_(endpoint), master_(master), ha_(ha), masters_(masters), agents_(sockets_, agentOptions(endpoint, masters)),
         frameworks_(sockets_, frameworkOptions(endpoint, masters)) {}
 
   int run() {
@@ -175,6 +181,7 @@ class Simulation {
     bool all = serve(FLAGS_register_timeout, [&] { return agents_.registered() == FLAGS_agents; });
     const auto& times = agents_.registrationSeconds();
     figures_["agents"] = FLAGS_agents;
+    figures_["curve"] = FLAGS_curve;
     figures_["agents_registered"] = agents_.registered();
     figures_["register_connect_seconds"] = connected;
     figures_["register_all_seconds"] = times.empty() ? 0.0 : times.back();
@@ -314,6 +321,8 @@ class Simulation {
       figures_["master_agents_active"] = metrics["agents"].value("active", 0);
       figures_["master_tasks_running"] = metrics["tasks"].value("TASK_RUNNING", 0);
       figures_["master_messages_not_sent"] = metrics["counters"].value("messages_not_sent", 0);
+      // Under --curve: every simulated connection went through the master's allow-list.
+      figures_["master_curve_admitted"] = metrics["counters"].value("auth_curve_admitted", 0);
       std::printf("the master counts %d active agents and %d running tasks; it could not send %d messages\n",
                   figures_["master_agents_active"].get<int>(), figures_["master_tasks_running"].get<int>(),
                   figures_["master_messages_not_sent"].get<int>());
@@ -368,7 +377,23 @@ Status validateFlags() {
   }
   if (FLAGS_tasks_per_offer < 1 || FLAGS_max_in_flight < 1)
     return Error("--tasks_per_offer and --max_in_flight must be at least 1");
+  if (FLAGS_curve && !FLAGS_master.empty())
+    return Error("--curve gives the master it starts keys of its own: it cannot be used with --master");
   return Status::OK();
+}
+
+// A key pair for the master and an allow-list that admits the simulator's one key (principal
+// "sim"), written to `dir`; the flags that give them to the master.
+Try<CurveClient> setUpCurve(const std::string& dir, std::vector<std::string>& masterFlags) {
+  KeyPair master = newKeyPair(), sim = newKeyPair();
+  if (Status written = writeKeyPair(master, dir + "/master"); !written.ok()) return Error(written.error());
+  std::ofstream allowList(dir + "/allow-list");
+  allowList << "sim " << sim.publicKey << "\n";
+  allowList.close();
+  if (!allowList) return Error("cannot write " + dir + "/allow-list");
+  masterFlags.push_back("--curve_key=" + dir + "/master.key");
+  masterFlags.push_back("--allow_list=" + dir + "/allow-list");
+  return CurveClient{sim, master.publicKey};
 }
 
 }  // namespace
@@ -394,8 +419,19 @@ int main(int argc, char** argv) {
                  FLAGS_agents, static_cast<unsigned long>(needed), static_cast<unsigned long>(limit));
     return 2;
   }
+  std::vector<std::string> masterFlags = split(FLAGS_master_flags, ' ');
+  agora::testing::TempDir keys("agora-sim-keys");
+  std::optional<agora::CurveClient> curve;
+  if (FLAGS_curve) {
+    auto setUp = setUpCurve(keys.path(), masterFlags);
+    if (setUp.isError()) {
+      std::fprintf(stderr, "%s\n", setUp.error().c_str());
+      return 1;
+    }
+    curve = *setUp;
+  }
   if (FLAGS_ha_masters > 0) {
-    HaMasters ha(FLAGS_ha_masters, FLAGS_etcd_port, split(FLAGS_master_flags, ' '));
+    HaMasters ha(FLAGS_ha_masters, FLAGS_etcd_port, masterFlags);
     auto endpoints = ha.start();
     if (endpoints.isError()) {
       std::fprintf(stderr, "%s\n", endpoints.error().c_str());
@@ -404,9 +440,11 @@ int main(int argc, char** argv) {
     int leader = ha.leader();
     std::printf("%d masters on etcd at 127.0.0.1:%d; master %d leads\n", FLAGS_ha_masters, FLAGS_etcd_port, leader);
     std::fflush(stdout);
-    return Simulation((*endpoints)[static_cast<size_t>(leader)], ha.master(static_cast<size_t>(leader)), &ha, *endpoints).run();
+    return Simulation((*endpoints)[static_cast<size_t>(leader)], ha.master(static_cast<size_t>(leader)), curve, &ha,
+                      *endpoints)
+        .run();
   }
-  MasterUnderTest master(FLAGS_master, FLAGS_master_cpu, split(FLAGS_master_flags, ' '));
+  MasterUnderTest master(FLAGS_master, FLAGS_master_cpu, masterFlags);
   auto endpoint = master.start();
   if (endpoint.isError()) {
     std::fprintf(stderr, "%s\n", endpoint.error().c_str());
@@ -414,11 +452,11 @@ int main(int argc, char** argv) {
   }
   if (FLAGS_master.empty()) {
     pinAwayFrom(FLAGS_master_cpu);
-    std::printf("master: pid %d at %s, pinned to CPU %d, log %s\n", master.pid(), endpoint->c_str(),
-                FLAGS_master_cpu, master.log().c_str());
+    std::printf("master: pid %d at %s, pinned to CPU %d, %s, log %s\n", master.pid(), endpoint->c_str(),
+                FLAGS_master_cpu, curve ? "CURVE on every connection" : "no CURVE", master.log().c_str());
     std::fflush(stdout);
   }
-  int rc = Simulation(*endpoint, master).run();
+  int rc = Simulation(*endpoint, master, curve).run();
   if (rc != 0 && !master.log().empty()) {
     master.keep();
     std::fprintf(stderr, "the master's log: %s\n", master.log().c_str());

@@ -151,6 +151,52 @@ TEST(HttpSchedulerTest, SubscribesLaunchesAcknowledgesAndReconnects) {
   EXPECT_TRUE(eventually([&] { return cluster.state()["frameworks"].empty(); }));
 }
 
+// The kinds of reason the master gives for work that waits (GET /api/v1/pending).
+std::set<std::string> pendingKinds(const std::string& master) {
+  httplib::Client client("http://" + master);
+  auto r = client.Get("/api/v1/pending");
+  std::set<std::string> kinds;
+  if (!r || r->status != 200) return kinds;
+  json body = json::parse(r->body, nullptr, false);
+  if (!body.is_object()) return kinds;
+  for (const json& reason : body["reasons"]) kinds.insert(reason["kind"].get<std::string>());
+  return kinds;
+}
+
+// DECLINE with a filter holds the agent back, SUPPRESS stops offers, and REVIVE lifts both:
+// the declined agent is offered again. The master's pending reasons show each step.
+TEST(HttpSchedulerTest, DeclineSuppressAndReviveShapeTheOffers) {
+  TestCluster cluster;
+  cluster.startMaster();
+  cluster.startAgents(1);
+  const std::string master = cluster.masterHttp();
+  HttpStreamReader stream(master, "POST", "/api/v1/scheduler", subscribeCall().dump());
+  ASSERT_EQ(stream.status(), 200) << stream.body();
+  std::string streamId = stream.header("Mesos-Stream-Id");
+  ASSERT_TRUE(stream.waitFor([&](const std::string&) { return !eventsOf(stream, "OFFERS").empty(); })) << stream.body();
+  json fw = eventsOf(stream, "SUBSCRIBED").at(0)["subscribed"]["framework_id"];
+  json offer = eventsOf(stream, "OFFERS").at(0)["offers"]["offers"].at(0);
+
+  json decline = {{"type", "DECLINE"},
+                  {"framework_id", fw},
+                  {"decline", {{"offer_ids", {offer["id"]}}, {"filters", {{"refuse_seconds", 3600}}}}}};
+  ASSERT_EQ(post(master, decline, streamId).first, 202);
+  EXPECT_TRUE(eventually([&] { return pendingKinds(master).count("filtered") == 1; }));
+  ASSERT_EQ(post(master, {{"type", "SUPPRESS"}, {"framework_id", fw}}, streamId).first, 202);
+  EXPECT_TRUE(eventually([&] { return pendingKinds(master).count("suppressed") == 1; }));
+  size_t offersBefore = eventsOf(stream, "OFFERS").size();
+
+  ASSERT_EQ(post(master, {{"type", "REVIVE"}, {"framework_id", fw}}, streamId).first, 202);
+  ASSERT_TRUE(stream.waitFor([&](const std::string&) { return eventsOf(stream, "OFFERS").size() > offersBefore; }))
+      << "no offer after REVIVE: " << stream.body();
+  json again = eventsOf(stream, "OFFERS").back()["offers"]["offers"].at(0);
+  EXPECT_EQ(again["agent_id"], offer["agent_id"]) << "the filtered agent is offered again";
+  EXPECT_NE(again["id"], offer["id"]);
+  std::set<std::string> after = pendingKinds(master);
+  EXPECT_EQ(after.count("filtered"), 0u);
+  EXPECT_EQ(after.count("suppressed"), 0u);
+}
+
 TEST(HttpSchedulerTest, AnInvalidSubscriptionIsRefusedWithTheReason) {
   TestCluster cluster;
   cluster.startMaster();

@@ -2,6 +2,7 @@
 // changes in order with increasing ids, resume by Last-Event-ID, type filters, and the CLI
 // commands that read the cluster (agora events, agents, frameworks, tasks, top).
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <httplib.h>
 
@@ -110,6 +111,39 @@ TEST(OperatorEventsTest, DrainIsAnAgentUpdateAndPendingSaysWhy) {
   auto pending = client.Get("/api/v1/pending");
   ASSERT_TRUE(pending);
   EXPECT_NE(pending->body.find("\"kind\":\"draining\""), std::string::npos) << pending->body;
+}
+
+// A framework the operator tears down is reported removed; an agent that stops answering is
+// reported unreachable and, past --agent_removal_timeout, removed.
+TEST(OperatorEventsTest, TornDownFrameworksAndLostAgentsAreReported) {
+  TestCluster cluster({"--agent_removal_timeout=2"});
+  cluster.startMaster();
+  cluster.startAgents(1);
+  std::string agentId = cluster.state()["agents"][0]["id"];
+  HttpStreamReader events(cluster.masterHttp(), "GET",
+                          "/api/v1/events?type=FRAMEWORK_ADDED,FRAMEWORK_REMOVED,AGENT_UNREACHABLE,AGENT_REMOVED");
+  ASSERT_EQ(events.status(), 200);
+
+  Process run = runInBackground(cluster, "torn-down");
+  ASSERT_TRUE(events.waitFor([&](const std::string&) { return has(events, "FRAMEWORK_ADDED"); })) << events.body();
+  std::string frameworkId;
+  for (const SseEvent& e : sseEvents(events.body()))
+    if (e.type == "FRAMEWORK_ADDED") frameworkId = e.data["framework"]["id"];
+  ASSERT_FALSE(frameworkId.empty()) << events.body();
+  auto [code, out] = agora(cluster.workDir(), {"teardown", "--master=" + cluster.master(), frameworkId});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_TRUE(events.waitFor([&](const std::string&) { return has(events, "FRAMEWORK_REMOVED", frameworkId); }))
+      << events.body();
+
+  // Frozen, as a hung machine is: it misses its pings, then stays away past the timeout.
+  ASSERT_EQ(kill(cluster.agentPid(0), SIGSTOP), 0);
+  bool removed = events.waitFor([&](const std::string&) { return has(events, "AGENT_REMOVED", agentId); });
+  kill(cluster.agentPid(0), SIGCONT);
+  ASSERT_TRUE(removed) << events.body();
+  std::vector<std::string> order;
+  for (const SseEvent& e : sseEvents(events.body()))
+    if (!e.id.empty() && e.data.dump().find(agentId) != std::string::npos) order.push_back(e.type);
+  EXPECT_EQ(order, (std::vector<std::string>{"AGENT_UNREACHABLE", "AGENT_REMOVED"})) << events.body();
 }
 
 TEST(OperatorCliTest, ListsFollowsAndWatchesTheCluster) {
