@@ -190,14 +190,22 @@ void Service::resourceOffers(sdk::SchedulerDriver& driver, const std::vector<Off
   for (const auto& [app, n] : wanted_) total += n;
   uint32_t budget = takeLaunchTokens(total);
   std::vector<LaunchRequest> requests;
+  std::vector<std::pair<std::string, std::string>> unreadable;  // app, why
   for (const auto& [appId, n] : wanted_) {
     if (n == 0 || budget == 0) continue;
     const AppDefinition& app = apps_.at(appId);
     LaunchRequest r;
     r.app = &app;
     r.count = std::min(n, budget);
+    for (const auto& c : app.constraints) {
+      Try<sdk::Constraint> parsed = sdk::parseConstraint(c);
+      if (parsed.ok()) r.constraints.push_back(*parsed);
+      else unreadable.emplace_back(appId, parsed.error());
+    }
+    // A constraint stored by an older version (whose pattern engine took it) keeps the app
+    // waiting, with the reason in /v2/queue, instead of failing every offer cycle.
+    if (!unreadable.empty() && unreadable.back().first == appId) continue;
     budget -= r.count;
-    for (const auto& c : app.constraints) r.constraints.push_back(*sdk::parseConstraint(c));
     for (const Instance* i : instancesOf(appId))
       if (i->live()) r.placed.push_back({i->host, i->attributes});
     requests.push_back(std::move(r));
@@ -205,6 +213,12 @@ void Service::resourceOffers(sdk::SchedulerDriver& driver, const std::vector<Off
   double t = now();
   for (auto& [appId, why] : reasons_)
     if (t - why.since > options_.queueReasonsWindowSeconds) why = OfferReasons{};
+  for (const auto& [appId, error] : unreadable) {
+    OfferReasons& why = reasons_[appId];
+    if (why.since == 0) why.since = t;
+    why.constraints["a constraint this version cannot read: " + error + "; change the app's constraints"] += offers.size();
+    LOG_EVERY_N(WARNING, 100) << "App " << appId << " is not launched: a constraint this version cannot read: " << error;
+  }
   std::vector<PlannedLaunch> planned = matchOffers(agents, requests, reasons_, t);
   uint32_t asked = 0;
   for (const LaunchRequest& r : requests) asked += r.count;

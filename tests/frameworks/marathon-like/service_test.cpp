@@ -98,6 +98,20 @@ TEST_F(ServiceTest, AnInstanceIsRecordedBeforeItsTaskIsLaunchedAndNeverOvershoot
   EXPECT_EQ(service_->deployments().size(), 1u) << "the deployment carries on after the restart";
 }
 
+// An app stored before constraint patterns moved to RE2 may hold one RE2 refuses (a
+// back-reference): it waits and the queue says why; the other apps still launch.
+TEST_F(ServiceTest, AConstraintThisVersionCannotReadKeepsOnlyItsAppWaiting) {
+  add({{"id", "/old"}, {"cmd", "serve"}, {"instances", 1}, {"cpus", 1}, {"mem", 128},
+       {"constraints", json::array({json::array({"hostname", "LIKE", "(h)\\1"})})}});
+  add({{"id", "/web"}, {"cmd", "serve"}, {"instances", 1}, {"cpus", 1}, {"mem", 128}});
+  offer();
+  EXPECT_EQ(instances("/old").size(), 0u);
+  EXPECT_EQ(instances("/web").size(), 1u);
+  std::string queue = service_->queueJson().dump();
+  EXPECT_NE(queue.find("a constraint this version cannot read: '(h)\\\\1' is not a valid regular expression"), std::string::npos)
+      << queue;
+}
+
 TEST_F(ServiceTest, AFailedTaskIsReplacedAfterItsBackoffWhichGrows) {
   add({{"id", "/web"}, {"cmd", "serve"}, {"cpus", 1}, {"mem", 128}, {"backoffSeconds", 5}, {"backoffFactor", 2}});
   offer();
