@@ -106,8 +106,8 @@ TEST(ConstraintsTest, PatternsRE2CannotRunInLinearTimeAreRefused) {
     EXPECT_TRUE(parseConstraint({"rack", "UNLIKE", pattern}).ok()) << pattern;
 }
 
-// A pattern that makes a backtracking engine take exponential time ("(.*)*x" on 22 characters
-// took std::regex minutes) is matched in linear time.
+// A pattern that makes a backtracking engine take exponential time ("(.*)*x" on 18 characters
+// took std::regex over 19 s) is matched in linear time.
 TEST(ConstraintsTest, MatchingTakesLinearTime) {
   std::vector<Constraint> like{*parseConstraint({"hostname", "LIKE", "(.*)*x"})};
   std::string host(100000, 'a');
