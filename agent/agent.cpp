@@ -65,7 +65,7 @@ void Agent::sendRegistration() {
   OutboundEnvelope out;
   auto reg = out.get().initRegisterAgent();
   AgentInfo info{agentId_,          options_.hostname, options_.resources, options_.attributes,
-                 options_.httpPort, isolator_->name(),  options_.httpHost};
+                 options_.httpPort, isolator_->name(),  options_.httpHost,  options_.httpTls};
   codec::write(info, reg.initAgent());
   auto list = reg.initTasks(static_cast<unsigned>(tasks_.size()));
   unsigned i = 0;

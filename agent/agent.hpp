@@ -45,6 +45,7 @@ struct AgentOptions {
   Attributes attributes;
   std::string httpHost;   // the agent's HTTP API, as the master tells clients
   uint16_t httpPort = 0;
+  bool httpTls = false;   // the HTTP API is HTTPS
   Duration registrationRetry = std::chrono::milliseconds(500);
   // Until the master says otherwise at registration.
   Duration masterTimeout = std::chrono::seconds(5);

@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.httpPort = static_cast<uint16_t>(*httpPort);
+  options.httpTls = !FLAGS_tls_cert.empty();
   agora::Agent agent(context, loop, options, std::move(*isolator), std::move(*checkpoint));
   running = &agent;
   agora::Status started = agent.start(childSignals);
@@ -202,7 +203,7 @@ int main(int argc, char** argv) {
     LOG(ERROR) << started.error();
     return 1;
   }
-  LOG(INFO) << "HTTP API on http://" << options.httpHost << ":" << *httpPort << "/api/v1/state";
+  LOG(INFO) << "HTTP API on " << agora::agentHttpUrl(options.httpHost, options.httpPort, options.httpTls) << "/api/v1/state";
   bool shutdown = false;
   loop.watchFd(stopSignals, [&] {
     int sig = agora::readSignal(stopSignals);

@@ -31,8 +31,7 @@ void Agent::updateStatus(TaskRecord& task, TaskState state, TaskReason reason, c
     task.launchedAt.reset();
   }
   status.agentHostname = options_.hostname;
-  if (!options_.httpHost.empty() && options_.httpPort != 0)
-    status.agentHttpAddress = options_.httpHost + ":" + std::to_string(options_.httpPort);
+  status.agentHttpAddress = agentHttpUrl(options_.httpHost, options_.httpPort, options_.httpTls);
   status.sandbox = task.sandbox;
   status.healthy = task.healthy;
   if (task.info.readinessCheck) status.ready = task.ready;

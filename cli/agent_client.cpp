@@ -3,13 +3,14 @@
 #include <httplib.h>
 
 #include "cli/credentials.hpp"
+#include "common/types.hpp"
 
 namespace agora::cli {
 
 Try<AgentAddress> findAgent(const nlohmann::json& masterState, const std::string& agentId) {
   for (const auto& a : masterState.value("agents", nlohmann::json::array())) {
     if (a.value("id", "") != agentId) continue;
-    AgentAddress address{a.value("http_host", ""), a.value("http_port", 0)};
+    AgentAddress address{a.value("http_host", ""), a.value("http_port", 0), a.value("http_scheme", "") == "https"};
     if (address.host.empty() || address.port == 0)
       return Error("agent " + agentId + " did not say where its HTTP API is (an older agent?)");
     return address;
@@ -18,14 +19,16 @@ Try<AgentAddress> findAgent(const nlohmann::json& masterState, const std::string
 }
 
 Try<ApiReply> callAgent(const AgentAddress& agent, const std::string& target) {
-  httplib::Client client(agent.host, agent.port);
+  std::string url = agentHttpUrl(agent.host, static_cast<uint16_t>(agent.port), agent.tls);
+  httplib::Client client(url);
   authorize(client);
   client.set_connection_timeout(5);
   client.set_read_timeout(10);
   auto res = client.Get(target.c_str());
-  if (!res)
-    return Error("no answer from the agent at " + agent.host + ":" + std::to_string(agent.port) + ": " +
-                 httplib::to_string(res.error()));
+  if (!res && res.error() == httplib::Error::SSLServerVerification)
+    return Error("the agent at " + url + " has a certificate this machine does not trust: give --tls_ca=CERT.pem " +
+                 "(the certificate it serves, or the authority that signed it)");
+  if (!res) return Error("no answer from the agent at " + url + ": " + httplib::to_string(res.error()));
   return ApiReply{res->status, res->body};
 }
 

@@ -16,6 +16,7 @@ namespace agora::cli {
 struct AgentAddress {
   std::string host;
   int port = 0;
+  bool tls = false;  // it serves HTTPS
 };
 
 // Where agent `agentId` answers, from the master's state.

@@ -105,6 +105,7 @@ void write(const AgentInfo& in, proto::AgentInfo::Builder out) {
   out.setHttpPort(in.httpPort);
   out.setIsolation(in.isolation);
   out.setHttpHost(in.httpHost);
+  out.setHttpTls(in.httpTls);
 }
 
 Try<AgentInfo> read(proto::AgentInfo::Reader in) {
@@ -120,6 +121,7 @@ Try<AgentInfo> read(proto::AgentInfo::Reader in) {
   out.httpPort = in.getHttpPort();
   out.isolation = in.getIsolation();
   out.httpHost = in.getHttpHost();
+  out.httpTls = in.getHttpTls();
   for (const auto& [what, text] : {std::pair<const char*, const std::string&>{"agent id", out.id},
                                    {"hostname", out.hostname},
                                    {"isolation", out.isolation},

@@ -49,7 +49,8 @@ Try<std::unique_ptr<InboundEnvelope>> decodeEnvelope(const void* data, size_t si
     if (version != proto::PROTOCOL_VERSION)
       return Error("protocol version " + std::to_string(version) + " is not supported (this peer speaks " +
                    std::to_string(proto::PROTOCOL_VERSION) + ")");
-    if (static_cast<unsigned>(msg->get().which()) > static_cast<unsigned>(proto::Envelope::REDIRECT))
+    static const size_t kinds = capnp::Schema::from<proto::Envelope>().getUnionFields().size();
+    if (static_cast<unsigned>(msg->get().which()) >= kinds)
       return Error("unknown message kind " + std::to_string(static_cast<unsigned>(msg->get().which())));
     return msg;
   } catch (const kj::Exception& e) {

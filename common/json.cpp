@@ -11,6 +11,7 @@ json toJson(const AgentInfo& a) {
               {"attributes", a.attributes},
               {"http_port", a.httpPort},
               {"http_host", a.httpHost},
+              {"http_scheme", a.httpTls ? "https" : "http"},
               {"isolation", a.isolation}};
 }
 

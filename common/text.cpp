@@ -62,6 +62,19 @@ Status checkText(const std::string& what, std::string_view value, size_t maxByte
   return Status::OK();
 }
 
+std::string printable(std::string_view bytes) {
+  bool plain = !bytes.empty();
+  for (char c : bytes) plain = plain && c >= 0x20 && c < 0x7f;
+  if (plain) return std::string(bytes);
+  static const char digits[] = "0123456789abcdef";
+  std::string out = "0x";
+  for (char c : bytes) {
+    out += digits[static_cast<unsigned char>(c) >> 4];
+    out += digits[static_cast<unsigned char>(c) & 0xf];
+  }
+  return out;
+}
+
 std::vector<std::string> splitText(const std::string& text, char separator) {
   std::vector<std::string> pieces;
   size_t start = 0;

@@ -25,6 +25,10 @@ inline constexpr size_t kMaxRoleBytes = 256;
 // the limit is 1024". `what` names the field as the sender wrote it: "task 'x' name".
 Status checkText(const std::string& what, std::string_view value, size_t maxBytes);
 
+// `bytes` as they are when every byte is printable ASCII, else as "0x" and hex digits: for
+// logging ids a peer chose or ZeroMQ made up (routing ids are binary).
+std::string printable(std::string_view bytes);
+
 // The pieces of `text` between separators, empty ones included ("a,,b" -> a, "", b; "" -> "").
 std::vector<std::string> splitText(const std::string& text, char separator);
 

@@ -5,6 +5,7 @@
 #include <glog/logging.h>
 
 #include "common/ids.hpp"
+#include "common/text.hpp"
 
 namespace agora {
 
@@ -186,7 +187,7 @@ bool MessageSocket::send(const std::string& peer, OutboundEnvelope& message) {
     return socket_.send(zmq::const_buffer(bytes.begin(), bytes.size()), zmq::send_flags::dontwait).has_value();
   } catch (const zmq::error_t& e) {
     // EHOSTUNREACH: the peer is gone; its liveness check will notice.
-    VLOG(1) << "Could not send to peer " << peer << ": " << e.what();
+    VLOG(1) << "Could not send to peer " << printable(peer) << ": " << e.what();
     return false;
   }
 }
@@ -245,7 +246,7 @@ void MessageSocket::reportMalformed(const std::string& peer, const std::string& 
   if (it != lastComplaint_.end() && now - it->second < std::chrono::minutes(1)) return;
   if (lastComplaint_.size() > 10000) lastComplaint_.clear();
   lastComplaint_[peer] = now;
-  LOG(WARNING) << "Dropped a malformed message from peer '" << peer << "' (" << malformed_
+  LOG(WARNING) << "Dropped a malformed message from peer " << printable(peer) << " (" << malformed_
                << " dropped in total): " << why;
 }
 

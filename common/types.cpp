@@ -6,6 +6,13 @@
 
 namespace agora {
 
+std::string agentHttpUrl(const std::string& host, uint16_t port, bool tls) {
+  if (host.empty() || port == 0) return "";
+  // An IPv6 literal is bracketed in a URL.
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return (tls ? "https://" : "http://") + h + ":" + std::to_string(port);
+}
+
 bool isTerminal(TaskState s) {
   switch (s) {
     case TaskState::FINISHED:

@@ -25,8 +25,12 @@ struct AgentInfo {
   uint16_t httpPort = 0;
   std::string isolation;
   std::string httpHost;
+  bool httpTls = false;
   bool operator==(const AgentInfo&) const = default;
 };
+
+// The base URL of an agent's HTTP API ("https://10.0.0.5:5051"), or "" when it has none.
+std::string agentHttpUrl(const std::string& host, uint16_t port, bool tls);
 
 // One week, as Marathon's: a scheduler may be away that long (a restart, a deploy, a bad
 // night) before the master kills its tasks. A framework that wants less says so.
@@ -120,7 +124,7 @@ struct TaskStatus {
   std::optional<int> exitCode;
   Labels labels;
   std::string agentHostname;
-  std::string agentHttpAddress;  // host:port of the agent's HTTP API
+  std::string agentHttpAddress;  // base URL of the agent's HTTP API (agentHttpUrl)
   std::string sandbox;
   std::optional<bool> healthy;  // set once the task's health check has a result
   std::optional<bool> ready;    // set for a task with a readiness check

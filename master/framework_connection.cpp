@@ -46,6 +46,12 @@ class ZmqFrameworkConnection final : public FrameworkConnection {
     return socket_.send(peer_, out);
   }
 
+  bool agentLost(const std::string& agentId) override {
+    OutboundEnvelope out;
+    out.get().initAgentLost().setAgentId(agentId);
+    return socket_.send(peer_, out);
+  }
+
   const char* transport() const override { return "zmq"; }
   bool answersPings() const override { return true; }
   bool alive() const override { return true; }

@@ -31,6 +31,7 @@ class FrameworkConnection {
   virtual bool rescind(const std::string& offerId) = 0;
   virtual bool update(const TaskStatus& status) = 0;
   virtual bool error(const std::string& message) = 0;
+  virtual bool agentLost(const std::string& agentId) = 0;
   virtual bool ping(const std::string& masterId, uint64_t sequence) = 0;
   // "zmq" or "http", for the operator API.
   virtual const char* transport() const = 0;

@@ -18,6 +18,7 @@ class HttpFrameworkConnection final : public FrameworkConnection {
   bool rescind(const std::string& offerId) override { return send(v1::rescindEvent(offerId)); }
   bool update(const TaskStatus& status) override { return send(v1::updateEvent(status)); }
   bool error(const std::string& message) override { return send(v1::errorEvent(message)); }
+  bool agentLost(const std::string& agentId) override { return send(v1::failureEvent(agentId)); }
   // Mesos' HEARTBEAT: it keeps proxies from closing the stream, and a client that is gone
   // is found when the write fails.
   bool ping(const std::string&, uint64_t) override { return send(v1::heartbeatEvent()); }

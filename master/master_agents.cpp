@@ -320,6 +320,8 @@ void Master::persistRemoval(const std::string& agentId, double when, std::vector
   registry_->removeAgent(agentId, when, [this, agentId, when, ended, attempt](const Status& s) {
     if (s.ok()) {
       for (const TaskStatus& status : ended) forwardStatus(status);
+      for (auto& [frameworkId, fw] : frameworks_)
+        if (fw.connected) counted(fw.connection->agentLost(agentId));
       --removalsInFlight_;
       answerDeferredAsks();
       return;

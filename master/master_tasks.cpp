@@ -42,8 +42,8 @@ void Master::describeTask(TaskStatus& status, const TaskRecord& task) const {
   auto agent = agents_.find(task.info.agentId);
   if (agent == agents_.end()) return;
   status.agentHostname = agent->second.info.hostname;
-  if (!agent->second.info.httpHost.empty() && agent->second.info.httpPort != 0)
-    status.agentHttpAddress = agent->second.info.httpHost + ":" + std::to_string(agent->second.info.httpPort);
+  const AgentInfo& info = agent->second.info;
+  status.agentHttpAddress = agentHttpUrl(info.httpHost, info.httpPort, info.httpTls);
 }
 
 // The task's stream is over: keep it among the completed tasks for the state API.

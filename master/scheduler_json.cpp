@@ -352,6 +352,8 @@ json offersEvent(const std::vector<Offer>& offers) {
 
 json rescindEvent(const std::string& offerId) { return {{"type", "RESCIND"}, {"rescind", {{"offer_id", id(offerId)}}}}; }
 
+json failureEvent(const std::string& agentId) { return {{"type", "FAILURE"}, {"failure", {{"agent_id", id(agentId)}}}}; }
+
 json updateEvent(const TaskStatus& s) {
   json status = {{"task_id", id(s.taskId)},
                  {"state", stateName(s.state)},

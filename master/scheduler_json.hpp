@@ -36,6 +36,7 @@ nlohmann::json offersEvent(const std::vector<Offer>& offers);
 nlohmann::json rescindEvent(const std::string& offerId);
 nlohmann::json updateEvent(const TaskStatus& status);
 nlohmann::json errorEvent(const std::string& message);
+nlohmann::json failureEvent(const std::string& agentId);
 nlohmann::json heartbeatEvent();
 
 nlohmann::json resourcesJson(const Resources& resources);

@@ -39,6 +39,7 @@ struct AgentInfo {
   httpPort @4 :UInt16;
   isolation @5 :Text;           # the isolator the agent uses: cgroups-v1, cgroups-v2 or posix
   httpHost @6 :Text;            # where the agent's HTTP API (sandboxes, containers) answers
+  httpTls @7 :Bool;             # that API is HTTPS (--tls_cert)
 }
 
 struct FrameworkInfo {
@@ -194,7 +195,7 @@ struct TaskStatus {
   labels @11 :List(Label);
   # Where the task lives, so that nobody parses it out of messages.
   agentHostname @12 :Text;
-  agentHttpAddress @13 :Text;   # host:port of the agent's HTTP API (sandbox files)
+  agentHttpAddress @13 :Text;   # base URL of the agent's HTTP API (sandbox files): http(s)://host:port
   sandbox @14 :Text;            # the sandbox's path on the agent
   hasHealthy @15 :Bool;         # the task has a health check with a result
   healthy @16 :Bool;
@@ -429,6 +430,13 @@ struct CheckpointedTask {
   ready @14 :Bool;
 }
 
+# The master removed an agent (it stayed unreachable, or an operator marked it gone) and has
+# reported each of the framework's tasks there as GONE. Mesos' FAILURE event with an agent id.
+# Sent once, to the frameworks connected then: the GONE updates are what must not be missed.
+struct AgentLost {
+  agentId @0 :Text;
+}
+
 struct Envelope {
   version @0 :UInt32;
   union {
@@ -464,5 +472,6 @@ struct Envelope {
     agentRemoved @30 :Error;         # master -> agent: this agent id was removed; its tasks are
                                      # GONE to their frameworks. Kill them all, register anew.
     redirect @31 :Redirect;          # a standby master -> any peer: talk to the leader instead
+    agentLost @32 :AgentLost;        # master -> scheduler
   }
 }

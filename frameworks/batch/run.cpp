@@ -53,7 +53,9 @@ json attemptToJson(const TaskAttempt& t, const std::string& frameworkId) {
             {"message", t.message}};
   if (!t.reason.empty()) j["reason"] = t.reason;
   if (!t.agentHttp.empty() && !frameworkId.empty()) {
-    std::string base = "http://" + t.agentHttp + "/api/v1/files/read?task_id=" + t.taskId + "&framework_id=" + frameworkId;
+    // Runs stored by an older version hold host:port, not a URL.
+    std::string agent = t.agentHttp.find("://") == std::string::npos ? "http://" + t.agentHttp : t.agentHttp;
+    std::string base = agent + "/api/v1/files/read?task_id=" + t.taskId + "&framework_id=" + frameworkId;
     j["logs"] = {{"stdout", base + "&file=stdout"}, {"stderr", base + "&file=stderr"}};
   }
   return j;

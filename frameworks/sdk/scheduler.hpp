@@ -52,6 +52,9 @@ class Scheduler {
   }
   virtual void statusUpdate(SchedulerDriver& driver, const TaskStatus& status) = 0;
   virtual void error(SchedulerDriver& driver, const std::string& message) { (void)driver, (void)message; }
+  // The master removed this agent; its tasks have already come as TASK_GONE updates. Mesos'
+  // slaveLost: a hint (to forget the agent in placement), sent once and not resent.
+  virtual void agentLost(SchedulerDriver& driver, const std::string& agentId) { (void)driver, (void)agentId; }
   // The tasks this framework believes exist (from its own store), asked after every
   // subscription: the driver reconciles them explicitly, so that one the master does not
   // know comes back as TASK_UNKNOWN instead of being silently forgotten.

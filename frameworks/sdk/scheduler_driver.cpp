@@ -326,6 +326,7 @@ class SchedulerDriver::Impl {
       case proto::Envelope::RESCIND: scheduler_.offerRescinded(driver_, m.getRescind().getOfferId()); return;
       case proto::Envelope::UPDATE: onUpdate(codec::read(m.getUpdate().getStatus())); return;
       case proto::Envelope::ERROR: scheduler_.error(driver_, m.getError().getMessage()); return;
+      case proto::Envelope::AGENT_LOST: scheduler_.agentLost(driver_, m.getAgentLost().getAgentId()); return;
       case proto::Envelope::REREGISTER_REQUIRED:
         if (connected_) lost(m.getReregisterRequired().getMessage());
         return;

@@ -221,7 +221,7 @@
 
   function agentUrl(task) {
     const a = agents.get(task.agent_id);
-    if (a && a.http_port) return `http://${a.http_host || a.hostname}:${a.http_port}`;
+    if (a && a.http_port) return `${a.http_scheme || 'http'}://${a.http_host || a.hostname}:${a.http_port}`;
     const addr = task.status && task.status.agent_http_address;
     if (addr) return addr.startsWith('http') ? addr : 'http://' + addr;
     return null;

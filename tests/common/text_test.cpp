@@ -34,5 +34,13 @@ TEST(TextTest, ErrorsSayWhatAndWhere) {
   EXPECT_EQ(longer.error(), "label 'a' is 11 bytes long; the limit is 10");
 }
 
+// ZeroMQ's own routing ids are binary (a zero byte and a number): logged as hex, not raw.
+TEST(TextTest, PeerIdsAreLoggedPrintably) {
+  EXPECT_EQ(printable("agent-1"), "agent-1");
+  EXPECT_EQ(printable(std::string("\0\x80\x01\x2a\xff", 5)), "0x0080012aff");
+  EXPECT_EQ(printable("a\nb"), "0x610a62");
+  EXPECT_EQ(printable(""), "0x");
+}
+
 }  // namespace
 }  // namespace agora

@@ -35,6 +35,10 @@ TEST(AgentRemovalTest, AGoneTaskNeverRunsAgainWhenItsAgentWakesUp) {
   kill(cluster.agentPid(0), SIGCONT);
   ASSERT_TRUE(gone) << "the task was never reported GONE";
   EXPECT_EQ(gone->reason, TaskReason::AGENT_REMOVED);
+  // After the GONE updates, the framework hears that the agent itself is lost.
+  EXPECT_TRUE(fw.scheduler.waitFor([&] {
+    return fw.scheduler.lostAgents == std::vector<std::string>{oldAgentId};
+  })) << "agentLost never came for " << oldAgentId;
 
   // Refused, the agent kills its task and comes back as a new agent.
   ASSERT_TRUE(eventually([&] { return kill(taskPid, 0) != 0; })) << "the GONE task still runs";

@@ -306,5 +306,29 @@ TEST(CliHttpsTest, TheCliTrustsAFrameworksCertificateOnlyWhenGivenIt) {
   EXPECT_NE(plain, 0) << plainOut;
 }
 
+// An agent serving HTTPS says so to the master, and the CLI reads a task's output from it over
+// HTTPS, trusting its certificate only when told to.
+TEST(CliHttpsTest, TheCliReadsTaskOutputFromAnHttpsAgent) {
+  TestCluster cluster;
+  cluster.startMaster();
+  std::string dir = cluster.workDir();
+  ASSERT_TRUE(makeSelfSignedCert(dir)) << "openssl could not make a certificate in " << dir;
+  cluster.startAgent({"--tls_cert=" + dir + "/cert.pem", "--tls_key=" + dir + "/key.pem"});
+  ASSERT_TRUE(eventually([&] { return cluster.activeAgents() == 1; }));
+  EXPECT_EQ(cluster.state()["agents"][0]["http_scheme"], "https") << cluster.state()["agents"].dump();
+
+  std::string master = "--master=" + cluster.master();
+  auto [ok, okOut] = agora(dir, {"run", master, "--tls_ca=" + dir + "/cert.pem", "--", "echo", "hello", "over", "tls"});
+  EXPECT_EQ(ok, 0) << okOut;
+  EXPECT_NE(okOut.find("hello over tls\n"), std::string::npos) << okOut;
+  EXPECT_NE(okOut.find("TASK_FINISHED"), std::string::npos) << okOut;
+  // The command still runs; only its output cannot be read, and the user is told what to give.
+  auto [untrusted, untrustedOut] = agora(dir, {"run", master, "--", "true"});
+  EXPECT_EQ(untrusted, 0) << untrustedOut;
+  EXPECT_NE(untrustedOut.find("cannot read the command's stdout: the agent at https://127.0.0.1:"), std::string::npos)
+      << untrustedOut;
+  EXPECT_NE(untrustedOut.find("give --tls_ca="), std::string::npos) << untrustedOut;
+}
+
 }  // namespace
 }  // namespace agora::testing

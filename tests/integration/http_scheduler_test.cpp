@@ -2,6 +2,7 @@
 // launch, acknowledged updates, a reconnection under the framework id, malformed calls and
 // wrong stream ids refused; and the Python example framework, which speaks only this API.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <set>
@@ -227,6 +228,25 @@ TEST(HttpSchedulerTest, ASchedulerWhoseStreamBreaksIsDisconnected) {
   EXPECT_EQ(cluster.state()["frameworks"][0]["transport"], "http");
   stream->stop();
   EXPECT_TRUE(eventually([&] { return cluster.state()["frameworks"][0]["connected"] == false; }));
+}
+
+// Mesos' FAILURE event: an agent the master removed is reported with its id.
+TEST(HttpSchedulerTest, ARemovedAgentIsReportedAsAFailure) {
+  TestCluster cluster({"--agent_removal_timeout=2"});
+  cluster.startMaster();
+  cluster.startAgents(1);
+  std::string agentId = cluster.state()["agents"][0]["id"];
+  HttpStreamReader stream(cluster.masterHttp(), "POST", "/api/v1/scheduler", subscribeCall().dump());
+  ASSERT_EQ(stream.status(), 200) << stream.body();
+  ASSERT_TRUE(stream.waitFor([&](const std::string&) { return !eventsOf(stream, "SUBSCRIBED").empty(); }));
+
+  // Frozen, as a hung machine is: it misses its pings, then stays away past the timeout.
+  ASSERT_EQ(kill(cluster.agentPid(0), SIGSTOP), 0);
+  bool failed = stream.waitFor([&](const std::string&) { return !eventsOf(stream, "FAILURE").empty(); });
+  kill(cluster.agentPid(0), SIGCONT);
+  ASSERT_TRUE(failed) << stream.body();
+  EXPECT_EQ(eventsOf(stream, "FAILURE"), std::vector<json>{json::parse(R"({"type": "FAILURE", "failure": {"agent_id": {"value": ")" + agentId + R"("}}})")})
+      << stream.body();
 }
 
 TEST(PythonFrameworkTest, RunsTasksOnARealClusterAndExitsWithTheirResults) {

@@ -35,7 +35,7 @@ TEST_F(TaskProtocolTest, LabelsAndWhereTheTaskLivesAreInEveryStatus) {
   for (const TaskStatus& s : fw.scheduler.updatesFor("t1")) {
     EXPECT_EQ(s.labels, task.labels) << stateName(s.state);
     EXPECT_FALSE(s.agentHostname.empty()) << stateName(s.state);
-    EXPECT_EQ(s.agentHttpAddress.rfind("127.0.0.1:", 0), 0u) << s.agentHttpAddress;
+    EXPECT_EQ(s.agentHttpAddress.rfind("http://127.0.0.1:", 0), 0u) << s.agentHttpAddress;
     EXPECT_TRUE(std::filesystem::is_directory(s.sandbox)) << s.sandbox;
   }
   // The state API has them too (the task moves to completed_tasks once the acknowledgement

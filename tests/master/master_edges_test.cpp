@@ -57,6 +57,21 @@ class MasterEdgesTest : public InProcessMasterTest {
   }
 };
 
+// Mesos' FAILURE (slaveLost): once its tasks are GONE, the framework hears the agent is lost.
+TEST_F(MasterEdgesTest, FrameworksHearOfARemovedAgentAfterItsTasksAreGone) {
+  ASSERT_NO_FATAL_FAILURE(agentIsRemovedWithItsRunningTask());
+  ASSERT_TRUE(pump([&] { return framework->find(proto::Envelope::AGENT_LOST) >= 0; }));
+  int lost = framework->find(proto::Envelope::AGENT_LOST);
+  EXPECT_EQ(std::string(framework->at(lost).getAgentLost().getAgentId().cStr()), agentId);
+  int gone = -1;
+  for (size_t i = 0; i < framework->count(); ++i)
+    if (framework->at(i).isUpdate() && framework->at(i).getUpdate().getStatus().getState() == proto::TaskState::GONE)
+      gone = static_cast<int>(i);
+  EXPECT_GE(gone, 0);
+  EXPECT_LT(gone, lost) << "the agent was reported lost before its task was GONE";
+  EXPECT_EQ(framework->find(proto::Envelope::AGENT_LOST, lost + 1), -1) << "reported lost twice";
+}
+
 TEST_F(MasterEdgesTest, ARemovedAgentThatComesBackIsRefusedAndItsTaskNeverRunsAgain) {
   ASSERT_NO_FATAL_FAILURE(agentIsRemovedWithItsRunningTask());
   size_t updatesAtGone = framework->updates().size();

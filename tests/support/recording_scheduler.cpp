@@ -65,6 +65,12 @@ void RecordingScheduler::error(sdk::SchedulerDriver&, const std::string& message
   changed_.notify_all();
 }
 
+void RecordingScheduler::agentLost(sdk::SchedulerDriver&, const std::string& agentId) {
+  std::lock_guard<std::mutex> lock(mutex);
+  lostAgents.push_back(agentId);
+  changed_.notify_all();
+}
+
 void RecordingScheduler::queue(const TaskInfo& task) {
   std::lock_guard<std::mutex> lock(mutex);
   queued_.push_back(task);

@@ -29,6 +29,7 @@ class RecordingScheduler : public sdk::Scheduler {
   void offerRescinded(sdk::SchedulerDriver&, const std::string& offerId) override;
   void statusUpdate(sdk::SchedulerDriver&, const TaskStatus& status) override;
   void error(sdk::SchedulerDriver&, const std::string& message) override;
+  void agentLost(sdk::SchedulerDriver&, const std::string& agentId) override;
 
   // Tasks to launch on the next offers that hold them; all in one accept where they fit.
   void queue(const TaskInfo& task);
@@ -50,6 +51,7 @@ class RecordingScheduler : public sdk::Scheduler {
   std::vector<TaskStatus> updates;
   std::vector<std::string> rescinded;
   std::vector<std::string> errors;
+  std::vector<std::string> lostAgents;
   std::map<std::string, std::chrono::steady_clock::time_point> launchedAt;  // queued tasks, when accepted
   int registrations = 0;
   int reregistrations = 0;

@@ -78,6 +78,7 @@ TEST_F(BatchClusterTest, IndexedJobRunsTwentyTasksNeverMoreThanFourAtOnce) {
   // Each task's log link reaches its stdout through the agent's file API.
   const json& t = run["tasks"][7];
   std::string link = t["logs"]["stdout"];
+  ASSERT_EQ(link.rfind("http://127.0.0.1:", 0), 0u) << link;
   std::string hostPort = link.substr(7, link.find('/', 7) - 7);
   httplib::Client agent("127.0.0.1", std::stoi(hostPort.substr(hostPort.find(':') + 1)));
   auto page = agent.Get(link.substr(link.find('/', 7)).c_str());

@@ -150,5 +150,20 @@ TEST(RunProgressTest, RestartDeadlineEndsRetries) {
   EXPECT_NE(r.reason.find("restart.activeDeadlineSeconds"), std::string::npos) << r.reason;
 }
 
+// A task's log links use the agent's URL as the master gives it (https for a TLS agent); runs
+// stored before statuses carried URLs hold host:port, which is plain HTTP.
+TEST(RunProgressTest, LogLinksFollowTheAgentsScheme) {
+  auto r = runOf(RunSpec{});
+  TaskAttempt& tls = launch(r, 0);
+  tls.agentHttp = "https://10.0.0.5:5051";
+  TaskAttempt& old = launch(r, 1);
+  old.agentHttp = "10.0.0.6:5051";
+  nlohmann::json j = runToJson(r, "fw");
+  EXPECT_EQ(j["tasks"][0]["logs"]["stdout"],
+            "https://10.0.0.5:5051/api/v1/files/read?task_id=" + r.tasks[0].taskId + "&framework_id=fw&file=stdout");
+  EXPECT_EQ(j["tasks"][1]["logs"]["stderr"],
+            "http://10.0.0.6:5051/api/v1/files/read?task_id=" + r.tasks[1].taskId + "&framework_id=fw&file=stderr");
+}
+
 }  // namespace
 }  // namespace agora::batch
