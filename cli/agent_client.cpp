@@ -26,8 +26,7 @@ Try<ApiReply> callAgent(const AgentAddress& agent, const std::string& target) {
   client.set_read_timeout(10);
   auto res = client.Get(target.c_str());
   if (!res && res.error() == httplib::Error::SSLServerVerification)
-    return Error("the agent at " + url + " has a certificate this machine does not trust: give --tls_ca=CERT.pem " +
-                 "(the certificate it serves, or the authority that signed it)");
+    return Error(untrustedCertificate("the agent at " + url));
   if (!res) return Error("no answer from the agent at " + url + ": " + httplib::to_string(res.error()));
   return ApiReply{res->status, res->body};
 }

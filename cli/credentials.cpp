@@ -62,4 +62,9 @@ void authorize(httplib::Client& client) {
   if (!FLAGS_tls_ca.empty()) client.set_ca_cert_path(FLAGS_tls_ca.c_str());
 }
 
+std::string untrustedCertificate(const std::string& whoAtUrl) {
+  return whoAtUrl + " has a certificate this machine does not trust: give --tls_ca=CERT.pem "
+                    "(the certificate it serves, or the authority that signed it)";
+}
+
 }  // namespace agora::cli

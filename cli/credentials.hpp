@@ -36,4 +36,8 @@ std::string credentialsFile();
 // --tls_ca for https:// addresses.
 void authorize(httplib::Client& client);
 
+// What to tell the user when `whoAtUrl` ("the agent at https://...") serves a certificate this
+// machine does not trust: to give --tls_ca.
+std::string untrustedCertificate(const std::string& whoAtUrl);
+
 }  // namespace agora::cli

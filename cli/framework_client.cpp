@@ -42,8 +42,7 @@ Try<ApiReply> callInstance(const std::string& rawAddress, const std::string& who
   };
   auto r = send();
   if (!r && r.error() == httplib::Error::SSLServerVerification)
-    return Error(who + " at " + scheme + address + " has a certificate this machine does not trust: give --tls_ca=CERT.pem " +
-                 "(the certificate it serves, or the authority that signed it)");
+    return Error(untrustedCertificate(who + " at " + scheme + address));
   if (!r) return Error(who + " does not answer at " + address + " (" + httplib::to_string(r.error()) + ")");
   ApiReply reply;
   reply.status = r->status;
